@@ -1,0 +1,258 @@
+"""Write the synthetic demo dataset into the database in one transaction, recorded in the import log."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+from data.db import create_schema, session_scope
+from data.demo.delivery import build_delivery
+from data.demo.facts import LIST_GROWTH, observations_for, plans_for
+from data.demo.geography import NCL_SYSTEM, build_geography
+from data.demo.spec import (
+    DEMO_SEED,
+    DEMO_SOURCE,
+    FIRST_MONTH,
+    INITIATIVES,
+    KPIS,
+    LAST_MONTH,
+    SCALES,
+    WORKSTREAMS,
+)
+from models import (
+    ActivityChange,
+    Borough,
+    Boundary,
+    CareHome,
+    FinanceLine,
+    HealthSystem,
+    ImportLog,
+    ImportStatus,
+    Initiative,
+    Kpi,
+    KpiAreaLevel,
+    KpiObservation,
+    KpiPlan,
+    Milestone,
+    Pcn,
+    Practice,
+    PracticeListSize,
+    Risk,
+    RiskReview,
+    Workstream,
+)
+
+DEMO_VERSION = 1  # bump when the generator changes, so a rebuilt demo is a new import
+DISPLAY_TOLERANCE_DEG = 0.0004  # about 30 m: boundaries drawn on maps are simplified to this
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What a demo build wrote: rows per table and how long it took."""
+
+    scale: str
+    seed: int
+    rows: dict[str, int]
+    seconds: float
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values, NaN as None (drivers do not adapt numpy scalars or NaN)."""
+    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns]
+    return [dict(zip(frame.columns, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _insert(session: Session, model: type[SQLModel], frame: pd.DataFrame, rows: dict[str, int]) -> None:
+    records = _records(frame)
+    if records:
+        session.connection().execute(model.__table__.insert(), records)
+    rows[model.__tablename__] = rows.get(model.__tablename__, 0) + len(records)
+
+
+def _ids(session: Session, model: type[SQLModel], key: str = "code") -> dict[str, int]:
+    column = getattr(model, key)
+    return dict(session.execute(select(column, model.id)).all())
+
+
+def _list_sizes(practices: pd.DataFrame) -> pd.DataFrame:
+    """Quarterly registered-list extracts, growing towards each practice's latest size."""
+    quarters = pd.date_range(FIRST_MONTH, LAST_MONTH, freq="QS-JAN")
+    years_back = ((quarters.max() - quarters).days / 365.25).to_numpy()
+    factor = (1 + LIST_GROWTH) ** (-years_back)
+    sizes = np.round(practices["patients"].to_numpy()[:, None] * factor[None, :]).astype(int)
+    return pd.DataFrame({
+        "practice_code": np.repeat(practices["code"].to_numpy(), len(quarters)),
+        "extract_date": np.tile(quarters.date, len(practices)),
+        "patients": sizes.ravel(),
+    })
+
+
+def _boundaries(frame: pd.DataFrame) -> pd.DataFrame:
+    geoms = frame["geometry"].to_numpy()
+    bounds = shapely.bounds(geoms)
+    simplified = shapely.simplify(geoms, DISPLAY_TOLERANCE_DEG, preserve_topology=True)
+    return pd.DataFrame({
+        "level": frame["level"].astype(str),
+        "code": frame["code"],
+        "name": frame["name"],
+        "geometry_wkb": shapely.to_wkb(geoms),
+        "display_wkb": shapely.to_wkb(simplified),
+        "min_lon": bounds[:, 0],
+        "min_lat": bounds[:, 1],
+        "max_lon": bounds[:, 2],
+        "max_lat": bounds[:, 3],
+        "vintage": "synthetic",
+        "source": DEMO_SOURCE,
+    })
+
+
+def build_demo(engine: Engine, *, scale: str = "ncl", seed: int = DEMO_SEED) -> DemoSummary:
+    """Generate the demo dataset and write it to ``engine`` in one transaction (the schema must be empty).
+
+    Deterministic: the same scale and seed give the same rows.
+    """
+    started = time.perf_counter()
+    create_schema(engine)
+    rng = np.random.default_rng(seed)
+    geo = build_geography(SCALES[scale], seed)
+    rows: dict[str, int] = {}
+    digest = hashlib.sha256(f"demo:{scale}:{seed}:v{DEMO_VERSION}".encode()).hexdigest()
+
+    with session_scope(engine) as session:
+        log = ImportLog(
+            source="demo", file_name=f"synthetic demo ({scale}, seed {seed})", sha256=digest,
+            started_at=datetime.now(UTC), status=ImportStatus.LOADED, synthetic=True,
+        )
+        session.add(log)
+        session.flush()
+
+        _insert(session, HealthSystem, geo.systems, rows)
+        system_ids = _ids(session, HealthSystem)
+        boroughs = geo.boroughs.assign(system_id=geo.boroughs["system_code"].map(system_ids))
+        _insert(session, Borough, boroughs.drop(columns="system_code"), rows)
+        borough_ids = _ids(session, Borough)
+        pcns = geo.pcns.assign(borough_id=geo.pcns["borough_code"].map(borough_ids))
+        _insert(session, Pcn, pcns.drop(columns="borough_code"), rows)
+        pcn_ids = _ids(session, Pcn)
+        practices = geo.practices.assign(
+            pcn_id=geo.practices["pcn_code"].map(pcn_ids),
+            borough_id=geo.practices["borough_code"].map(borough_ids),
+            open_date=pd.Timestamp(1990, 4, 1).date(),
+        )
+        _insert(session, Practice, practices.drop(columns=["pcn_code", "borough_code", "patients"]), rows)
+        practice_ids = _ids(session, Practice)
+        sizes = _list_sizes(geo.practices)
+        sizes = sizes.assign(practice_id=sizes.pop("practice_code").map(practice_ids))
+        _insert(session, PracticeListSize, sizes, rows)
+        homes = geo.care_homes.assign(
+            borough_id=geo.care_homes["borough_code"].map(borough_ids),
+            pcn_id=geo.care_homes["pcn_code"].map(pcn_ids),
+            aligned_practice_id=geo.care_homes["aligned_practice_code"].map(practice_ids),
+            care_type=geo.care_homes["care_type"].astype(str),
+            cqc_rating=geo.care_homes["cqc_rating"].astype(str),
+        )
+        _insert(session, CareHome, homes.drop(columns=["borough_code", "pcn_code", "aligned_practice_code"]), rows)
+        _insert(session, Boundary, _boundaries(geo.boundaries), rows)
+
+        _insert(session, Workstream, pd.DataFrame([w.__dict__ for w in WORKSTREAMS]), rows)
+        workstream_ids = _ids(session, Workstream)
+        initiatives = pd.DataFrame([
+            {
+                "code": i.code, "workstream_id": workstream_ids[i.workstream], "name": i.name, "owner": i.owner,
+                "description": i.description, "start_date": i.start, "end_date": i.end, "borough_id": None,
+            }
+            for i in INITIATIVES
+        ])
+        _insert(session, Initiative, initiatives, rows)
+        initiative_ids = _ids(session, Initiative)
+
+        kpi_rows, level_rows, observations, plans = [], [], [], []
+        for spec in KPIS:
+            actuals = observations_for(spec, geo, rng)
+            plan, baseline = plans_for(spec, actuals, NCL_SYSTEM["code"])
+            observations.append(actuals)
+            plans.append(plan)
+            kpi_rows.append({
+                "code": spec.code, "initiative_id": initiative_ids[spec.initiative], "name": spec.name,
+                "definition": spec.definition, "numerator_definition": spec.numerator,
+                "denominator_definition": spec.denominator, "unit": spec.unit, "value_type": spec.value_type.value,
+                "multiplier": spec.multiplier, "polarity": spec.polarity.value, "source": spec.source,
+                "caveats": spec.caveats or None, "baseline_value": baseline, "baseline_period": FIRST_MONTH,
+                "target_value": spec.target, "target_date": spec.target_date,
+                "validation_date": spec.validation_date,
+            })
+        _insert(session, Kpi, pd.DataFrame(kpi_rows), rows)
+        kpi_ids = _ids(session, Kpi)
+        for spec in KPIS:
+            level_rows.extend({"kpi_id": kpi_ids[spec.code], "level": level.value} for level in spec.levels)
+        _insert(session, KpiAreaLevel, pd.DataFrame(level_rows), rows)
+
+        facts = pd.concat(observations, ignore_index=True)
+        facts = facts.assign(kpi_id=facts.pop("kpi_code").map(kpi_ids), import_id=log.id)
+        _insert(session, KpiObservation, facts, rows)
+        planned = pd.concat(plans, ignore_index=True)
+        planned = planned.assign(kpi_id=planned.pop("kpi_code").map(kpi_ids), import_id=log.id)
+        _insert(session, KpiPlan, planned, rows)
+
+        _load_delivery(session, rng, initiative_ids, kpi_ids, workstream_ids, log.id, rows)
+
+        log.rows_accepted = sum(rows.values())
+        log.finished_at = datetime.now(UTC)
+        session.add(log)
+
+    return DemoSummary(scale=scale, seed=seed, rows=rows, seconds=round(time.perf_counter() - started, 2))
+
+
+def _load_delivery(
+    session: Session,
+    rng: np.random.Generator,
+    initiative_ids: dict[str, int],
+    kpi_ids: dict[str, int],
+    workstream_ids: dict[str, int],
+    import_id: int | None,
+    rows: dict[str, int],
+) -> None:
+    delivery = build_delivery(rng)
+    borough_ids = _ids(session, Borough)
+    finance = delivery.finance.assign(
+        initiative_id=delivery.finance.pop("initiative_code").map(initiative_ids), import_id=import_id
+    )
+    _insert(session, FinanceLine, finance, rows)
+    activity = delivery.activity
+    activity = activity.assign(
+        initiative_id=activity.pop("initiative_code").map(initiative_ids),
+        evidence_kpi_id=activity.pop("evidence_kpi_code").map(kpi_ids),
+        import_id=import_id,
+    )
+    _insert(session, ActivityChange, activity, rows)
+    milestones = delivery.milestones
+    milestones = milestones.assign(
+        initiative_id=milestones.pop("initiative_code").map(initiative_ids),
+        borough_id=milestones.pop("borough_code").map(borough_ids),
+        import_id=import_id,
+    )
+    _insert(session, Milestone, milestones, rows)
+    risks = delivery.risks
+    risks = risks.assign(
+        workstream_id=risks.pop("workstream_code").map(workstream_ids),
+        initiative_id=risks.pop("initiative_code").map(initiative_ids),
+        kpi_id=risks.pop("kpi_code").map(kpi_ids),
+        import_id=import_id,
+    )
+    _insert(session, Risk, risks, rows)
+    risk_ids = _ids(session, Risk)
+    reviews = delivery.risk_reviews
+    reviews = reviews.assign(risk_id=reviews.pop("risk_code").map(risk_ids))
+    _insert(session, RiskReview, reviews, rows)
+
+

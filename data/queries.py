@@ -1,0 +1,172 @@
+"""One function per question the UI asks. Keyword-only session; each returns a documented DataFrame.
+
+No Streamlit here (``data/cache.py`` wraps these for the pages). Frames, not ORM objects, leave this module,
+so nothing downstream holds a session or a detached instance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from models import (
+    AreaLevel,
+    Borough,
+    HealthSystem,
+    ImportLog,
+    ImportStatus,
+    Initiative,
+    Kpi,
+    KpiAreaLevel,
+    KpiObservation,
+    KpiPlan,
+    Pcn,
+    Workstream,
+)
+
+
+def _frame(session: Session, statement: object, columns: Sequence[str]) -> pd.DataFrame:
+    rows = session.execute(statement).all()  # type: ignore[call-overload]
+    return pd.DataFrame([tuple(r) for r in rows], columns=list(columns))
+
+
+def system(*, session: Session, code: str) -> pd.DataFrame:
+    """The health system with ODS ``code``: columns code, ons_code, name (empty when unknown)."""
+    stmt = select(HealthSystem.code, HealthSystem.ons_code, HealthSystem.name).where(HealthSystem.code == code)
+    return _frame(session, stmt, ["code", "ons_code", "name"])
+
+
+def boroughs(*, session: Session, system_code: str) -> pd.DataFrame:
+    """Boroughs of a system, by name: columns code, name."""
+    stmt = (
+        select(Borough.code, Borough.name)
+        .join(HealthSystem, HealthSystem.id == Borough.system_id)
+        .where(HealthSystem.code == system_code)
+        .order_by(Borough.name)
+    )
+    return _frame(session, stmt, ["code", "name"])
+
+
+def pcns(*, session: Session, system_code: str) -> pd.DataFrame:
+    """PCNs of a system, by borough then name: columns code, name, borough_code, borough."""
+    stmt = (
+        select(Pcn.code, Pcn.name, Borough.code, Borough.name)
+        .join(Borough, Borough.id == Pcn.borough_id)
+        .join(HealthSystem, HealthSystem.id == Borough.system_id)
+        .where(HealthSystem.code == system_code)
+        .order_by(Borough.name, Pcn.name, Pcn.code)
+    )
+    return _frame(session, stmt, ["code", "name", "borough_code", "borough"])
+
+
+def workstreams(*, session: Session) -> pd.DataFrame:
+    """All workstreams, by name: columns code, name, description."""
+    stmt = select(Workstream.code, Workstream.name, Workstream.description).order_by(Workstream.name)
+    return _frame(session, stmt, ["code", "name", "description"])
+
+
+KPI_CATALOGUE_COLUMNS = [
+    "workstream_code", "workstream", "initiative_code", "initiative", "kpi_code", "kpi", "definition", "unit",
+    "value_type", "multiplier", "polarity", "source", "baseline_value", "baseline_period", "target_value",
+    "target_date", "validation_date",
+]
+
+
+def kpi_catalogue(*, session: Session, workstream_code: str | None = None) -> pd.DataFrame:
+    """KPI definitions with their workstream and initiative, ordered as the register shows them.
+
+    Columns: ``KPI_CATALOGUE_COLUMNS`` plus ``levels`` (a tuple of the area levels the KPI is reported at).
+    """
+    stmt = (
+        select(
+            Workstream.code, Workstream.name, Initiative.code, Initiative.name, Kpi.code, Kpi.name, Kpi.definition,
+            Kpi.unit, Kpi.value_type, Kpi.multiplier, Kpi.polarity, Kpi.source, Kpi.baseline_value,
+            Kpi.baseline_period, Kpi.target_value, Kpi.target_date, Kpi.validation_date,
+        )
+        .join(Initiative, Initiative.id == Kpi.initiative_id)
+        .join(Workstream, Workstream.id == Initiative.workstream_id)
+        .order_by(Workstream.name, Initiative.name, Kpi.name)
+    )
+    if workstream_code:
+        stmt = stmt.where(Workstream.code == workstream_code)
+    frame = _frame(session, stmt, KPI_CATALOGUE_COLUMNS)
+    levels = session.execute(
+        select(Kpi.code, KpiAreaLevel.level).join(KpiAreaLevel, KpiAreaLevel.kpi_id == Kpi.id)
+    ).all()
+    by_kpi: dict[str, list[str]] = {}
+    for code, level in levels:
+        by_kpi.setdefault(code, []).append(str(level))
+    order = [lv.value for lv in AreaLevel]
+    frame["levels"] = [tuple(sorted(by_kpi.get(c, []), key=order.index)) for c in frame["kpi_code"]]
+    return frame
+
+
+SERIES_COLUMNS = ["kpi_code", "period_start", "period_end", "numerator", "denominator", "value", "lower_ci", "upper_ci"]
+
+
+def area_series(*, session: Session, level: AreaLevel | str, area_code: str, kpi_codes: Sequence[str]) -> pd.DataFrame:
+    """Every period of the given KPIs for one area (the trajectory query), ordered by KPI and period.
+
+    Served by the unique index (kpi_id, level, area_code, period_start). Columns: ``SERIES_COLUMNS``.
+    """
+    if not kpi_codes:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    o = KpiObservation
+    stmt = (
+        select(Kpi.code, o.period_start, o.period_end, o.numerator, o.denominator, o.value, o.lower_ci, o.upper_ci)
+        .join(Kpi, Kpi.id == o.kpi_id)
+        .where(Kpi.code.in_(list(kpi_codes)), o.level == str(level), o.area_code == area_code)
+        .order_by(Kpi.code, o.period_start)
+    )
+    return _frame(session, stmt, SERIES_COLUMNS)
+
+
+def area_plans(*, session: Session, level: AreaLevel | str, area_code: str, kpi_codes: Sequence[str]) -> pd.DataFrame:
+    """Planned trajectory values of the given KPIs for one area: columns kpi_code, period_start, value."""
+    if not kpi_codes:
+        return pd.DataFrame(columns=["kpi_code", "period_start", "value"])
+    stmt = (
+        select(Kpi.code, KpiPlan.period_start, KpiPlan.value)
+        .join(Kpi, Kpi.id == KpiPlan.kpi_id)
+        .where(Kpi.code.in_(list(kpi_codes)), KpiPlan.level == str(level), KpiPlan.area_code == area_code)
+        .order_by(Kpi.code, KpiPlan.period_start)
+    )
+    return _frame(session, stmt, ["kpi_code", "period_start", "value"])
+
+
+def kpi_period_across_areas(*, session: Session, kpi_code: str, level: AreaLevel | str, period_start: date) -> pd.DataFrame:
+    """One KPI and period across every area of a level (the funnel and map query).
+
+    Served by the index (kpi_id, level, period_start). Columns: area_code, numerator, denominator, value.
+    """
+    o = KpiObservation
+    stmt = (
+        select(o.area_code, o.numerator, o.denominator, o.value)
+        .join(Kpi, Kpi.id == o.kpi_id)
+        .where(Kpi.code == kpi_code, o.level == str(level), o.period_start == period_start)
+        .order_by(o.area_code)
+    )
+    return _frame(session, stmt, ["area_code", "numerator", "denominator", "value"])
+
+
+def provenance(*, session: Session) -> pd.DataFrame:
+    """What the database was loaded from: one row per successful import, newest first.
+
+    Columns: source, file_name, finished_at, synthetic. The dashboard labels every page "synthetic demo data"
+    while any loaded import is synthetic.
+    """
+    stmt = (
+        select(ImportLog.source, ImportLog.file_name, ImportLog.finished_at, ImportLog.synthetic)
+        .where(ImportLog.status == ImportStatus.LOADED.value)
+        .order_by(ImportLog.finished_at.desc())
+    )
+    return _frame(session, stmt, ["source", "file_name", "finished_at", "synthetic"])
+
+
+def latest_period(*, session: Session) -> date | None:
+    """The end of the latest period with any KPI observation (the dashboard's data date)."""
+    return session.execute(select(func.max(KpiObservation.period_end))).scalar_one_or_none()

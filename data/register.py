@@ -1,0 +1,106 @@
+"""The benefits register: workstream → initiative → KPI with baseline, latest value, plan, target and status.
+
+Pure data shaping: takes the KPI catalogue, one area's series and plans (from ``data/queries.py``) and returns
+the register frame the Overview shows. The baseline is the area's pooled value over the twelve months from the
+KPI's baseline period (sum of numerators over sum of denominators), so one noisy month does not set it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from data.status import Status, kpi_status
+from models import AreaLevel
+
+REGISTER_COLUMNS = [
+    "workstream", "initiative", "kpi_code", "kpi", "unit", "polarity", "baseline", "latest_value", "latest_period",
+    "data_date", "plan_value", "target_value", "target_date", "validation_date", "status", "note",
+]
+
+
+def pooled_value(rows: pd.DataFrame, multiplier: float) -> float:
+    """Sum of numerators over sum of denominators × multiplier; the mean value when counts are missing."""
+    if rows.empty:
+        return float("nan")
+    if rows["numerator"].notna().all() and rows["denominator"].notna().all() and rows["denominator"].sum() > 0:
+        return float(rows["numerator"].sum() / rows["denominator"].sum() * multiplier)
+    return float(rows["value"].mean())
+
+
+def area_baseline(series: pd.DataFrame, baseline_period: date | None, multiplier: float) -> float:
+    """The area's value over the year from ``baseline_period`` (or its first period when none is set)."""
+    if series.empty:
+        return float("nan")
+    starts = pd.to_datetime(series["period_start"])
+    first = pd.Timestamp(baseline_period) if baseline_period is not None else starts.min()
+    in_year = (starts >= first) & (starts < first + pd.DateOffset(years=1))
+    return pooled_value(series[in_year.to_numpy()], multiplier)
+
+
+def plan_at(plans: pd.DataFrame, period_start: date) -> float:
+    """The plan for ``period_start``, or the latest plan before it; NaN when there is none."""
+    if plans.empty:
+        return float("nan")
+    due = plans[pd.to_datetime(plans["period_start"]) <= pd.Timestamp(period_start)]
+    return float(due.sort_values("period_start")["value"].iloc[-1]) if not due.empty else float("nan")
+
+
+def build_register(
+    catalogue: pd.DataFrame,
+    series: pd.DataFrame,
+    plans: pd.DataFrame,
+    *,
+    level: AreaLevel | str,
+    tolerance: float = 0.05,
+) -> pd.DataFrame:
+    """One register row per KPI of ``catalogue`` for the area whose ``series`` and ``plans`` are given.
+
+    A KPI not reported at ``level`` gets status "No data" and a note that says so.
+    """
+    level = AreaLevel(level)
+    rows = []
+    for kpi in catalogue.itertuples(index=False):
+        own = series[series["kpi_code"] == kpi.kpi_code].sort_values("period_start")
+        own_plans = plans[plans["kpi_code"] == kpi.kpi_code]
+        row = {
+            "workstream": kpi.workstream, "initiative": kpi.initiative, "kpi_code": kpi.kpi_code, "kpi": kpi.kpi,
+            "unit": kpi.unit, "polarity": kpi.polarity, "baseline": np.nan, "latest_value": np.nan,
+            "latest_period": None, "data_date": None, "plan_value": np.nan, "target_value": kpi.target_value,
+            "target_date": kpi.target_date, "validation_date": kpi.validation_date, "note": "",
+        }
+        reported = own[own["value"].notna()]
+        if level.value not in kpi.levels:
+            row["note"] = f"Not reported at {level.value.replace('_', ' ')} level."
+        elif reported.empty:
+            row["note"] = "No observations for this area yet."
+        else:
+            latest = reported.iloc[-1]
+            row.update(
+                baseline=area_baseline(own, kpi.baseline_period, kpi.multiplier),
+                latest_value=float(latest["value"]),
+                latest_period=latest["period_start"],
+                data_date=latest["period_end"],
+                plan_value=plan_at(own_plans, latest["period_start"]),
+            )
+        if kpi.target_date is not None and not own_plans.empty:  # the area's own target: its plan at the date
+            area_target = plan_at(own_plans, kpi.target_date)
+            row["target_value"] = area_target if not np.isnan(area_target) else kpi.target_value
+        row["status"] = kpi_status(row["latest_value"], row["plan_value"], kpi.polarity, tolerance).value
+        rows.append(row)
+    return pd.DataFrame(rows, columns=REGISTER_COLUMNS)
+
+
+def headline(register: pd.DataFrame, area_name: str) -> str:
+    """One sentence for the board, e.g. "In Enfield, 5 of 12 KPIs are off track, 2 at risk and 5 on track."."""
+    counts = Counter(register["status"])
+    assessed = sum(counts[s.value] for s in (Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK))
+    if assessed == 0:
+        return f"No KPI in {area_name} can be assessed against a plan yet."
+    return (
+        f"In {area_name}, {counts[Status.OFF_TRACK.value]} of {assessed} KPIs are off track, "
+        f"{counts[Status.AT_RISK.value]} at risk and {counts[Status.ON_TRACK.value]} on track."
+    )

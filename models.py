@@ -1,0 +1,489 @@
+"""SQLModel tables: geography, boundaries, the programme, KPI facts, delivery and the import log.
+
+One schema for SQLite (local analyst default) and PostgreSQL (hosted): no PostGIS, geometry is stored as
+WKB bytes with a bounding box beside it, enums are stored as their string values, and every natural key
+carries a unique constraint so importers can upsert by it. No behaviour lives here and nothing imports
+streamlit.
+
+Hot queries (see ``data/queries.py``) and the indexes that serve them:
+- one KPI and period across all areas (funnels, maps): ``ix_kpi_observation_kpi_level_period``;
+- one KPI and area across all periods (trajectories): the unique key
+  ``uq_kpi_observation_kpi_level_area_period`` (kpi, level, area, period) serves it as a covering prefix.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _enum_column(enum: type[StrEnum], *, nullable: bool = False) -> Column:
+    """A portable enum column: the value stored as plain text (no native ENUM type, same on both engines)."""
+    return Column(String(max(len(m.value) for m in enum)), nullable=nullable)
+
+
+# --------------------------------------------------------------------------------------------- enumerations
+
+
+class AreaLevel(StrEnum):
+    """Geographic level an area code belongs to; KPI facts and boundaries are keyed by (level, code)."""
+
+    SYSTEM = "system"  # STP / ICS, e.g. NCL (ODS QMJ)
+    BOROUGH = "borough"  # local authority district, ONS E09...
+    PCN = "pcn"  # Primary Care Network, ODS U...
+    PRACTICE = "practice"  # GP practice, ODS code
+    CARE_HOME = "care_home"  # CQC location ID
+    WARD = "ward"
+    LSOA = "lsoa"
+    MSOA = "msoa"
+
+
+class ValueType(StrEnum):
+    """How a KPI's value is formed from numerator and denominator; decides which statistics apply."""
+
+    PROPORTION = "proportion"  # numerator / denominator x multiplier (100 for a percentage)
+    RATE = "rate"  # numerator / denominator x multiplier (e.g. per 1,000 patients)
+    COUNT = "count"  # numerator only
+    RATIO = "ratio"  # numerator / denominator (mean, ratio of counts)
+    STANDARDISED_RATIO = "standardised_ratio"  # observed / expected (x 100 when multiplier is 100)
+
+
+class Polarity(StrEnum):
+    """Which direction is an improvement (Fingertips "polarity", Making Data Count "improvement direction")."""
+
+    HIGHER_IS_BETTER = "higher_is_better"
+    LOWER_IS_BETTER = "lower_is_better"
+    NO_JUDGEMENT = "no_judgement"
+
+
+class CareType(StrEnum):
+    """CQC service type of a care home."""
+
+    NURSING = "nursing"
+    RESIDENTIAL = "residential"
+
+
+class CqcRating(StrEnum):
+    """CQC overall rating (latest published)."""
+
+    OUTSTANDING = "Outstanding"
+    GOOD = "Good"
+    REQUIRES_IMPROVEMENT = "Requires improvement"
+    INADEQUATE = "Inadequate"
+    NOT_RATED = "Not yet rated"
+
+
+class Scenario(StrEnum):
+    """Plan or actual, for finance and activity rows."""
+
+    PLAN = "plan"
+    ACTUAL = "actual"
+
+
+class PointOfDelivery(StrEnum):
+    """Hospital and community points of delivery whose activity an initiative is expected to shift."""
+
+    AE = "ae"  # A&E attendances
+    NON_ELECTIVE = "non_elective"  # non-elective (emergency) admissions
+    ELECTIVE = "elective"
+    OUTPATIENT_FIRST = "outpatient_first"
+    OUTPATIENT_FOLLOW_UP = "outpatient_follow_up"
+    COMMUNITY = "community"
+    PRIMARY_CARE = "primary_care"
+    AMBULANCE = "ambulance"
+
+
+class Escalation(StrEnum):
+    """Escalation potential of a risk."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class ImportStatus(StrEnum):
+    """Outcome of one import attempt."""
+
+    LOADED = "loaded"  # validated and written
+    UNCHANGED = "unchanged"  # same file (sha256) already loaded; nothing written
+    REJECTED = "rejected"  # validation failed; nothing written
+    FAILED = "failed"  # unexpected error; transaction rolled back
+
+
+# ------------------------------------------------------------------------------------------------ geography
+
+
+class HealthSystem(SQLModel, table=True):
+    """An STP / Integrated Care System, e.g. North Central London (ODS QMJ, ONS E54000028)."""
+
+    __tablename__ = "health_system"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=10, unique=True, description="ODS code, e.g. QMJ")
+    ons_code: str | None = Field(default=None, max_length=9, unique=True, description="e.g. E54000028")
+    name: str = Field(max_length=200)
+
+
+class Borough(SQLModel, table=True):
+    """A local authority district (London borough), keyed by its ONS code (e.g. E09000003 Barnet)."""
+
+    __tablename__ = "borough"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=9, unique=True, description="ONS LAD code")
+    name: str = Field(max_length=100)
+    system_id: int = Field(foreign_key="health_system.id", index=True)
+
+
+class Pcn(SQLModel, table=True):
+    """A Primary Care Network, keyed by its ODS code (U + 5 digits)."""
+
+    __tablename__ = "pcn"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=10, unique=True)
+    name: str = Field(max_length=200)
+    borough_id: int = Field(foreign_key="borough.id", index=True)
+
+
+class Practice(SQLModel, table=True):
+    """A GP practice, keyed by its ODS code; located by postcode and WGS84 point."""
+
+    __tablename__ = "practice"
+    __table_args__ = (
+        CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="ck_practice_latitude"),
+        CheckConstraint("longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="ck_practice_longitude"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=10, unique=True)
+    name: str = Field(max_length=200)
+    postcode: str | None = Field(default=None, max_length=8)
+    latitude: float | None = None
+    longitude: float | None = None
+    pcn_id: int | None = Field(default=None, foreign_key="pcn.id", index=True)
+    borough_id: int = Field(foreign_key="borough.id", index=True)
+    open_date: date | None = None
+    close_date: date | None = None
+
+
+class PracticeListSize(SQLModel, table=True):
+    """Registered patients at a practice on a date (NHS Digital "Patients Registered at a GP Practice")."""
+
+    __tablename__ = "practice_list_size"
+    __table_args__ = (
+        UniqueConstraint("practice_id", "extract_date", name="uq_practice_list_size_practice_date"),
+        CheckConstraint("patients >= 0", name="ck_practice_list_size_patients"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    practice_id: int = Field(foreign_key="practice.id")
+    extract_date: date
+    patients: int
+
+
+class CareHome(SQLModel, table=True):
+    """A care home, keyed by its CQC location ID, with beds, type, latest rating and aligned GP practice."""
+
+    __tablename__ = "care_home"
+    __table_args__ = (CheckConstraint("beds >= 0", name="ck_care_home_beds"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cqc_location_id: str = Field(max_length=20, unique=True, description="e.g. 1-1000210669")
+    name: str = Field(max_length=200)
+    beds: int
+    care_type: CareType = Field(sa_column=_enum_column(CareType))
+    cqc_rating: CqcRating = Field(sa_column=_enum_column(CqcRating))
+    rating_date: date | None = None
+    postcode: str | None = Field(default=None, max_length=8)
+    latitude: float | None = None
+    longitude: float | None = None
+    borough_id: int = Field(foreign_key="borough.id", index=True)
+    pcn_id: int | None = Field(default=None, foreign_key="pcn.id", index=True)
+    aligned_practice_id: int | None = Field(
+        default=None, foreign_key="practice.id", description="named GP practice (Enhanced Health in Care Homes)"
+    )
+
+
+# ----------------------------------------------------------------------------------------------- boundaries
+
+
+class Boundary(SQLModel, table=True):
+    """An area's polygon in EPSG:4326, stored portably as WKB with a display-simplified copy and a bbox.
+
+    The bbox columns let a map query select by extent on any engine without PostGIS.
+    """
+
+    __tablename__ = "boundary"
+    __table_args__ = (
+        UniqueConstraint("level", "code", "vintage", name="uq_boundary_level_code_vintage"),
+        Index("ix_boundary_level_vintage", "level", "vintage"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    level: AreaLevel = Field(sa_column=_enum_column(AreaLevel))
+    code: str = Field(max_length=20)
+    name: str = Field(max_length=200)
+    geometry_wkb: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    display_wkb: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+    vintage: str = Field(max_length=20, description="e.g. 2011, 2021, 2023-04")
+    source: str = Field(max_length=300, description="publisher and licence / attribution line")
+
+
+# ---------------------------------------------------------------------------------------------- programme
+
+
+class Workstream(SQLModel, table=True):
+    """A programme workstream, e.g. Enhanced Health in Care Homes."""
+
+    __tablename__ = "workstream"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=30, unique=True)
+    name: str = Field(max_length=200)
+    description: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Initiative(SQLModel, table=True):
+    """An initiative within a workstream; its benefits are tracked as KPIs, money, activity and milestones."""
+
+    __tablename__ = "initiative"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=30, unique=True)
+    workstream_id: int = Field(foreign_key="workstream.id", index=True)
+    name: str = Field(max_length=200)
+    borough_id: int | None = Field(
+        default=None, foreign_key="borough.id", index=True, description="set for a borough-level initiative"
+    )
+    owner: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+class Kpi(SQLModel, table=True):
+    """A KPI definition: what is measured, how, which way is better, and the benefit it should reach."""
+
+    __tablename__ = "kpi"
+    __table_args__ = (CheckConstraint("multiplier > 0", name="ck_kpi_multiplier"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=30, unique=True)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    name: str = Field(max_length=200)
+    definition: str = Field(sa_column=Column(Text, nullable=False))
+    numerator_definition: str | None = Field(default=None, sa_column=Column(Text))
+    denominator_definition: str | None = Field(default=None, sa_column=Column(Text))
+    unit: str = Field(max_length=50, description="display unit, e.g. '%' or 'per 1,000 patients'")
+    value_type: ValueType = Field(sa_column=_enum_column(ValueType))
+    multiplier: float = Field(default=1.0, description="value = numerator / denominator x multiplier")
+    polarity: Polarity = Field(sa_column=_enum_column(Polarity))
+    source: str = Field(max_length=300)
+    caveats: str | None = Field(default=None, sa_column=Column(Text))
+    baseline_value: float | None = None
+    baseline_period: date | None = None
+    target_value: float | None = None
+    target_date: date | None = None
+    validation_date: date | None = Field(default=None, description="when the benefit is to be validated")
+
+
+class KpiAreaLevel(SQLModel, table=True):
+    """The area levels at which a KPI is reported (a KPI may exist at practice, PCN, borough and system)."""
+
+    __tablename__ = "kpi_area_level"
+
+    kpi_id: int = Field(foreign_key="kpi.id", primary_key=True)
+    level: AreaLevel = Field(sa_column=Column(String(9), primary_key=True))
+
+
+# -------------------------------------------------------------------------------------------------- facts
+
+
+class KpiObservation(SQLModel, table=True):
+    """One measured value of a KPI for an area and period, with its numerator and denominator.
+
+    ``area_code`` is keyed with ``level`` rather than a foreign key because areas live in several tables
+    (and LSOA/ward areas only as boundaries); importers validate codes against the register of their level.
+    """
+
+    __tablename__ = "kpi_observation"
+    __table_args__ = (
+        UniqueConstraint(
+            "kpi_id", "level", "area_code", "period_start", name="uq_kpi_observation_kpi_level_area_period"
+        ),
+        Index("ix_kpi_observation_kpi_level_period", "kpi_id", "level", "period_start"),
+        CheckConstraint("period_end >= period_start", name="ck_kpi_observation_period"),
+        CheckConstraint("denominator IS NULL OR denominator >= 0", name="ck_kpi_observation_denominator"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kpi_id: int = Field(foreign_key="kpi.id")
+    level: AreaLevel = Field(sa_column=_enum_column(AreaLevel))
+    area_code: str = Field(max_length=20)
+    period_start: date
+    period_end: date
+    numerator: float | None = None
+    denominator: float | None = None
+    value: float | None = None
+    lower_ci: float | None = None
+    upper_ci: float | None = None
+    import_id: int | None = Field(default=None, foreign_key="import_log.id", index=True)
+
+
+class KpiPlan(SQLModel, table=True):
+    """The planned trajectory of a KPI for an area: the value it should have reached in each period."""
+
+    __tablename__ = "kpi_plan"
+    __table_args__ = (
+        UniqueConstraint("kpi_id", "level", "area_code", "period_start", name="uq_kpi_plan_kpi_level_area_period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kpi_id: int = Field(foreign_key="kpi.id")
+    level: AreaLevel = Field(sa_column=_enum_column(AreaLevel))
+    area_code: str = Field(max_length=20)
+    period_start: date
+    value: float
+    import_id: int | None = Field(default=None, foreign_key="import_log.id", index=True)
+
+
+# --------------------------------------------------------------------------------------- programme delivery
+
+
+class FinanceLine(SQLModel, table=True):
+    """Planned or actual money for an initiative in a financial year (£), recurrent or non-recurrent."""
+
+    __tablename__ = "finance_line"
+    __table_args__ = (
+        UniqueConstraint(
+            "initiative_id", "financial_year", "scenario", "recurrent", name="uq_finance_line_natural"
+        ),
+        CheckConstraint("financial_year BETWEEN 2000 AND 2100", name="ck_finance_line_year"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    financial_year: int = Field(description="start year: 2019 means 2019/20")
+    scenario: Scenario = Field(sa_column=_enum_column(Scenario))
+    recurrent: bool
+    investment: float = 0.0
+    gross_saving: float = 0.0
+    net_saving: float = 0.0
+    import_id: int | None = Field(default=None, foreign_key="import_log.id")
+
+
+class ActivityChange(SQLModel, table=True):
+    """Planned or actual change in activity at a point of delivery for an initiative and year (negative = fewer)."""
+
+    __tablename__ = "activity_change"
+    __table_args__ = (
+        UniqueConstraint(
+            "initiative_id", "financial_year", "point_of_delivery", "scenario", name="uq_activity_change_natural"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    financial_year: int
+    point_of_delivery: PointOfDelivery = Field(sa_column=_enum_column(PointOfDelivery))
+    scenario: Scenario = Field(sa_column=_enum_column(Scenario))
+    change: float
+    evidence_kpi_id: int | None = Field(default=None, foreign_key="kpi.id", description="KPI that evidences it")
+    import_id: int | None = Field(default=None, foreign_key="import_log.id")
+
+
+class Milestone(SQLModel, table=True):
+    """A delivery milestone with owner and planned and actual dates (e.g. CHIN live in a borough)."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (UniqueConstraint("initiative_id", "code", name="uq_milestone_initiative_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    code: str = Field(max_length=30)
+    name: str = Field(max_length=200)
+    owner: str | None = Field(default=None, max_length=200)
+    borough_id: int | None = Field(default=None, foreign_key="borough.id", index=True)
+    planned_date: date
+    actual_date: date | None = None
+    import_id: int | None = Field(default=None, foreign_key="import_log.id")
+
+
+class Risk(SQLModel, table=True):
+    """A risk-register entry: likelihood × impact (each 1-5) before and after mitigation."""
+
+    __tablename__ = "risk"
+    __table_args__ = (
+        CheckConstraint("likelihood BETWEEN 1 AND 5", name="ck_risk_likelihood"),
+        CheckConstraint("impact BETWEEN 1 AND 5", name="ck_risk_impact"),
+        CheckConstraint("revised_likelihood BETWEEN 1 AND 5", name="ck_risk_revised_likelihood"),
+        CheckConstraint("revised_impact BETWEEN 1 AND 5", name="ck_risk_revised_impact"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=30, unique=True)
+    title: str = Field(max_length=300)
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    workstream_id: int = Field(foreign_key="workstream.id", index=True)
+    initiative_id: int | None = Field(default=None, foreign_key="initiative.id", index=True)
+    kpi_id: int | None = Field(default=None, foreign_key="kpi.id", description="KPI the risk threatens")
+    owner: str | None = Field(default=None, max_length=200)
+    likelihood: int
+    impact: int
+    mitigation: str | None = Field(default=None, sa_column=Column(Text))
+    revised_likelihood: int
+    revised_impact: int
+    escalation: Escalation = Field(sa_column=_enum_column(Escalation))
+    raised_date: date | None = None
+    import_id: int | None = Field(default=None, foreign_key="import_log.id")
+
+
+class RiskReview(SQLModel, table=True):
+    """A dated re-scoring of a risk, so the trend of its score over reviews can be shown."""
+
+    __tablename__ = "risk_review"
+    __table_args__ = (
+        UniqueConstraint("risk_id", "review_date", name="uq_risk_review_risk_date"),
+        CheckConstraint("likelihood BETWEEN 1 AND 5", name="ck_risk_review_likelihood"),
+        CheckConstraint("impact BETWEEN 1 AND 5", name="ck_risk_review_impact"),
+        CheckConstraint("revised_likelihood BETWEEN 1 AND 5", name="ck_risk_review_revised_likelihood"),
+        CheckConstraint("revised_impact BETWEEN 1 AND 5", name="ck_risk_review_revised_impact"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    risk_id: int = Field(foreign_key="risk.id")
+    review_date: date
+    likelihood: int
+    impact: int
+    revised_likelihood: int
+    revised_impact: int
+
+
+# ------------------------------------------------------------------------------------------------ imports
+
+
+class ImportLog(SQLModel, table=True):
+    """Every import attempt: what, which file (name and sha256), when, how many rows, outcome, error report."""
+
+    __tablename__ = "import_log"
+    __table_args__ = (Index("ix_import_log_source_sha256", "source", "sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=50, description="importer name, e.g. kpi_observations, cqc, demo")
+    file_name: str = Field(max_length=300)
+    sha256: str = Field(max_length=64)
+    started_at: datetime
+    finished_at: datetime | None = None
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    status: ImportStatus = Field(sa_column=_enum_column(ImportStatus))
+    synthetic: bool = Field(default=False, description="true for the generated demo dataset")
+    error_report: str | None = Field(default=None, sa_column=Column(Text), description="JSON list of row errors")

@@ -1,0 +1,98 @@
+"""Application settings, read once from the environment (and a local ``.env``); nothing else reads os.environ.
+
+Every setting has a safe local default, so ``streamlit run app.py`` needs no configuration: the database is a
+SQLite file under ``var/`` that fills itself with the synthetic demo data on first run. A hosted deployment sets
+``DATABASE_URL`` to a PostgreSQL URL (``postgresql+psycopg://user@host:5432/db``). A bad value stops start-up
+with a message that names the variable and how to fix it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+REPO_ROOT = Path(__file__).resolve().parent
+DEFAULT_DATA_DIR = REPO_ROOT / "var"
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or malformed; the message names the environment variable and the fix."""
+
+
+class Settings(BaseSettings):
+    """Settings from environment variables (case-insensitive) or a ``.env`` file in the working directory."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL. Empty means sqlite:///<DATA_DIR>/benefits.sqlite (the local default).",
+    )
+    data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Folder for the local SQLite database.")
+    demo_on_empty: bool = Field(
+        default=True, description="Load the synthetic demo dataset when the database has no data."
+    )
+    demo_scale: str = Field(default="ncl", description="Scale of the demo dataset: 'ncl' or 'england'.")
+    status_tolerance: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="A KPI behind plan by at most this share of the plan value is 'at risk', beyond it 'off track'.",
+    )
+
+    @field_validator("demo_scale")
+    @classmethod
+    def _known_scale(cls, value: str) -> str:
+        if value not in ("ncl", "england"):
+            raise ValueError("must be 'ncl' or 'england'")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _parseable_url(cls, value: str) -> str:
+        if not value:
+            return value
+        if value.startswith("postgres://"):  # the Heroku-style alias SQLAlchemy does not accept
+            value = "postgresql://" + value.removeprefix("postgres://")
+        if value.startswith("postgresql://"):  # plain URL: use the installed driver (psycopg 3)
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL ({exc})") from exc
+        if url.get_backend_name() not in SUPPORTED_BACKENDS:
+            raise ValueError(f"backend {url.get_backend_name()!r} is not supported; use sqlite or postgresql")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The URL to connect to: the configured one, or the local SQLite file."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'benefits.sqlite'}"
+
+
+def load_settings() -> Settings:
+    """Read settings, turning validation errors into one readable message per bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            variable = str(err["loc"][0]).upper() if err["loc"] else "?"
+            lines.append(f"{variable}: {err['msg']} (got {err.get('input')!r}).")
+        hint = (
+            "Fix or unset these environment variables (or .env entries). Examples: "
+            "DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test, DEMO_SCALE=ncl, STATUS_TOLERANCE=0.05."
+        )
+        raise SettingsError("Invalid settings:\n  " + "\n  ".join(lines) + "\n" + hint) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()
