@@ -39,6 +39,7 @@ class Settings(BaseSettings):
         default=True, description="Load the synthetic demo dataset when the database has no data."
     )
     demo_scale: str = Field(default="ncl", description="Scale of the demo dataset: 'ncl' or 'england'.")
+    system_code: str = Field(default="QMJ", description="ODS code of the system the dashboard shows (NCL: QMJ).")
     status_tolerance: float = Field(
         default=0.05,
         ge=0,
@@ -87,7 +88,8 @@ def load_settings() -> Settings:
             lines.append(f"{variable}: {err['msg']} (got {err.get('input')!r}).")
         hint = (
             "Fix or unset these environment variables (or .env entries). Examples: "
-            "DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test, DEMO_SCALE=ncl, STATUS_TOLERANCE=0.05."
+            "DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test, DEMO_SCALE=ncl, SYSTEM_CODE=QMJ, "
+            "STATUS_TOLERANCE=0.05."
         )
         raise SettingsError("Invalid settings:\n  " + "\n  ".join(lines) + "\n" + hint) from None
 

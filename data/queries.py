@@ -70,9 +70,23 @@ def workstreams(*, session: Session) -> pd.DataFrame:
 
 
 KPI_CATALOGUE_COLUMNS = [
-    "workstream_code", "workstream", "initiative_code", "initiative", "kpi_code", "kpi", "definition", "unit",
-    "value_type", "multiplier", "polarity", "source", "baseline_value", "baseline_period", "target_value",
-    "target_date", "validation_date",
+    "workstream_code",
+    "workstream",
+    "initiative_code",
+    "initiative",
+    "kpi_code",
+    "kpi",
+    "definition",
+    "unit",
+    "value_type",
+    "multiplier",
+    "polarity",
+    "source",
+    "baseline_value",
+    "baseline_period",
+    "target_value",
+    "target_date",
+    "validation_date",
 ]
 
 
@@ -83,9 +97,23 @@ def kpi_catalogue(*, session: Session, workstream_code: str | None = None) -> pd
     """
     stmt = (
         select(
-            Workstream.code, Workstream.name, Initiative.code, Initiative.name, Kpi.code, Kpi.name, Kpi.definition,
-            Kpi.unit, Kpi.value_type, Kpi.multiplier, Kpi.polarity, Kpi.source, Kpi.baseline_value,
-            Kpi.baseline_period, Kpi.target_value, Kpi.target_date, Kpi.validation_date,
+            Workstream.code,
+            Workstream.name,
+            Initiative.code,
+            Initiative.name,
+            Kpi.code,
+            Kpi.name,
+            Kpi.definition,
+            Kpi.unit,
+            Kpi.value_type,
+            Kpi.multiplier,
+            Kpi.polarity,
+            Kpi.source,
+            Kpi.baseline_value,
+            Kpi.baseline_period,
+            Kpi.target_value,
+            Kpi.target_date,
+            Kpi.validation_date,
         )
         .join(Initiative, Initiative.id == Kpi.initiative_id)
         .join(Workstream, Workstream.id == Initiative.workstream_id)
@@ -138,7 +166,9 @@ def area_plans(*, session: Session, level: AreaLevel | str, area_code: str, kpi_
     return _frame(session, stmt, ["kpi_code", "period_start", "value"])
 
 
-def kpi_period_across_areas(*, session: Session, kpi_code: str, level: AreaLevel | str, period_start: date) -> pd.DataFrame:
+def kpi_period_across_areas(
+    *, session: Session, kpi_code: str, level: AreaLevel | str, period_start: date
+) -> pd.DataFrame:
     """One KPI and period across every area of a level (the funnel and map query).
 
     Served by the index (kpi_id, level, period_start). Columns: area_code, numerator, denominator, value.

@@ -70,6 +70,8 @@ def voronoi_tiles(region: Polygon, seeds: Sequence[tuple[float, float]]) -> list
 
     Raises ValueError when a seed lies outside the region or two seeds share a cell.
     """
+    if not all(region.contains(Point(seed)) for seed in seeds):
+        raise ValueError("every seed must lie inside the region, one per cell")
     if len(seeds) == 1:
         return [region]
     cells = shapely.voronoi_polygons(MultiPoint(list(seeds)), extend_to=region).geoms

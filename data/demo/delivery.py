@@ -91,19 +91,32 @@ def build_delivery(rng: np.random.Generator) -> Delivery:
             for scenario in Scenario:
                 noise = 1.0 if scenario == Scenario.PLAN else rng.normal(delivered, 0.05)
                 for recurrent, share in ((True, 0.8), (False, 0.2)):
-                    inv = round(invest * 1000 * ramp * share * (1.0 if scenario == Scenario.PLAN else rng.normal(1, 0.03)))
+                    inv = round(
+                        invest * 1000 * ramp * share * (1.0 if scenario == Scenario.PLAN else rng.normal(1, 0.03))
+                    )
                     saving = round(gross * 1000 * ramp * share * noise)
-                    finance.append({
-                        "initiative_code": initiative.code, "financial_year": year, "scenario": scenario.value,
-                        "recurrent": recurrent, "investment": float(inv), "gross_saving": float(saving),
-                        "net_saving": float(saving - inv),
-                    })
+                    finance.append(
+                        {
+                            "initiative_code": initiative.code,
+                            "financial_year": year,
+                            "scenario": scenario.value,
+                            "recurrent": recurrent,
+                            "investment": float(inv),
+                            "gross_saving": float(saving),
+                            "net_saving": float(saving - inv),
+                        }
+                    )
                 for pod, change in shifts.items():
-                    activity.append({
-                        "initiative_code": initiative.code, "financial_year": year, "point_of_delivery": pod.value,
-                        "scenario": scenario.value, "change": round(change * ramp * noise),
-                        "evidence_kpi_code": _EVIDENCE.get((initiative.code, pod)),
-                    })
+                    activity.append(
+                        {
+                            "initiative_code": initiative.code,
+                            "financial_year": year,
+                            "point_of_delivery": pod.value,
+                            "scenario": scenario.value,
+                            "change": round(change * ramp * noise),
+                            "evidence_kpi_code": _EVIDENCE.get((initiative.code, pod)),
+                        }
+                    )
     return Delivery(
         finance=pd.DataFrame(finance),
         activity=pd.DataFrame(activity),
@@ -121,29 +134,52 @@ def _milestones(rng: np.random.Generator) -> pd.DataFrame:
         for wave in range(1, 5):
             planned = (start + pd.DateOffset(months=3 * (wave - 1) + b_index)).date()
             slip_days = int(rng.choice([0, 0, 0, 30, 75, 140]))
-            rows.append({
-                "initiative_code": "HCCH-CHIN", "code": f"CHIN-{borough.name[:3].upper()}-{wave}",
-                "name": f"CHIN/QIST wave {wave} live in {borough.name}", "owner": f"{borough.name} CHIN lead",
-                "borough_code": borough.code, "planned_date": planned,
-                "actual_date": planned + pd.Timedelta(days=slip_days).to_pytimedelta(),
-            })
+            rows.append(
+                {
+                    "initiative_code": "HCCH-CHIN",
+                    "code": f"CHIN-{borough.name[:3].upper()}-{wave}",
+                    "name": f"CHIN/QIST wave {wave} live in {borough.name}",
+                    "owner": f"{borough.name} CHIN lead",
+                    "borough_code": borough.code,
+                    "planned_date": planned,
+                    "actual_date": planned + pd.Timedelta(days=slip_days).to_pytimedelta(),
+                }
+            )
         planned = (pd.Timestamp(2019, 7, 1) + pd.DateOffset(months=2 * b_index)).date()
         slip = 120 if borough.name == "Enfield" else int(rng.choice([0, 14, 45]))
-        rows.append({
-            "initiative_code": "UCR-CRISIS", "code": f"UCR-{borough.name[:3].upper()}",
-            "name": f"2-hour crisis response live in {borough.name}", "owner": f"{borough.name} community lead",
-            "borough_code": borough.code, "planned_date": planned,
-            "actual_date": planned + pd.Timedelta(days=slip).to_pytimedelta(),
-        })
-    rows.append({
-        "initiative_code": "DIGI-OC", "code": "OC-ALL", "name": "Online consultation in every practice",
-        "owner": "Digital Programme Lead", "borough_code": None, "planned_date": date(2020, 3, 31),
-        "actual_date": date(2020, 8, 1),
-    })
-    rows.append({
-        "initiative_code": "EHCH-SUPPORT", "code": "EHCH-ALIGN", "name": "Every care home aligned to a practice",
-        "owner": "EHCH Clinical Lead", "borough_code": None, "planned_date": date(2020, 9, 30), "actual_date": None,
-    })
+        rows.append(
+            {
+                "initiative_code": "UCR-CRISIS",
+                "code": f"UCR-{borough.name[:3].upper()}",
+                "name": f"2-hour crisis response live in {borough.name}",
+                "owner": f"{borough.name} community lead",
+                "borough_code": borough.code,
+                "planned_date": planned,
+                "actual_date": planned + pd.Timedelta(days=slip).to_pytimedelta(),
+            }
+        )
+    rows.append(
+        {
+            "initiative_code": "DIGI-OC",
+            "code": "OC-ALL",
+            "name": "Online consultation in every practice",
+            "owner": "Digital Programme Lead",
+            "borough_code": None,
+            "planned_date": date(2020, 3, 31),
+            "actual_date": date(2020, 8, 1),
+        }
+    )
+    rows.append(
+        {
+            "initiative_code": "EHCH-SUPPORT",
+            "code": "EHCH-ALIGN",
+            "name": "Every care home aligned to a practice",
+            "owner": "EHCH Clinical Lead",
+            "borough_code": None,
+            "planned_date": date(2020, 9, 30),
+            "actual_date": None,
+        }
+    )
     return pd.DataFrame(rows)
 
 
@@ -151,15 +187,26 @@ def _risks(rng: np.random.Generator) -> pd.DataFrame:
     rows = []
     for code, workstream, initiative, kpi, title, lik, imp, rlik, rimp in _RISKS:
         score = lik * imp
-        rows.append({
-            "code": code, "title": title, "workstream_code": workstream, "initiative_code": initiative,
-            "kpi_code": kpi, "owner": _OWNERS[int(rng.integers(len(_OWNERS)))],
-            "description": f"{title}.", "likelihood": lik, "impact": imp,
-            "mitigation": "Monthly review at the workstream board; actions tracked in the delivery plan.",
-            "revised_likelihood": rlik, "revised_impact": rimp,
-            "escalation": (Escalation.HIGH if score >= 16 else Escalation.MEDIUM if score >= 9 else Escalation.LOW).value,
-            "raised_date": date(2017, 4, 1) + pd.Timedelta(days=int(rng.integers(0, 700))).to_pytimedelta(),
-        })
+        rows.append(
+            {
+                "code": code,
+                "title": title,
+                "workstream_code": workstream,
+                "initiative_code": initiative,
+                "kpi_code": kpi,
+                "owner": _OWNERS[int(rng.integers(len(_OWNERS)))],
+                "description": f"{title}.",
+                "likelihood": lik,
+                "impact": imp,
+                "mitigation": "Monthly review at the workstream board; actions tracked in the delivery plan.",
+                "revised_likelihood": rlik,
+                "revised_impact": rimp,
+                "escalation": (
+                    Escalation.HIGH if score >= 16 else Escalation.MEDIUM if score >= 9 else Escalation.LOW
+                ).value,
+                "raised_date": date(2017, 4, 1) + pd.Timedelta(days=int(rng.integers(0, 700))).to_pytimedelta(),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -170,9 +217,14 @@ def _risk_reviews(rng: np.random.Generator) -> pd.DataFrame:
     for code, _w, _i, _k, _t, lik, imp, rlik, rimp in _RISKS:
         for k, when in enumerate(reviews):
             drift = 0 if k == len(reviews) - 1 else int(rng.integers(-1, 2))
-            rows.append({
-                "risk_code": code, "review_date": when.date(),
-                "likelihood": int(np.clip(lik + drift, 1, 5)), "impact": imp,
-                "revised_likelihood": int(np.clip(rlik + drift, 1, 5)), "revised_impact": rimp,
-            })
+            rows.append(
+                {
+                    "risk_code": code,
+                    "review_date": when.date(),
+                    "likelihood": int(np.clip(lik + drift, 1, 5)),
+                    "impact": imp,
+                    "revised_likelihood": int(np.clip(rlik + drift, 1, 5)),
+                    "revised_impact": rimp,
+                }
+            )
     return pd.DataFrame(rows)

@@ -195,18 +195,24 @@ def _adoption_counts(
     return num, np.ones_like(num)
 
 
-def _long(spec: KpiSpec, level: AreaLevel, codes: np.ndarray, num: np.ndarray, den: np.ndarray, periods: Periods) -> pd.DataFrame:
+def _long(
+    spec: KpiSpec, level: AreaLevel, codes: np.ndarray, num: np.ndarray, den: np.ndarray, periods: Periods
+) -> pd.DataFrame:
     n_units, n_periods = num.shape
-    frame = pd.DataFrame({
-        "kpi_code": spec.code,
-        "level": level.value,
-        "area_code": np.repeat(codes, n_periods),
-        "period_start": np.tile(periods.start.date, n_units),
-        "period_end": np.tile(periods.end.date, n_units),
-        "numerator": num.ravel(),
-        "denominator": den.ravel(),
-    })
-    frame["value"] = np.where(frame["denominator"] > 0, frame["numerator"] / frame["denominator"] * spec.multiplier, np.nan)
+    frame = pd.DataFrame(
+        {
+            "kpi_code": spec.code,
+            "level": level.value,
+            "area_code": np.repeat(codes, n_periods),
+            "period_start": np.tile(periods.start.date, n_units),
+            "period_end": np.tile(periods.end.date, n_units),
+            "numerator": num.ravel(),
+            "denominator": den.ravel(),
+        }
+    )
+    frame["value"] = np.where(
+        frame["denominator"] > 0, frame["numerator"] / frame["denominator"] * spec.multiplier, np.nan
+    )
     return frame
 
 
@@ -247,7 +253,7 @@ def plans_for(spec: KpiSpec, actuals: pd.DataFrame, system_code: str) -> tuple[p
     sums = base_rows.groupby(["level", "area_code"])[["numerator", "denominator"]].sum()
     baselines = sums["numerator"] / sums["denominator"] * spec.multiplier
     system_baseline = float(baselines.loc[(AreaLevel.SYSTEM.value, system_code)])
-    linear = spec.value_type == ValueType.PROPORTION and not (0 < spec.target < spec.multiplier and 0 < system_baseline)
+    linear = spec.value_type == ValueType.PROPORTION and not (0 < spec.target < spec.multiplier and system_baseline > 0)
     if linear:
         targets = pd.Series(spec.target, index=baselines.index)
     else:
@@ -258,11 +264,13 @@ def plans_for(spec: KpiSpec, actuals: pd.DataFrame, system_code: str) -> tuple[p
     share = progress(spec, periods.start)
     values = baselines.to_numpy()[:, None] + (targets - baselines).to_numpy()[:, None] * share[None, :]
     levels, codes = zip(*baselines.index, strict=True)
-    plans = pd.DataFrame({
-        "kpi_code": spec.code,
-        "level": np.repeat(levels, len(share)),
-        "area_code": np.repeat(codes, len(share)),
-        "period_start": np.tile(periods.start.date, len(codes)),
-        "value": values.ravel().round(4),
-    })
+    plans = pd.DataFrame(
+        {
+            "kpi_code": spec.code,
+            "level": np.repeat(levels, len(share)),
+            "area_code": np.repeat(codes, len(share)),
+            "period_start": np.tile(periods.start.date, len(codes)),
+            "value": values.ravel().round(4),
+        }
+    )
     return plans, round(system_baseline, 2)

@@ -31,8 +31,29 @@ _POSTCODE_DISTRICTS = {
     "Islington": ("N1", "N5", "N7", "N19", "EC1"),
 }
 _STREETS = (
-    "Oak", "Elm", "Park", "Station", "Church", "High", "Mill", "Grove", "Vale", "Green", "Manor", "Cedar",
-    "Bridge", "Castle", "Priory", "Heath", "Orchard", "Meadow", "Lime", "Ash", "Willow", "Beech", "Holly",
+    "Oak",
+    "Elm",
+    "Park",
+    "Station",
+    "Church",
+    "High",
+    "Mill",
+    "Grove",
+    "Vale",
+    "Green",
+    "Manor",
+    "Cedar",
+    "Bridge",
+    "Castle",
+    "Priory",
+    "Heath",
+    "Orchard",
+    "Meadow",
+    "Lime",
+    "Ash",
+    "Willow",
+    "Beech",
+    "Holly",
 )
 _PRACTICE_KINDS = ("Surgery", "Medical Centre", "Health Centre", "Group Practice", "Medical Practice")
 _HOME_KINDS = ("House", "Lodge", "Court", "Manor", "Gardens", "View")
@@ -131,9 +152,14 @@ def build_geography(scale: str | Scale = "ncl", seed: int = 0) -> Geography:
         dx, dy = _offset(s)
         region = outline((dx, dy))
         bounds.append({"level": AreaLevel.SYSTEM, "code": system["code"], "name": system["name"], "geometry": region})
-        seeds = {b.code: (x + dx, y + dy) for b, (x, y) in zip(specs, NCL_BOROUGH_SEEDS.values(), strict=True)}
+        seeds = {  # each borough (or its synthetic copy) at the place of the NCL borough it mirrors
+            b.code: (NCL_BOROUGH_SEEDS[ncl.code][0] + dx, NCL_BOROUGH_SEEDS[ncl.code][1] + dy)
+            for b, ncl in zip(specs, NCL_BOROUGHS, strict=True)
+        }
         borough_shapes = {a.code: a.geometry for a in borough_tiles(region, seeds)}
-        pcn_patients = {b.code: _split_total(b.patients, b.pcns, rng, low=PCN_MIN, high=PCN_MAX, alpha=40) for b in specs}
+        pcn_patients = {
+            b.code: _split_total(b.patients, b.pcns, rng, low=PCN_MIN, high=PCN_MAX, alpha=40) for b in specs
+        }
         all_pcn_sizes = np.concatenate(list(pcn_patients.values()))
         practice_counts = iter(_allocate(all_pcn_sizes.astype(float), scale.practices_per_system, minimum=2))
         home_counts = _allocate(np.array([b.care_homes for b in specs], float), target_homes, minimum=1)
@@ -157,16 +183,18 @@ def build_geography(scale: str | Scale = "ncl", seed: int = 0) -> Geography:
                     practice_serial += 1
                     street = _STREETS[rng.integers(len(_STREETS))]
                     kind = _PRACTICE_KINDS[rng.integers(len(_PRACTICE_KINDS))]
-                    borough_practices.append({
-                        "code": f"Z{practice_serial:05d}",
-                        "name": f"{street} {kind}",
-                        "postcode": _postcode(b.name, rng),
-                        "latitude": round(float(lat), 6),
-                        "longitude": round(float(lon), 6),
-                        "pcn_code": area.code,
-                        "borough_code": b.code,
-                        "patients": int(size_p),
-                    })
+                    borough_practices.append(
+                        {
+                            "code": f"Z{practice_serial:05d}",
+                            "name": f"{street} {kind}",
+                            "postcode": _postcode(b.name, rng),
+                            "latitude": round(float(lat), 6),
+                            "longitude": round(float(lon), 6),
+                            "pcn_code": area.code,
+                            "borough_code": b.code,
+                            "patients": int(size_p),
+                        }
+                    )
             practices.extend(borough_practices)
             homes.extend(_care_homes(b, int(n_homes), bshape, pcn_areas, borough_practices, rng, home_serial))
             home_serial += int(n_homes)
@@ -205,18 +233,20 @@ def _care_homes(
         pcn_code = pcn_of_point[i] or min(pcn_areas, key=lambda a: a.geometry.distance(shapely.Point(lon, lat))).code
         in_pcn = [p for p in practices if p["pcn_code"] == pcn_code]
         nearest = min(in_pcn, key=lambda p: (p["longitude"] - lon) ** 2 + (p["latitude"] - lat) ** 2)
-        homes.append({
-            "cqc_location_id": f"1-9{serial + i + 1:09d}",
-            "name": f"{_STREETS[rng.integers(len(_STREETS))]} {_HOME_KINDS[rng.integers(len(_HOME_KINDS))]}",
-            "beds": beds,
-            "care_type": CareType.NURSING if nursing else CareType.RESIDENTIAL,
-            "cqc_rating": ratings[rng.choice(len(ratings), p=np.array(weights))],
-            "rating_date": date(2022, 1, 1) + pd.Timedelta(days=int(rng.integers(0, 800))),
-            "postcode": _postcode(borough.name, rng),
-            "latitude": round(float(lat), 6),
-            "longitude": round(float(lon), 6),
-            "borough_code": borough.code,
-            "pcn_code": pcn_code,
-            "aligned_practice_code": nearest["code"] if rng.random() < NAMED_GP_SHARE else None,
-        })
+        homes.append(
+            {
+                "cqc_location_id": f"1-9{serial + i + 1:09d}",
+                "name": f"{_STREETS[rng.integers(len(_STREETS))]} {_HOME_KINDS[rng.integers(len(_HOME_KINDS))]}",
+                "beds": beds,
+                "care_type": CareType.NURSING if nursing else CareType.RESIDENTIAL,
+                "cqc_rating": ratings[rng.choice(len(ratings), p=np.array(weights))],
+                "rating_date": date(2022, 1, 1) + pd.Timedelta(days=int(rng.integers(0, 800))),
+                "postcode": _postcode(borough.name, rng),
+                "latitude": round(float(lat), 6),
+                "longitude": round(float(lon), 6),
+                "borough_code": borough.code,
+                "pcn_code": pcn_code,
+                "aligned_practice_code": nearest["code"] if rng.random() < NAMED_GP_SHARE else None,
+            }
+        )
     return homes

@@ -75,6 +75,7 @@ __all__ = [
     "fingertips_funnel_limits",
     "fingertips_funnel_points",
     "fingertips_funnel_significance",
+    "flag_outliers",
     "funnel_plot",
     "funnel_rate_sr",
 ]
@@ -331,8 +332,19 @@ def _limit_columns(
     return cols
 
 
-def _flag(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Outlier = strictly beyond a limit (on the limit is inside). Returns (flag, signed distance)."""
+def flag_outliers(
+    value: ArrayLike, lower: ArrayLike, upper: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
+    """Flag values strictly beyond their limits (a value exactly on a limit is **not** an outlier).
+
+    Returns ``(outlier, distance)``: distance is value - upper above, value - lower below, else 0.
+
+    >>> flag_outliers([0.8, 0.9, 1.2], 0.9, 1.1)[0].tolist()
+    [True, False, True]
+    """
+    value = np.asarray(value, dtype=float)
+    lower = np.asarray(lower, dtype=float)
+    upper = np.asarray(upper, dtype=float)
     high = value > upper
     low = value < lower
     distance = np.where(high, value - upper, np.where(low, value - lower, 0.0))
@@ -432,9 +444,9 @@ def funnel_plot(
         }
     )
     for k in ("95", "998"):
-        flag, _ = _flag(value, unit_cols[f"lcl{k}"], unit_cols[f"ucl{k}"])
+        flag, _ = flag_outliers(value, unit_cols[f"lcl{k}"], unit_cols[f"ucl{k}"])
         units[f"outlier{k}"] = flag
-    flag, distance = _flag(value, unit_cols[f"lcl{key}"], unit_cols[f"ucl{key}"])
+    flag, distance = flag_outliers(value, unit_cols[f"lcl{key}"], unit_cols[f"ucl{key}"])
     units["outlier"] = flag
     units["direction"] = np.where(distance > 0, "high", np.where(distance < 0, "low", None))
     units["distance"] = distance
@@ -560,15 +572,38 @@ def _funnel_grid(axis_min: float, axis_max: float, offset_shift: int) -> np.ndar
     return np.asarray(col)
 
 
-def _exp_events_lower_limit(obs: np.ndarray, tail: float) -> np.ndarray:
+def _fingertips_poisson_search(obs: np.ndarray, tail: float, side: str) -> np.ndarray:
+    """Poisson mean found by Fingertips' interval-halving search (its Excel macro / R port).
+
+    Searches ``v`` in (0, 1) with ``mean = (1 + obs) v / (1 - v)``, halving the step from 0.25
+    down to 2**-24. ``side="low"``: P(X >= obs | mean) = tail; ``side="high"``: P(X <= obs | mean)
+    = tail. The answer agrees with the chi-square form to the search tolerance (about 1e-4
+    relative at one event), so it is used where parity with published Fingertips figures matters.
+    """
+    v = np.full(obs.shape, 0.5)
+    dv = 0.5
+    while dv > 1e-7:
+        dv /= 2
+        mean = (1 + obs) * v / (1 - v)
+        tail_now = stats.poisson.sf(obs - 1, mean) if side == "low" else stats.poisson.cdf(obs, mean)
+        go_down = tail_now > tail if side == "low" else tail_now < tail
+        v = np.where(go_down, v - dv, v + dv)
+    return (1 + obs) * v / (1 - v)
+
+
+def _exp_events_lower_limit(obs: np.ndarray, tail: float, exact: bool) -> np.ndarray:
     """Poisson mean with P(X <= obs) = tail (the 'high' expected count giving the lower limit)."""
-    return stats.chi2.ppf(1 - tail, 2 * (obs + 1)) / 2
+    if exact:
+        return stats.chi2.ppf(1 - tail, 2 * (obs + 1)) / 2
+    return _fingertips_poisson_search(obs, tail, "high")
 
 
-def _exp_events_upper_limit(obs: np.ndarray, tail: float) -> np.ndarray:
+def _exp_events_upper_limit(obs: np.ndarray, tail: float, exact: bool) -> np.ndarray:
     """Poisson mean with P(X >= obs) = tail (the 'low' expected count giving the upper limit)."""
-    with np.errstate(invalid="ignore"):
-        return stats.chi2.ppf(tail, 2 * obs) / 2
+    if exact:
+        with np.errstate(invalid="ignore"):
+            return stats.chi2.ppf(tail, 2 * obs) / 2
+    return _fingertips_poisson_search(obs, tail, "low")
 
 
 def _derived_denominator(
@@ -598,6 +633,7 @@ def fingertips_funnel_limits(
     rate: ArrayLike | None = None,
     rate_type: str | None = None,
     years_of_data: float | None = None,
+    exact: bool = False,
 ) -> pd.DataFrame:
     """Fingertips funnel control limits (PHEindicatormethods ``calculate_funnel_limits``).
 
@@ -613,7 +649,9 @@ def fingertips_funnel_limits(
     * ``statistic="rate"`` (``rate_type`` ``"dsr"`` or ``"crude"``, needs ``rate`` and
       ``years_of_data``): ``Events`` with ``*_population_1_year`` and the rate limits, ``baseline``.
 
-    ``2s`` = 95 % (0.025 each tail), ``3s`` = 99.8 % (0.001 each tail).
+    ``2s`` = 95 % (0.025 each tail), ``3s`` = 99.8 % (0.001 each tail). For ratios and rates the
+    Poisson means come from Fingertips' interval-halving search (parity with published figures);
+    ``exact=True`` uses the closed chi-square form instead (differs by < 1e-4 relative).
     """
     stat = statistic.lower()
     num = np.asarray(numerator, dtype=float)
@@ -642,8 +680,8 @@ def fingertips_funnel_limits(
         obs = _funnel_grid(axis_min, _signif_ceiling(dmax), 1)
         out = {"Observed_events": obs}
         for name, tail in (("2s", 0.025), ("3s", 0.001)):
-            lo_e = _exp_events_lower_limit(obs, tail)
-            up_e = _exp_events_upper_limit(obs, tail)
+            lo_e = _exp_events_lower_limit(obs, tail, exact)
+            up_e = _exp_events_upper_limit(obs, tail, exact)
             lo, up = obs / lo_e, obs / up_e
             if ratio_type == "count":
                 lo, up = lo - 1, up - 1
@@ -667,8 +705,8 @@ def fingertips_funnel_limits(
         events = _funnel_grid(math.floor(axis_min * av), math.ceil(axis_max * av), 0)
         out = {"Events": events}
         for name, tail in (("2s", 0.025), ("3s", 0.001)):
-            lo_pop = _exp_events_lower_limit(events, tail) / av
-            up_pop = _exp_events_upper_limit(events, tail) / av
+            lo_pop = _exp_events_lower_limit(events, tail, exact) / av
+            up_pop = _exp_events_upper_limit(events, tail, exact) / av
             out[f"lower_{name}_population_1_year"] = lo_pop / years_of_data
             out[f"lower_{name}_limit"] = events / lo_pop * multiplier
             out[f"upper_{name}_population_1_year"] = up_pop / years_of_data

@@ -6,8 +6,9 @@ so that a chart drawn by the dashboard agrees with one drawn by ``ptd_spc()``.
 
 Method (per rebase segment, all constants as in NHSRplotthedots ``ptd_spc_standard()``)
 --------------------------------------------------------------------------------------
-* **Baseline**: the first ``fix_after_n_points`` rows of the segment (all rows if not set).
-* **Mean**: mean of the non-missing baseline values.
+* **Baseline**: the first ``fix_after_n_points`` rows of the segment (all rows if not set;
+  rows with a missing value count, as plotthedots' ``row_number()`` does).
+* **Mean**: mean of the non-missing baseline values (two-pass, like R's ``mean()``).
 * **Moving ranges**: ``|y[i] - y[i-1]|`` between consecutive rows of the segment; a moving range
   next to a missing value is missing (gaps are not bridged). The average moving range (mR-bar)
   is the mean of the baseline moving ranges.
@@ -54,8 +55,9 @@ Decisions where plotthedots is undefined or has known problems (documented, test
   the mean (``na.rm``), the moving ranges on both sides of them are missing, and — because an
   ``NA`` comparison is never true — a window containing one never satisfies a run, trend or
   two-in-three rule (a gap breaks runs). plotthedots then labels the NaN row "common_cause"
-  or mis-flags neighbours (NHSRplotthedots issue #156); here the row gets ``point_type=None``
-  and the variation icon comes from the last non-missing point.
+  or mis-flags neighbours (NHSRplotthedots issue #156); here the row gets a missing
+  ``point_type`` / ``point_label`` / ``special_cause_type`` (NaN in the string columns), no
+  rule flag, and the variation icon comes from the last non-missing point.
 * **Constant baseline** (mR-bar = 0): plotthedots' strict ``<`` screen would drop every moving
   range and give undefined (NA) limits; here screening is skipped when mR-bar is 0, so the
   limits collapse onto the mean (points on the mean are common cause).
@@ -63,7 +65,9 @@ Decisions where plotthedots is undefined or has known problems (documented, test
   moving range, so its limits are NaN (a warning says so); no rule that needs limits can fire,
   and neither icon is given for it.
 * **Short segments**: each row carries ``short_group_warning`` (segment has fewer than 12 rows,
-  plotthedots' threshold) and the summary repeats plotthedots' warning text.
+  the threshold in plotthedots' documentation, vignette, tests and message — one stored version
+  of ``ptd_add_short_group_warnings()`` defaults to 13 while still printing "n < 12") and the
+  summary repeats plotthedots' warning text.
 * A point that ends one trend and whose right-hand neighbour starts a *different* trend
   (e.g. ``1..7`` then ``0..6``) keeps its own trend's direction; plotthedots would take the
   sign of the step to the neighbour there.
@@ -84,6 +88,7 @@ Example
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -411,12 +416,24 @@ class SpcResult(NamedTuple):
 
 
 def _masked_mean(a: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Row means of ``a`` over ``mask`` (NaN where the mask is empty), without RuntimeWarnings."""
+    """Row means of ``a`` over ``mask`` (NaN where the mask is empty), without RuntimeWarnings.
+
+    Two passes, as R's ``mean()``: ``m = s / n`` then ``m += sum(x - m) / n``, so that e.g. the
+    mean of a constant series is exactly that constant (a one-ulp error would put every point
+    "above the mean" or outside zero-width limits). Sums are sequential (cumulative), so a
+    series gets the same result whatever batch it is computed in.
+    """
+    m, n = a.shape
+    out = np.full(m, np.nan)
+    if n == 0:
+        return out
     count = mask.sum(axis=1)
-    total = np.where(mask, a, 0.0).sum(axis=1)
-    out = np.full(a.shape[0], np.nan)
-    np.divide(total, count, out=out, where=count > 0)
-    return out
+    has = count > 0
+    total = np.cumsum(np.where(mask, a, 0.0), axis=1)[:, -1]
+    np.divide(total, count, out=out, where=has)
+    centre = np.where(has, out, 0.0)[:, None]
+    correction = np.cumsum(np.where(mask, a - centre, 0.0), axis=1)[:, -1]
+    return np.where(has, out + correction / np.maximum(count, 1), np.nan)
 
 
 def _part_of_run(end_flags: np.ndarray, length: int = RUN_LENGTH) -> np.ndarray:
@@ -426,6 +443,8 @@ def _part_of_run(end_flags: np.ndarray, length: int = RUN_LENGTH) -> np.ndarray:
     on it or on one of the next ``length - 1`` points.
     """
     m, n = end_flags.shape
+    if n == 0:
+        return np.zeros((m, 0), dtype=bool)
     padded = np.zeros((m, n + length - 1), dtype=bool)
     padded[:, :n] = end_flags != 0
     return sliding_window_view(padded, length, axis=1).any(axis=2)
@@ -650,7 +669,9 @@ def _as_x(x: Any, n: int) -> np.ndarray:
             raise StatsInputError("x contains missing values")
         return arr
     try:
-        dates = pd.to_datetime(idx)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "could not infer format" for odd strings
+            dates = pd.to_datetime(idx)
     except (TypeError, ValueError) as exc:
         raise StatsInputError("x must be numeric or date-like") from exc
     if dates.isna().any():
@@ -683,12 +704,12 @@ def _as_rebase(rebase: Any, x_sorted: np.ndarray) -> tuple[np.ndarray, list[str]
             raise StatsInputError("rebase must contain numeric values matching x") from exc
     flags = np.isin(x_sorted, rb_arr).astype(np.int64)
     unmatched = rb_arr[~np.isin(rb_arr, x_sorted)]
-    warnings = [
+    messages = [
         f"Rebase point {pd.Timestamp(u).date() if rb_arr.dtype.kind == 'M' else u} does not match any x value "
         "and was ignored."
         for u in unmatched
     ]
-    return flags, warnings
+    return flags, messages
 
 
 def _segments(flags: np.ndarray) -> tuple[list[_Segment], np.ndarray]:
@@ -702,14 +723,14 @@ def _segments(flags: np.ndarray) -> tuple[list[_Segment], np.ndarray]:
     return [_Segment(a, b, int(groups[a])) for a, b in zip(starts, stops, strict=True)], groups
 
 
-def _check_fix(fix_after_n_points: int | None) -> int | None:
+def _check_fix(fix_after_n_points: float | None) -> int | None:
+    """Validate ``fix_after_n_points`` as plotthedots does (a single whole number >= 12)."""
     if fix_after_n_points is None:
         return None
-    if (
-        isinstance(fix_after_n_points, bool)
-        or not isinstance(fix_after_n_points, int | np.integer)
-        or fix_after_n_points < MIN_FIX_AFTER_N_POINTS
-    ):
+    integral = isinstance(fix_after_n_points, int | np.integer) or (
+        isinstance(fix_after_n_points, float | np.floating) and float(fix_after_n_points).is_integer()
+    )
+    if isinstance(fix_after_n_points, bool) or not integral or fix_after_n_points < MIN_FIX_AFTER_N_POINTS:
         raise StatsInputError(
             "fix_after_n_points must be a single numeric that is greater than or equal to 12."
         )
@@ -764,38 +785,37 @@ class SpcBatch:
         """The (n_series × n_points) array ``name`` (e.g. ``batch["upl"]``)."""
         return self.arrays[name]
 
-    def _last_observed(self) -> np.ndarray:
-        observed = ~self.arrays["missing"]
+    def _last_observed(self, rows: np.ndarray) -> np.ndarray:
+        """Column of the last non-missing point of each series in ``rows`` (-1 if none)."""
+        observed = ~self.arrays["missing"][rows]
         n = observed.shape[1]
+        if n == 0:
+            return np.full(len(rows), -1)
         has = observed.any(axis=1)
         last = n - 1 - np.argmax(observed[:, ::-1], axis=1)
         return np.where(has, last, -1)
 
+    def _variation_icon(self, i: int, last: int) -> VariationIcon | None:
+        if last < 0 or np.isnan(self.arrays["upl"][i, last]):
+            return None
+        return variation_icon(_PT_BY_CODE[int(self.arrays["point_type_code"][i, last])], self.directions[i])
+
+    def _assurance_icon(self, i: int) -> AssuranceIcon | None:
+        if self.y.shape[1] == 0 or np.isnan(self.targets[i]):
+            return None
+        lpl, upl = self.arrays["lpl"][i, -1], self.arrays["upl"][i, -1]
+        return assurance_type(lpl, upl, float(self.targets[i]), self.directions[i])
+
     def variation_icons(self) -> list[VariationIcon | None]:
         """Variation icon of each series (from its last non-missing point; ``None`` without limits)."""
-        last = self._last_observed()
-        pt = self.arrays["point_type_code"]
-        upl = self.arrays["upl"]
-        icons: list[VariationIcon | None] = []
-        for i, j in enumerate(last):
-            if j < 0 or np.isnan(upl[i, j]):
-                icons.append(None)
-            else:
-                icons.append(variation_icon(_PT_BY_CODE[int(pt[i, j])], self.directions[i]))
-        return icons
+        last = self._last_observed(np.arange(self.n_series))
+        return [self._variation_icon(i, int(j)) for i, j in enumerate(last)]
 
     def assurance_icons(self) -> list[AssuranceIcon | None]:
         """Assurance icon of each series from the latest segment's limits and its target."""
-        if self.y.shape[1] == 0:
-            return [None] * self.n_series
-        lpl = self.arrays["lpl"][:, -1]
-        upl = self.arrays["upl"][:, -1]
-        return [
-            assurance_type(lpl[i], upl[i], None if np.isnan(t) else float(t), self.directions[i])
-            for i, t in enumerate(self.targets)
-        ]
+        return [self._assurance_icon(i) for i in range(self.n_series)]
 
-    def _columns(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+    def _columns(self, rows: np.ndarray) -> dict[str, Any]:
         """Columns of :data:`SPC_COLUMNS` for the series ``rows``, stacked series after series."""
         a = self.arrays
         k, n = len(rows), self.y.shape[1]
@@ -829,9 +849,9 @@ class SpcBatch:
             "two_in_three": per_point(a["two_in_three"]),
             "seven_point_one_side": per_point(a["seven_point_one_side"]),
             "special_cause_flag": (sc != _SC_COMMON) & (sc != _SC_MISSING),
-            "special_cause_type": _SC_TYPE_VALUES[sc],
-            "point_type": _PT_VALUES[pt],
-            "point_label": _PT_LABELS[pt],
+            "special_cause_type": pd.array(_SC_TYPE_VALUES[sc], dtype="str"),
+            "point_type": pd.array(_PT_VALUES[pt], dtype="str"),
+            "point_label": pd.array(_PT_LABELS[pt], dtype="str"),
             "short_group_warning": shared(self.short_group_warning),
         }
 
@@ -851,17 +871,20 @@ class SpcBatch:
         """The :class:`SpcSummary` (icons, warnings, latest lines, counts) of series ``i``."""
         a = self.arrays
         n = self.y.shape[1]
-        last = int(self._last_observed()[i])
+        if not -self.n_series <= i < self.n_series:
+            raise IndexError(f"series {i} out of range for {self.n_series} series")
+        i %= self.n_series
+        last = int(self._last_observed(np.array([i]))[0])
         pt = a["point_type_code"][i]
         latest_pt = _PT_BY_CODE[int(pt[last])] if last >= 0 else None
-        warnings = list(self.common_warnings) + list(self.segment_warnings[i])
+        messages = list(self.common_warnings) + list(self.segment_warnings[i])
         n_missing = int(a["missing"][i].sum())
         if n == 0:
-            warnings.append("No data points: nothing to chart.")
+            messages.append("No data points: nothing to chart.")
         elif n_missing == n:
-            warnings.append("All values are missing: nothing to chart.")
+            messages.append("All values are missing: nothing to chart.")
         elif n_missing:
-            warnings.append(
+            messages.append(
                 f"{n_missing} missing value(s) (NaN): excluded from the mean and moving ranges; "
                 "a missing value breaks runs, trends and two-in-three windows."
             )
@@ -871,9 +894,9 @@ class SpcBatch:
 
         target = float(self.targets[i])
         return SpcSummary(
-            variation_icon=self.variation_icons()[i] if n else None,
-            assurance_icon=self.assurance_icons()[i],
-            warnings=tuple(warnings),
+            variation_icon=self._variation_icon(i, last),
+            assurance_icon=self._assurance_icon(i),
+            warnings=tuple(messages),
             improvement_direction=self.directions[i],
             n_points=n,
             latest_point_type=latest_pt,

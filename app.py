@@ -1,0 +1,32 @@
+"""Entry point: page config, database readiness, shared sidebar filters, synthetic-data banner, navigation."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+from sqlalchemy.exc import OperationalError
+
+from components.filters import sidebar_filters
+from components.messages import synthetic_banner
+from data import cache
+from settings import SettingsError, get_settings
+
+st.set_page_config(page_title="NCL benefits realisation", page_icon="📈", layout="wide")
+
+try:
+    settings = get_settings()
+    cache.engine()
+except SettingsError as exc:
+    st.error(str(exc))
+    st.stop()
+except OperationalError as exc:
+    logging.getLogger(__name__).exception("database unreachable")
+    st.error(f"Cannot reach the database ({exc.orig}). Check DATABASE_URL, or unset it to use the local default.")
+    st.stop()
+
+sidebar_filters(cache.boroughs(settings.system_code), cache.pcns(settings.system_code), cache.workstreams())
+synthetic_banner(cache.provenance())
+
+navigation = st.navigation([st.Page("pages/overview.py", title="Overview", icon="📋", default=True)])
+navigation.run()

@@ -1,0 +1,61 @@
+"""Renders the benefits register and its status summary; takes the register frame, opens no database."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from data.status import STATUS_ICONS, Status
+
+_DISPLAY_COLUMNS = {
+    "workstream": "Workstream",
+    "initiative": "Initiative",
+    "kpi": "KPI",
+    "status_label": "Status",
+    "baseline": "Baseline",
+    "latest_value": "Latest",
+    "plan_value": "Plan (latest period)",
+    "target_value": "Target",
+    "target_date": "Target date",
+    "data_date": "Data to",
+    "unit": "Unit",
+    "validation_date": "Validation date",
+    "note": "Note",
+}
+
+
+def status_label(status: str) -> str:
+    """Icon and word together, so status never relies on colour alone."""
+    return f"{STATUS_ICONS[Status(status)]} {status}"
+
+
+def register_table(register: pd.DataFrame) -> pd.DataFrame:
+    """The register as shown: human column names, status with its icon, values rounded for reading."""
+    shown = register.assign(status_label=register["status"].map(status_label))
+    for column in ("baseline", "latest_value", "plan_value", "target_value"):
+        shown[column] = shown[column].astype(float).round(1)
+    return shown[list(_DISPLAY_COLUMNS)].rename(columns=_DISPLAY_COLUMNS)
+
+
+def status_summary(register: pd.DataFrame) -> None:
+    """One metric per delivery status (counts), in a row."""
+    counts = register["status"].value_counts()
+    columns = st.columns(4)
+    for column, status in zip(
+        columns, (Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK, Status.NO_DATA), strict=True
+    ):
+        column.metric(status_label(status.value), int(counts.get(status.value, 0)))
+
+
+def render_register(register: pd.DataFrame) -> None:
+    """The register table, one row per KPI, grouped by workstream and initiative."""
+    st.dataframe(
+        register_table(register),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Target date": st.column_config.DateColumn(format="MMM YYYY"),
+            "Data to": st.column_config.DateColumn(format="D MMM YYYY"),
+            "Validation date": st.column_config.DateColumn(format="MMM YYYY"),
+        },
+    )

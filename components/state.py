@@ -1,0 +1,36 @@
+"""Session-state and query-parameter keys, and the Filters every page reads (one place for key names).
+
+The sidebar filters are mirrored in the URL (see ``components/filters.py``): exactly these whitelisted keys
+with plain codes as values; nothing from the URL is ever deserialised beyond a string.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+BOROUGH_KEY = "borough"  # ONS code, e.g. E09000010
+PCN_KEY = "pcn"  # ODS code, e.g. U90001
+WORKSTREAM_KEY = "workstream"  # workstream code, e.g. EHCH
+URL_KEYS = (BOROUGH_KEY, PCN_KEY, WORKSTREAM_KEY)
+NOTICES_KEY = "_url_notices"  # messages about URL values that were ignored
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The shared filter choice; None means "all"."""
+
+    borough: str | None = None
+    pcn: str | None = None
+    workstream: str | None = None
+
+
+def current_filters() -> Filters:
+    """The filters as the sidebar last set them."""
+    return Filters(
+        borough=st.session_state.get(BOROUGH_KEY),
+        pcn=st.session_state.get(PCN_KEY),
+        workstream=st.session_state.get(WORKSTREAM_KEY),
+    )
+

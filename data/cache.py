@@ -1,0 +1,94 @@
+"""The only data/ module that imports streamlit: the cached engine and cached query wrappers for the pages.
+
+Cached functions take hashable primitives and return DataFrames (never a session or ORM object), so a cached
+value is safe to share between sessions. ``clear()`` empties every cache after an import.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from data import queries
+from data.db import make_engine
+from data.manage import ensure_database
+from data.register import build_register
+from models import AreaLevel
+from settings import get_settings
+
+
+@st.cache_resource(show_spinner="Preparing the database (first run loads the synthetic demo data)…")
+def engine() -> Engine:
+    """The process-wide engine, with the schema created and the demo loaded when the database is empty."""
+    settings = get_settings()
+    eng = make_engine(settings.resolved_database_url)
+    ensure_database(eng, demo_on_empty=settings.demo_on_empty, scale=settings.demo_scale)
+    return eng
+
+
+def _session() -> Session:
+    return Session(engine())
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def system(code: str) -> pd.DataFrame:
+    """See ``queries.system``."""
+    with _session() as session:
+        return queries.system(session=session, code=code)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def boroughs(system_code: str) -> pd.DataFrame:
+    """See ``queries.boroughs``."""
+    with _session() as session:
+        return queries.boroughs(session=session, system_code=system_code)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def pcns(system_code: str) -> pd.DataFrame:
+    """See ``queries.pcns``."""
+    with _session() as session:
+        return queries.pcns(session=session, system_code=system_code)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def workstreams() -> pd.DataFrame:
+    """See ``queries.workstreams``."""
+    with _session() as session:
+        return queries.workstreams(session=session)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def provenance() -> pd.DataFrame:
+    """See ``queries.provenance``."""
+    with _session() as session:
+        return queries.provenance(session=session)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def latest_period() -> date | None:
+    """See ``queries.latest_period``."""
+    with _session() as session:
+        return queries.latest_period(session=session)
+
+
+@st.cache_data(ttl=3600, show_spinner="Building the register…")
+def register(level: str, area_code: str, workstream_code: str | None) -> pd.DataFrame:
+    """The benefits register for one area (see ``data.register.build_register``)."""
+    with _session() as session:
+        catalogue = queries.kpi_catalogue(session=session, workstream_code=workstream_code)
+        codes = catalogue["kpi_code"].tolist()
+        series = queries.area_series(session=session, level=level, area_code=area_code, kpi_codes=codes)
+        plans = queries.area_plans(session=session, level=level, area_code=area_code, kpi_codes=codes)
+    return build_register(
+        catalogue, series, plans, level=AreaLevel(level), tolerance=get_settings().status_tolerance
+    )
+
+
+def clear() -> None:
+    """Forget every cached query result (call after an import changes the database)."""
+    st.cache_data.clear()

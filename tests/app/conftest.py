@@ -1,0 +1,49 @@
+"""AppTest fixtures: the app on a demo SQLite database built once per session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
+
+from data.db import make_engine
+from data.demo import build_demo
+from settings import get_settings
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+class _NavigationPagesManager(PagesManager):
+    """AppTest (streamlit 1.67) resets the v1 ``pages/`` flag on every run, so a rerun after a widget change
+    executes the page script alone, without app.py's sidebar. The real server clears the flag for good on the
+    first ``st.navigation`` call; this mirrors that so tests see what users see."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        PagesManager.uses_pages_directory = False
+        super().__init__(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A file-backed SQLite database holding the NCL demo dataset."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'demo.sqlite'}"
+    build_demo(make_engine(url))
+    return url
+
+
+@pytest.fixture
+def app(demo_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """A fresh AppTest of app.py pointed at the demo database (caches and settings cleared around it)."""
+    monkeypatch.setenv("DATABASE_URL", demo_database)
+    monkeypatch.setattr(app_test_module, "PagesManager", _NavigationPagesManager)
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield AppTest.from_file(APP, default_timeout=90)
+    get_settings.cache_clear()
+    st.cache_resource.clear()

@@ -1,0 +1,230 @@
+"""FunnelPlotR parity (nhs-r-community/FunnelPlotR v0.6.0 tests), edge cases and properties."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from data.stats.errors import InsufficientDataError, StatsInputError
+from data.stats.funnel import Z95, Z998, flag_outliers, funnel_plot, funnel_rate_sr
+
+pytestmark = pytest.mark.unit
+
+REL = 1e-6
+NUM = [100, 150, 180, 80, 120, 225]
+DEN = [108, 112, 165, 95, 100, 220]
+GROUPS = ["a", "b", "c", "d", "e", "f"]
+
+
+def test_phi_matches_funnelplotr_classes_methods_test():
+    """FunnelPlotR tests/testthat/test-classes_methods.R: round(phi(a), 6) == 2.948033 (SR, SHMI)."""
+    fp = funnel_plot(NUM, DEN, GROUPS)
+    assert round(fp.phi, 6) == 2.948033
+    assert fp.adjusted and fp.tau2 > 0
+    assert fp.n_units == 6 and fp.n_dispersion == 6  # 6 units: none truncated at 10 %
+
+
+def test_aggregation_matches_funnelplotr_aggregate_test():
+    """FunnelPlotR tests/testthat/test-aggregate_fun.R: rr == 1.069652, 1.071795, 1.022727."""
+    fp = funnel_plot([100, 150, 180, 89, 120, 225], [102, 135, 165, 95, 100, 220],
+                     ["a", "a", "a", "b", "b", "c"], shmi_rounding=False)
+    assert fp.units["value"].round(6).tolist() == [1.069652, 1.071795, 1.022727]
+
+
+def test_unadjusted_sr_limits_match_funnelplotr_poisson_limits_test():
+    """FunnelPlotR tests/testthat/test-poisson_limits.R: calculate_limits(number_seq = 15, 20, 30,
+    target = 1, draw_adjusted = FALSE) -> ll95, ul95, ll99(8), ul99(8)."""
+    fp = funnel_plot([15, 20, 31], [15, 20, 30], od_adjust=False)
+    u = fp.units
+    np.testing.assert_allclose(u["unadj_lcl95"], [0.5596924, 0.6108260, 0.6746958], rtol=REL)
+    np.testing.assert_allclose(u["unadj_ucl95"], [1.649348, 1.544419, 1.427562], rtol=REL)
+    np.testing.assert_allclose(u["unadj_lcl998"], [0.3862650, 0.4479107, 0.5289724], rtol=REL)
+    np.testing.assert_allclose(u["unadj_ucl998"], [2.082907, 1.902094, 1.702771], rtol=REL)
+    assert not fp.adjusted
+    np.testing.assert_array_equal(u["lcl95"], u["unadj_lcl95"])
+
+
+def test_funnelplotr_funnel_plot_test_unadjusted_lcl_above_adjusted():
+    """FunnelPlotR tests/testthat/test-funnel_plot.R: expect_gt(b$LCL95[5], a$OD95LCL[5]) where
+    b = unadjusted, multiplier 100, limit 95 and a = default SHMI overdispersed."""
+    a = funnel_plot(NUM, DEN, GROUPS)
+    b = funnel_plot(NUM, DEN, GROUPS, od_adjust=False, multiplier=100, limit=95)
+    assert b.units["unadj_lcl95"].iloc[4] > 100 * a.units["od_lcl95"].iloc[4]
+    # the SHMI adjusted limit itself: exp(-z sqrt(1/E + tau2))
+    assert a.units["od_lcl95"].iloc[4] == pytest.approx(math.exp(-Z95 * math.sqrt(1 / 100 + a.tau2)), rel=1e-12)
+
+
+def test_cqc_limits_and_funnelplotr_sqrt_scale_comparison():
+    """FunnelPlotR tests/testthat/test-funnel_plot.R: expect_lt(b$OD95LCL[5], c$OD95LCL[5]) with
+    c = CQC, trim_by 0.05, multiplier 100. FunnelPlotR 0.6.0 reports CQC adjusted limits on the
+    square-root scale (1 - z sqrt(s^2 + tau2)); we square them back to the ratio scale, so the
+    FunnelPlotR number is 100 * sqrt(our limit). tau2 is checked against a hand computation."""
+    c = funnel_plot(NUM, DEN, GROUPS, sr_method="CQC", trim_by=0.05, multiplier=100, limit=95)
+    # hand-derived CQC: z = 2 sqrt(E)(sqrt(O/E) - 1), Winsorised at 5 %/95 % (R type-7 quantiles)
+    o, e = np.array(NUM, float), np.array(DEN, float)
+    z = 2 * np.sqrt(e) * (np.sqrt(o / e) - 1)
+    lz, uz = np.quantile(z, [0.05, 0.95])
+    phi = np.mean(np.clip(z, lz, uz) ** 2)
+    w = 4 * e
+    tau2 = (6 * phi - 5) / (w.sum() - (w**2).sum() / w.sum())
+    assert c.phi == pytest.approx(phi, rel=1e-12) and c.tau2 == pytest.approx(tau2, rel=1e-12)
+    funnelplotr_c_od95lcl = 100 * (1 - Z95 * math.sqrt(1 / 400 + tau2))
+    assert 100 * math.sqrt(c.units["od_lcl95"].iloc[4] / 100) == pytest.approx(funnelplotr_c_od95lcl, rel=REL)
+    b_od95lcl = 100 * math.exp(-Z95 * math.sqrt(1 / 100))  # b: tau2 set to 0 when not adjusting
+    assert b_od95lcl < funnelplotr_c_od95lcl
+
+
+def test_outlier_flags_match_funnelplotr_outliers_test():
+    """FunnelPlotR tests/testthat/test-outliers_func.R (limits and expected flags copied)."""
+    rr = np.array([1, 0.95, 1.05, 0.8, 1.2, 0.6, 1.4, 0.4, 1.6, 0])
+    assert flag_outliers(rr, 0.9, 1.1)[0].astype(int).tolist() == [0, 0, 0, 1, 1, 1, 1, 1, 1, 1]
+    assert flag_outliers(rr, 0.79, 1.21)[0].astype(int).tolist() == [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
+    assert flag_outliers(rr, 0.59, 1.41)[0].astype(int).tolist() == [0, 0, 0, 0, 0, 0, 0, 1, 1, 1]
+    assert flag_outliers(rr, 0.38, 1.62)[0].astype(int).tolist() == [0, 0, 0, 0, 0, 0, 0, 0, 0, 1]
+    # multiplier 100 applied to the values but not to the limits -> everything is out
+    assert flag_outliers(rr * 100, 0.9, 1.1)[0].all()
+
+
+def test_value_exactly_on_limit_is_not_an_outlier():
+    flag, distance = flag_outliers([1.1, 0.9, 1.1000001], 0.9, 1.1)
+    assert flag.tolist() == [False, False, True]
+    assert distance[0] == 0 and distance[2] > 0
+
+
+def test_constants_are_qnorm():
+    """FunnelPlotR writes qnorm(0.975) and qnorm(0.999) as 1.959964 and 3.090232."""
+    assert abs(Z95 - 1.959964) < 5e-7
+    assert abs(Z998 - 3.090232) < 5e-7
+
+
+def test_pr_limits_stay_in_unit_interval_and_target_is_pooled():
+    """FunnelPlotR tests/testthat/test-build_limits_lookup.R (PR, target 0.5): ul95[1] < 1, ll95[1] > 0
+    at the smallest denominator of the grid (3)."""
+    fp = funnel_plot([2, 5, 10, 50], [4, 10, 20, 100], data_type="PR")
+    assert fp.target == pytest.approx(0.5)
+    first = fp.limits.iloc[0]
+    assert first["denominator"] == 3.0
+    assert first["unadj_lcl95"] > 0
+    assert first["unadj_ucl95"] < 1
+    assert (fp.limits[["lcl998", "ucl998"]].to_numpy() >= 0).all()
+    assert (fp.limits[["lcl998", "ucl998"]].to_numpy() <= 1).all()
+
+
+def test_sr_cqc_adjusted_limits_bracket_one_at_small_expected():
+    """FunnelPlotR test-build_limits_lookup.R (SR, CQC, tau2 0.02, multiplier 100): ll95[1] < 100 < ul95[1]."""
+    fp = funnel_plot(NUM, DEN, GROUPS, sr_method="CQC", multiplier=100)
+    first = fp.limits.iloc[0]
+    assert first["lcl95"] < 100 < first["ucl95"]
+
+
+def test_phi_at_most_one_uses_unadjusted_limits():
+    fp = funnel_plot([100, 101, 99, 100, 100], [100, 100, 100, 100, 100])
+    assert fp.phi <= 1 and not fp.adjusted
+    np.testing.assert_array_equal(fp.units["ucl998"], fp.units["unadj_ucl998"])
+
+
+def test_switch_turns_adjustment_off():
+    fp = funnel_plot(NUM, DEN, GROUPS, od_adjust=False)
+    assert not fp.adjusted and fp.phi > 1
+    np.testing.assert_array_equal(fp.units["lcl95"], fp.units["unadj_lcl95"])
+
+
+def test_fewer_than_two_units_raises():
+    with pytest.raises(InsufficientDataError):
+        funnel_plot([5], [4])
+    with pytest.raises(InsufficientDataError):
+        funnel_plot([5, 3], [4, 0])  # one unit left after excluding the zero denominator
+
+
+def test_zero_denominators_and_missing_values_are_excluded_with_reason():
+    fp = funnel_plot([10, 12, 9, 3, np.nan], [10, 11, 10, 0, 5], ["a", "b", "c", "d", "e"])
+    assert fp.excluded["unit"].tolist() == ["d", "e"]
+    assert fp.excluded["reason"].tolist() == ["zero denominator", "missing value"]
+    assert fp.units["unit"].tolist() == ["a", "b", "c"]
+
+
+def test_bad_inputs_raise_named_errors():
+    with pytest.raises(StatsInputError):
+        funnel_plot([5, 12], [10, 10], data_type="PR", limit=90)
+    with pytest.raises(StatsInputError):
+        funnel_plot([11, 3], [10, 10], data_type="PR")
+    with pytest.raises(StatsInputError):
+        funnel_plot([-1, 3], [10, 10])
+
+
+def test_proportions_of_zero_and_one_are_handled():
+    fp = funnel_plot([0, 50, 100, 40], [100, 100, 100, 100], data_type="PR", od_adjust=False)
+    assert fp.units["direction"].tolist()[0] == "low" and fp.units["direction"].tolist()[2] == "high"
+    assert np.isfinite(fp.phi)
+
+
+def test_zero_events_on_shmi_log_scale_do_not_break_dispersion():
+    fp = funnel_plot([0, 10, 12, 9, 11, 10, 8, 13, 9, 10, 11], [5, 10, 11, 10, 10, 9, 10, 12, 10, 11, 10])
+    assert np.isfinite(fp.phi)
+    assert fp.units["z"].iloc[0] == -np.inf
+
+
+def test_rate_sr_against_pooled_rate():
+    events = np.array([30, 45, 25, 60, 41, 80, 12, 33])
+    pop = np.array([10000, 12000, 9000, 15000, 11000, 14000, 8000, 10000])
+    fr = funnel_rate_sr(events, pop, per=1000)
+    pooled = events.sum() / pop.sum()
+    np.testing.assert_allclose(fr.units["denominator"], pop * pooled)
+    np.testing.assert_allclose(fr.units["rate"], events / pop * 1000)
+    np.testing.assert_allclose(fr.units["rate_ucl95"], fr.units["ucl95"] * pooled * 1000)
+    assert (fr.units["rate_lcl998"] <= fr.units["rate_lcl95"]).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.lists(st.tuples(st.integers(1, 400), st.floats(5, 500)), min_size=3, max_size=40),
+    dtype=st.sampled_from(["SR", "PR", "RC"]),
+    method=st.sampled_from(["SHMI", "CQC"]),
+)
+def test_property_limits_widen_as_denominators_shrink(data, dtype, method):
+    num = np.array([d[0] for d in data], float)
+    den = np.array([d[1] for d in data], float)
+    if dtype == "PR":
+        den = np.maximum(den, num)
+    fp = funnel_plot(num, den, data_type=dtype, sr_method=method)
+    curve = fp.limits
+    width = (curve["ucl95"] - curve["lcl95"]).to_numpy()
+    assert (np.diff(width) <= 1e-9).all()
+    assert (curve["lcl998"] <= curve["lcl95"] + 1e-12).all() and (curve["ucl998"] >= curve["ucl95"] - 1e-12).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.lists(st.tuples(st.integers(1, 400), st.floats(5, 500)), min_size=3, max_size=40),
+    dtype=st.sampled_from(["PR", "RC"]),
+)
+def test_property_adjusted_limits_contain_unadjusted_when_tau2_positive(data, dtype):
+    """PR and RC: unadjusted limits are the same transformed-normal family with tau2 = 0."""
+    num = np.array([d[0] for d in data], float)
+    den = np.array([d[1] for d in data], float)
+    if dtype == "PR":
+        den = np.maximum(den, num)
+    fp = funnel_plot(num, den, data_type=dtype)
+    u = fp.units
+    for k in ("95", "998"):
+        assert (u[f"od_lcl{k}"] <= u[f"unadj_lcl{k}"] + 1e-12).all()
+        assert (u[f"od_ucl{k}"] >= u[f"unadj_ucl{k}"] - 1e-12).all()
+    if fp.tau2 > 0:
+        assert (u["od_ucl95"] - u["od_lcl95"] > u["unadj_ucl95"] - u["unadj_lcl95"]).any()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.lists(st.tuples(st.integers(1, 400), st.floats(5, 500)), min_size=3, max_size=40),
+)
+def test_property_shmi_adjusted_limits_contain_the_tau2_free_ones(data):
+    num = np.array([d[0] for d in data], float)
+    den = np.array([d[1] for d in data], float)
+    fp = funnel_plot(num, den, shmi_rounding=False)
+    e = fp.units["denominator"].to_numpy()
+    assert (fp.units["od_ucl998"].to_numpy() >= np.exp(Z998 / np.sqrt(e)) - 1e-12).all()
+    assert (fp.units["od_lcl998"].to_numpy() <= np.exp(-Z998 / np.sqrt(e)) + 1e-12).all()

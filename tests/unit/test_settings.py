@@ -1,0 +1,51 @@
+"""Settings: safe local default, PostgreSQL URLs accepted as given, bad values stop start-up with a named fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from settings import SettingsError, load_settings
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch, tmp_path):
+    for name in ("DATABASE_URL", "DATA_DIR", "DEMO_SCALE", "STATUS_TOLERANCE", "SYSTEM_CODE", "DEMO_ON_EMPTY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_default_is_a_local_sqlite_file():
+    url = load_settings().resolved_database_url
+    assert url.startswith("sqlite:///") and url.endswith("var/benefits.sqlite")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://postgres@127.0.0.1:5432/test", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+    ],
+)
+def test_postgresql_urls_work_unchanged(monkeypatch, given, expected):
+    monkeypatch.setenv("DATABASE_URL", given)
+    assert load_settings().resolved_database_url == expected
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "fragment"),
+    [
+        ("DATABASE_URL", "mysql://root@localhost/x", "DATABASE_URL: Value error, backend 'mysql' is not supported"),
+        ("DATABASE_URL", "not a url", "DATABASE_URL"),
+        ("STATUS_TOLERANCE", "2", "STATUS_TOLERANCE"),
+        ("DEMO_SCALE", "wales", "DEMO_SCALE: Value error, must be 'ncl' or 'england'"),
+    ],
+)
+def test_bad_settings_name_the_variable_and_the_fix(monkeypatch, variable, value, fragment):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert fragment in str(caught.value)
+    assert "Fix or unset" in str(caught.value)
