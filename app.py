@@ -12,7 +12,7 @@ from components.messages import synthetic_banner
 from data import cache
 from settings import SettingsError, get_settings
 
-st.set_page_config(page_title="NCL benefits realisation", page_icon="📈", layout="wide")
+st.set_page_config(page_title="NCL benefits realisation", page_icon=":material/monitoring:", layout="wide")
 
 try:
     settings = get_settings()
@@ -28,5 +28,5 @@ except OperationalError as exc:
 sidebar_filters(cache.boroughs(settings.system_code), cache.pcns(settings.system_code), cache.workstreams())
 synthetic_banner(cache.provenance())
 
-navigation = st.navigation([st.Page("pages/overview.py", title="Overview", icon="📋", default=True)])
+navigation = st.navigation([st.Page("pages/overview.py", title="Overview", icon=":material/checklist:", default=True)])
 navigation.run()

@@ -91,7 +91,7 @@ def sidebar_filters(boroughs: pd.DataFrame, pcns: pd.DataFrame, workstreams: pd.
             format_func=workstream_names.get, on_change=_on_change,
         )
         for notice in st.session_state.get(NOTICES_KEY, []):
-            st.warning(notice, icon="⚠️")
+            st.warning(notice, icon=":material/link_off:")
     filters = Filters(borough=borough, pcn=pcn, workstream=workstream)
     _write_url(filters)
     return filters

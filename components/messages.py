@@ -18,7 +18,7 @@ def is_synthetic(provenance: pd.DataFrame) -> bool:
 def synthetic_banner(provenance: pd.DataFrame) -> None:
     """Say plainly, on every page, when what is shown is synthetic demo data."""
     if is_synthetic(provenance):
-        st.warning(f"**{SYNTHETIC_LABEL}**", icon="🧪")
+        st.warning(f"**{SYNTHETIC_LABEL}**", icon=":material/science:")
 
 
 def provenance_caption(provenance: pd.DataFrame, data_date: date | None) -> None:

@@ -8,18 +8,17 @@ import streamlit as st
 from data.status import STATUS_ICONS, Status
 
 _DISPLAY_COLUMNS = {
-    "workstream": "Workstream",
     "initiative": "Initiative",
     "kpi": "KPI",
     "status_label": "Status",
     "baseline": "Baseline",
     "latest_value": "Latest",
-    "plan_value": "Plan (latest period)",
+    "plan_value": "Plan",
     "target_value": "Target",
     "target_date": "Target date",
-    "data_date": "Data to",
     "unit": "Unit",
-    "validation_date": "Validation date",
+    "data_date": "Data to",
+    "validation_date": "Validation",
     "note": "Note",
 }
 
@@ -30,7 +29,7 @@ def status_label(status: str) -> str:
 
 
 def register_table(register: pd.DataFrame) -> pd.DataFrame:
-    """The register as shown: human column names, status with its icon, values rounded for reading."""
+    """One workstream's rows as shown: human column names, status with its icon, values rounded for reading."""
     shown = register.assign(status_label=register["status"].map(status_label))
     for column in ("baseline", "latest_value", "plan_value", "target_value"):
         shown[column] = shown[column].astype(float).round(1)
@@ -48,14 +47,18 @@ def status_summary(register: pd.DataFrame) -> None:
 
 
 def render_register(register: pd.DataFrame) -> None:
-    """The register table, one row per KPI, grouped by workstream and initiative."""
-    st.dataframe(
-        register_table(register),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Target date": st.column_config.DateColumn(format="MMM YYYY"),
-            "Data to": st.column_config.DateColumn(format="D MMM YYYY"),
-            "Validation date": st.column_config.DateColumn(format="MMM YYYY"),
-        },
-    )
+    """The register grouped by workstream: a heading, then one row per KPI (initiative, status, values)."""
+    for workstream, rows in register.groupby("workstream", sort=False):
+        st.markdown(f"#### {workstream}")
+        st.dataframe(
+            register_table(rows),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "KPI": st.column_config.TextColumn(width="large"),
+                "Status": st.column_config.TextColumn(width="small"),
+                "Target date": st.column_config.DateColumn(format="MMM YYYY"),
+                "Data to": st.column_config.DateColumn(format="D MMM YYYY"),
+                "Validation": st.column_config.DateColumn(format="MMM YYYY"),
+            },
+        )

@@ -95,12 +95,12 @@ def build_register(
 
 
 def headline(register: pd.DataFrame, area_name: str) -> str:
-    """One sentence for the board, e.g. "In Enfield, 5 of 12 KPIs are off track, 2 at risk and 5 on track."."""
+    """One sentence for the board, e.g. "4 of 12 KPIs off track in Enfield (3 at risk, 5 on track)."."""
     counts = Counter(register["status"])
     assessed = sum(counts[s.value] for s in (Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK))
     if assessed == 0:
         return f"No KPI in {area_name} can be assessed against a plan yet."
     return (
-        f"In {area_name}, {counts[Status.OFF_TRACK.value]} of {assessed} KPIs are off track, "
-        f"{counts[Status.AT_RISK.value]} at risk and {counts[Status.ON_TRACK.value]} on track."
+        f"{counts[Status.OFF_TRACK.value]} of {assessed} KPIs off track in {area_name} "
+        f"({counts[Status.AT_RISK.value]} at risk, {counts[Status.ON_TRACK.value]} on track)."
     )

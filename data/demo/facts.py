@@ -57,11 +57,12 @@ def periods_for(spec: KpiSpec) -> Periods:
     return Periods(start, start + pd.DateOffset(months=spec.season_months) - pd.Timedelta(days=1))
 
 
-def progress(spec: KpiSpec, starts: pd.DatetimeIndex) -> np.ndarray:
-    """Share of the planned change due by each period: 0 before the initiative starts, 1 from the target date."""
+def progress(spec: KpiSpec, period_ends: pd.DatetimeIndex) -> np.ndarray:
+    """Share of the planned change due by the end of each period: 0 before the initiative starts, 1 by the
+    target date (so the period that ends on the target date is planned at the target)."""
     initiative = next(i for i in INITIATIVES if i.code == spec.initiative)
     begin, end = pd.Timestamp(initiative.start), pd.Timestamp(spec.target_date)
-    return np.clip(((starts - begin).days / (end - begin).days).to_numpy(), 0.0, 1.0)
+    return np.clip(((period_ends - begin).days / (end - begin).days).to_numpy(), 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def simulate_unit_counts(
 
     boroughs = _borough_names(units, geo)
     delivery = np.array([spec.delivery.get(b, 1.0) for b in boroughs])[:, None]
-    change = (_link(spec, spec.target) - _link(spec, spec.baseline)) * progress(spec, periods.start)[None, :]
+    change = (_link(spec, spec.target) - _link(spec, spec.baseline)) * progress(spec, periods.end)[None, :]
     eta = _link(spec, spec.baseline) + rng.normal(0, spec.between_sd, size=(n_units, 1)) + delivery * change
     months = periods.start.month.to_numpy()
     eta = eta + spec.seasonal * np.cos(2 * np.pi * (months - 1) / 12)[None, :]
@@ -261,7 +262,7 @@ def plans_for(spec: KpiSpec, actuals: pd.DataFrame, system_code: str) -> tuple[p
             _unlink(spec, _link(spec, baselines.to_numpy()) + _link(spec, spec.target) - _link(spec, system_baseline)),
             index=baselines.index,
         )
-    share = progress(spec, periods.start)
+    share = progress(spec, periods.end)
     values = baselines.to_numpy()[:, None] + (targets - baselines).to_numpy()[:, None] * share[None, :]
     levels, codes = zip(*baselines.index, strict=True)
     plans = pd.DataFrame(

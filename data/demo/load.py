@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
@@ -53,6 +53,7 @@ from models import (
 )
 
 DEMO_VERSION = 1  # bump when the generator changes, so a rebuilt demo is a new import
+INSERT_CHUNK = 50_000
 DISPLAY_TOLERANCE_DEG = 0.0004  # about 30 m: boundaries drawn on maps are simplified to this
 
 
@@ -73,10 +74,11 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _insert(session: Session, model: type[SQLModel], frame: pd.DataFrame, rows: dict[str, int]) -> None:
-    records = _records(frame)
-    if records:
+    """Insert ``frame`` in chunks, so memory stays bounded at England scale (millions of fact rows)."""
+    for start in range(0, len(frame), INSERT_CHUNK):
+        records = _records(frame.iloc[start : start + INSERT_CHUNK])
         session.connection().execute(model.__table__.insert(), records)
-    rows[model.__tablename__] = rows.get(model.__tablename__, 0) + len(records)
+    rows[model.__tablename__] = rows.get(model.__tablename__, 0) + len(frame)
 
 
 def _ids(session: Session, model: type[SQLModel], key: str = "code") -> dict[str, int]:
@@ -176,18 +178,14 @@ def build_demo(engine: Engine, *, scale: str = "ncl", seed: int = DEMO_SEED) -> 
         _insert(session, Initiative, initiatives, rows)
         initiative_ids = _ids(session, Initiative)
 
-        kpi_rows, level_rows, observations, plans = [], [], [], []
+        kpi_rows, level_rows = [], []
         for spec in KPIS:
-            actuals = observations_for(spec, geo, rng)
-            plan, baseline = plans_for(spec, actuals, NCL_SYSTEM["code"])
-            observations.append(actuals)
-            plans.append(plan)
             kpi_rows.append({
                 "code": spec.code, "initiative_id": initiative_ids[spec.initiative], "name": spec.name,
                 "definition": spec.definition, "numerator_definition": spec.numerator,
                 "denominator_definition": spec.denominator, "unit": spec.unit, "value_type": spec.value_type.value,
                 "multiplier": spec.multiplier, "polarity": spec.polarity.value, "source": spec.source,
-                "caveats": spec.caveats or None, "baseline_value": baseline, "baseline_period": FIRST_MONTH,
+                "caveats": spec.caveats or None, "baseline_value": None, "baseline_period": FIRST_MONTH,
                 "target_value": spec.target, "target_date": spec.target_date,
                 "validation_date": spec.validation_date,
             })
@@ -197,12 +195,16 @@ def build_demo(engine: Engine, *, scale: str = "ncl", seed: int = DEMO_SEED) -> 
             level_rows.extend({"kpi_id": kpi_ids[spec.code], "level": level.value} for level in spec.levels)
         _insert(session, KpiAreaLevel, pd.DataFrame(level_rows), rows)
 
-        facts = pd.concat(observations, ignore_index=True)
-        facts = facts.assign(kpi_id=facts.pop("kpi_code").map(kpi_ids), import_id=log.id)
-        _insert(session, KpiObservation, facts, rows)
-        planned = pd.concat(plans, ignore_index=True)
-        planned = planned.assign(kpi_id=planned.pop("kpi_code").map(kpi_ids), import_id=log.id)
-        _insert(session, KpiPlan, planned, rows)
+        for spec in KPIS:  # one KPI at a time: England scale holds millions of rows
+            actuals = observations_for(spec, geo, rng)
+            planned, baseline = plans_for(spec, actuals, NCL_SYSTEM["code"])
+            actuals = actuals.assign(kpi_id=kpi_ids[spec.code], import_id=log.id).drop(columns="kpi_code")
+            _insert(session, KpiObservation, actuals, rows)
+            planned = planned.assign(kpi_id=kpi_ids[spec.code], import_id=log.id).drop(columns="kpi_code")
+            _insert(session, KpiPlan, planned, rows)
+            session.connection().execute(
+                update(Kpi.__table__).where(Kpi.__table__.c.id == kpi_ids[spec.code]).values(baseline_value=baseline)
+            )
 
         _load_delivery(session, rng, initiative_ids, kpi_ids, workstream_ids, log.id, rows)
 

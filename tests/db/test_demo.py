@@ -12,6 +12,7 @@ from data import queries
 from data.db import make_engine
 from data.demo.spec import KPIS, WORKSTREAMS
 from data.manage import ensure_database
+from data.register import build_register, plan_at
 
 pytestmark = pytest.mark.db
 
@@ -168,8 +169,6 @@ def test_register_mixes_statuses(demo_engine):
         for code in NCL_BOROUGHS:
             series = queries.area_series(session=session, level="borough", area_code=code, kpi_codes=codes)
             plans = queries.area_plans(session=session, level="borough", area_code=code, kpi_codes=codes)
-            from data.register import build_register
-
             statuses |= set(build_register(catalogue, series, plans, level="borough")["status"])
     assert {"On track", "At risk", "Off track"} <= statuses
 
@@ -187,3 +186,14 @@ def test_ensure_database_loads_once(tmp_path):
     assert first is not None and first.rows["kpi_observation"] > 100_000
     assert second is None
     assert _sql(engine, "SELECT COUNT(*) AS n FROM import_log")["n"].iloc[0] == 1
+
+
+def test_system_plans_reach_each_target_by_its_date(demo_engine):
+    with Session(demo_engine) as session:
+        catalogue = queries.kpi_catalogue(session=session)
+        plans = queries.area_plans(
+            session=session, level="system", area_code="QMJ", kpi_codes=list(catalogue["kpi_code"])
+        )
+    for kpi in catalogue.itertuples():
+        own = plans[plans["kpi_code"] == kpi.kpi_code]
+        assert plan_at(own, kpi.target_date) == pytest.approx(kpi.target_value, abs=1e-3), kpi.kpi_code

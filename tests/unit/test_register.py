@@ -69,5 +69,5 @@ def test_kpi_not_reported_at_the_level_says_so():
 
 def test_headline_counts_assessed_kpis():
     register = pd.DataFrame({"status": ["Off track", "Off track", "At risk", "On track", "No data"]})
-    assert headline(register, "Enfield") == "In Enfield, 2 of 4 KPIs are off track, 1 at risk and 1 on track."
+    assert headline(register, "Enfield") == "2 of 4 KPIs off track in Enfield (1 at risk, 1 on track)."
     assert "can be assessed" in headline(pd.DataFrame({"status": ["No data"]}), "Camden")
