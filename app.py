@@ -25,8 +25,19 @@ except OperationalError as exc:
     st.error(f"Cannot reach the database ({exc.orig}). Check DATABASE_URL, or unset it to use the local default.")
     st.stop()
 
-sidebar_filters(cache.boroughs(settings.system_code), cache.pcns(settings.system_code), cache.workstreams())
+sidebar_filters(
+    cache.boroughs(settings.system_code),
+    cache.pcns(settings.system_code),
+    cache.workstreams(),
+    cache.kpi_catalogue(),
+    cache.kpi_periods,
+)
 synthetic_banner(cache.provenance())
 
-navigation = st.navigation([st.Page("pages/overview.py", title="Overview", icon=":material/checklist:", default=True)])
-navigation.run()
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/checklist:", default=True),
+    st.Page("pages/trajectories.py", title="Trajectories", icon=":material/show_chart:"),
+    st.Page("pages/variation.py", title="Variation", icon=":material/scatter_plot:"),
+    st.Page("pages/about.py", title="About the KPIs", icon=":material/info:"),
+]
+st.navigation(PAGES).run()

@@ -146,7 +146,7 @@ class Pcn(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=10, unique=True)
     name: str = Field(max_length=200)
-    borough_id: int = Field(foreign_key="borough.id", index=True)
+    borough_id: int | None = Field(default=None, foreign_key="borough.id", index=True)
 
 
 class Practice(SQLModel, table=True):
@@ -165,7 +165,7 @@ class Practice(SQLModel, table=True):
     latitude: float | None = None
     longitude: float | None = None
     pcn_id: int | None = Field(default=None, foreign_key="pcn.id", index=True)
-    borough_id: int = Field(foreign_key="borough.id", index=True)
+    borough_id: int | None = Field(default=None, foreign_key="borough.id", index=True)
     open_date: date | None = None
     close_date: date | None = None
 
@@ -487,3 +487,70 @@ class ImportLog(SQLModel, table=True):
     status: ImportStatus = Field(sa_column=_enum_column(ImportStatus))
     synthetic: bool = Field(default=False, description="true for the generated demo dataset")
     error_report: str | None = Field(default=None, sa_column=Column(Text), description="JSON list of row errors")
+
+
+# ---------------------------------------------------------------------------- imported reference data (issue 4)
+
+
+class PcnMembership(SQLModel, table=True):
+    """A practice's membership of a PCN over time (ODS ePCN "PCN Core Partner Details"), keyed by codes.
+
+    Codes rather than foreign keys, because the national file names practices that a regional database may not
+    hold; ``Practice.pcn_id`` carries the current membership for practices that are in the register.
+    """
+
+    __tablename__ = "pcn_membership"
+    __table_args__ = (
+        UniqueConstraint("practice_code", "pcn_code", "start_date", name="uq_pcn_membership_practice_pcn_start"),
+        Index("ix_pcn_membership_pcn", "pcn_code"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    practice_code: str = Field(max_length=10)
+    pcn_code: str = Field(max_length=10)
+    start_date: date
+    end_date: date | None = None
+    import_id: int | None = Field(default=None, foreign_key="import_log.id", index=True)
+
+
+class LsoaDeprivation(SQLModel, table=True):
+    """English Indices of Deprivation by LSOA (IMD 2019: ranks and deciles, domains, population denominators).
+
+    Rank 1 is the most deprived; decile 1 the most deprived 10%. Files 1, 2 and 6 fill different columns of the
+    same row (natural key: LSOA code and vintage), so every measure is nullable.
+    """
+
+    __tablename__ = "lsoa_deprivation"
+    __table_args__ = (
+        UniqueConstraint("lsoa_code", "vintage", name="uq_lsoa_deprivation_lsoa_vintage"),
+        Index("ix_lsoa_deprivation_lad", "lad_code"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    lsoa_code: str = Field(max_length=9)
+    vintage: str = Field(max_length=20, description="e.g. IMD2019")
+    lsoa_name: str | None = Field(default=None, max_length=100)
+    lad_code: str | None = Field(default=None, max_length=9)
+    lad_name: str | None = Field(default=None, max_length=100)
+    imd_rank: int | None = None
+    imd_decile: int | None = None
+    income_rank: int | None = None
+    income_decile: int | None = None
+    employment_rank: int | None = None
+    employment_decile: int | None = None
+    education_rank: int | None = None
+    education_decile: int | None = None
+    health_rank: int | None = None
+    health_decile: int | None = None
+    crime_rank: int | None = None
+    crime_decile: int | None = None
+    housing_rank: int | None = None
+    housing_decile: int | None = None
+    living_environment_rank: int | None = None
+    living_environment_decile: int | None = None
+    population_total: int | None = None
+    population_0_15: int | None = None
+    population_16_59: int | None = None
+    population_60_plus: int | None = None
+    population_working_age: int | None = None
+    import_id: int | None = Field(default=None, foreign_key="import_log.id", index=True)

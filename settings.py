@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     )
     demo_scale: str = Field(default="ncl", description="Scale of the demo dataset: 'ncl' or 'england'.")
     system_code: str = Field(default="QMJ", description="ODS code of the system the dashboard shows (NCL: QMJ).")
+    small_number_max: int = Field(
+        default=7, ge=0, le=100, description="Counts from 1 to this are suppressed in exports, tables and tooltips."
+    )
     status_tolerance: float = Field(
         default=0.05,
         ge=0,

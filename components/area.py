@@ -19,16 +19,21 @@ class Area:
     name: str
 
 
+def system_code() -> str:
+    """ODS code of the system the dashboard reports on (setting SYSTEM_CODE)."""
+    return get_settings().system_code
+
+
 def selected_area(filters: Filters) -> Area:
     """The most specific area chosen: PCN over borough over the system (NCL by default)."""
-    system_code = get_settings().system_code
     if filters.pcn:
-        pcns = cache.pcns(system_code)
+        pcns = cache.pcns(system_code())
         name = pcns.loc[pcns["code"] == filters.pcn, "name"]
         return Area(AreaLevel.PCN.value, filters.pcn, name.iloc[0] if len(name) else filters.pcn)
     if filters.borough:
-        boroughs = cache.boroughs(system_code)
+        boroughs = cache.boroughs(system_code())
         name = boroughs.loc[boroughs["code"] == filters.borough, "name"]
         return Area(AreaLevel.BOROUGH.value, filters.borough, name.iloc[0] if len(name) else filters.borough)
-    system = cache.system(system_code)
-    return Area(AreaLevel.SYSTEM.value, system_code, system["name"].iloc[0] if len(system) else system_code)
+    code = system_code()
+    system = cache.system(code)
+    return Area(AreaLevel.SYSTEM.value, code, system["name"].iloc[0] if len(system) else code)

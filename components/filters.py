@@ -1,6 +1,7 @@
 """The shared sidebar filters: borough, PCN (options follow the borough) and workstream, mirrored in the URL.
 
-The URL carries plain codes (``?borough=E09000010&pcn=U90012&workstream=EHCH``) so a copied link reproduces the
+The URL carries plain codes
+(``?borough=E09000010&pcn=U90012&workstream=EHCH&kpi=CH_EMADM&period=2024-03-01``) so a copied link reproduces the
 view. Streamlit's own ``bind="query-params"`` writes the option *labels* into the URL, so the mirroring is done
 here: on a session's first run, valid URL codes seed the widgets and unknown ones are ignored with a notice;
 after every run, the URL is rewritten from the widgets.
@@ -8,12 +9,24 @@ after every run, the URL is rewritten from the widgets.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
-from components.state import BOROUGH_KEY, NOTICES_KEY, PCN_KEY, URL_KEYS, WORKSTREAM_KEY, Filters
+from components.state import (
+    BOROUGH_KEY,
+    KPI_KEY,
+    NOTICES_KEY,
+    PCN_KEY,
+    PERIOD_KEY,
+    URL_KEYS,
+    WORKSTREAM_KEY,
+    Filters,
+)
 
-_LABELS = {BOROUGH_KEY: "borough", PCN_KEY: "PCN", WORKSTREAM_KEY: "workstream"}
+_LABELS = {BOROUGH_KEY: "borough", PCN_KEY: "PCN", WORKSTREAM_KEY: "workstream", KPI_KEY: "KPI", PERIOD_KEY: "period"}
 
 
 def unknown_value_notice(key: str, value: str) -> str:
@@ -46,7 +59,9 @@ def _seed_from_url(key: str, options: list[str]) -> None:
 
 def _write_url(filters: Filters) -> None:
     """Mirror the current choice into the URL (only the whitelisted keys, only codes)."""
-    for key, value in zip(URL_KEYS, (filters.borough, filters.pcn, filters.workstream), strict=True):
+    period = filters.period.isoformat() if filters.period else None
+    values = (filters.borough, filters.pcn, filters.workstream, filters.kpi, period)
+    for key, value in zip(URL_KEYS, values, strict=True):
         if value:
             if st.query_params.get(key) != value:
                 st.query_params[key] = value
@@ -59,11 +74,37 @@ def pcn_options(pcns: pd.DataFrame, borough: str | None) -> pd.DataFrame:
     return pcns[pcns["borough_code"] == borough] if borough else pcns
 
 
-def sidebar_filters(boroughs: pd.DataFrame, pcns: pd.DataFrame, workstreams: pd.DataFrame) -> Filters:
+def kpi_options(kpis: pd.DataFrame, workstream: str | None) -> pd.DataFrame:
+    """The KPIs offered: those of the chosen workstream, or all of them."""
+    return kpis[kpis["workstream_code"] == workstream] if workstream else kpis
+
+
+def period_label(start: object, end: object) -> str:
+    """'Mar 2024' for a month; 'Sep 2023 to Feb 2024' for a longer period."""
+    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    if first.year == last.year and first.month == last.month:
+        return f"{first:%b %Y}"
+    return f"{first:%b %Y} to {last:%b %Y}"
+
+
+def _on_kpi_change() -> None:
+    """Periods differ between KPIs (monthly, annual); start again from the newest."""
+    st.session_state[PERIOD_KEY] = None
+    st.session_state[NOTICES_KEY] = []
+
+
+def sidebar_filters(
+    boroughs: pd.DataFrame,
+    pcns: pd.DataFrame,
+    workstreams: pd.DataFrame,
+    kpis: pd.DataFrame,
+    periods_for: Callable[[str], pd.DataFrame],
+) -> Filters:
     """Render the filters in the sidebar and return the choice.
 
-    ``boroughs`` (code, name), ``pcns`` (code, name, borough_code) and ``workstreams`` (code, name) are the
-    options.
+    Options: ``boroughs`` (code, name), ``pcns`` (code, name, borough_code), ``workstreams`` (code, name),
+    ``kpis`` (kpi_code, kpi, workstream_code); ``periods_for(kpi_code)`` gives that KPI's periods (period_start,
+    period_end), newest first. The KPI defaults to the first offered and the period to the newest.
     """
     borough_names = dict(zip(boroughs["code"], boroughs["name"], strict=True))
     workstream_names = dict(zip(workstreams["code"], workstreams["name"], strict=True))
@@ -78,20 +119,70 @@ def sidebar_filters(boroughs: pd.DataFrame, pcns: pd.DataFrame, workstreams: pd.
     with st.sidebar:
         st.header("Filters")
         borough = st.selectbox(
-            "Borough", list(borough_names), index=None, key=BOROUGH_KEY, placeholder="All boroughs",
-            format_func=borough_names.get, on_change=_on_borough_change,
+            "Borough",
+            list(borough_names),
+            index=None,
+            key=BOROUGH_KEY,
+            placeholder="All boroughs",
+            format_func=borough_names.get,
+            on_change=_on_borough_change,
         )
         pcn = st.selectbox(
-            "Primary Care Network", list(pcn_names), index=None, key=PCN_KEY, placeholder="All PCNs",
-            format_func=lambda code: f"{pcn_names[code]} ({code})", on_change=_on_change,
+            "Primary Care Network",
+            list(pcn_names),
+            index=None,
+            key=PCN_KEY,
+            placeholder="All PCNs",
+            format_func=lambda code: f"{pcn_names[code]} ({code})",
+            on_change=_on_change,
             help="The list follows the borough chosen above.",
         )
         workstream = st.selectbox(
-            "Workstream", list(workstream_names), index=None, key=WORKSTREAM_KEY, placeholder="All workstreams",
-            format_func=workstream_names.get, on_change=_on_change,
+            "Workstream",
+            list(workstream_names),
+            index=None,
+            key=WORKSTREAM_KEY,
+            placeholder="All workstreams",
+            format_func=workstream_names.get,
+            on_change=_on_change,
+        )
+        offered_kpis = kpi_options(kpis, workstream)
+        kpi_names = dict(zip(offered_kpis["kpi_code"], offered_kpis["kpi"], strict=True))
+        _seed_from_url(KPI_KEY, list(kpi_names))
+        if st.session_state.get(KPI_KEY) not in kpi_names:  # a new workstream: its first KPI
+            st.session_state[KPI_KEY] = next(iter(kpi_names), None)
+        kpi = st.selectbox(
+            "KPI",
+            list(kpi_names),
+            key=KPI_KEY,
+            format_func=kpi_names.get,
+            on_change=_on_kpi_change,
+            help="Used by the Trajectories and Variation pages.",
+        )
+        periods = periods_for(kpi) if kpi else pd.DataFrame(columns=["period_start", "period_end"])
+        period_names = {
+            pd.Timestamp(r.period_start).date().isoformat(): period_label(r.period_start, r.period_end)
+            for r in periods.itertuples()
+        }
+        _seed_from_url(PERIOD_KEY, list(period_names))
+        if st.session_state.get(PERIOD_KEY) not in period_names:
+            st.session_state[PERIOD_KEY] = next(iter(period_names), None)
+        period = st.selectbox(
+            "Period",
+            list(period_names),
+            key=PERIOD_KEY,
+            format_func=period_names.get,
+            on_change=_on_change,
+            help="The period compared across areas on the Variation page (newest first).",
         )
         for notice in st.session_state.get(NOTICES_KEY, []):
             st.warning(notice, icon=":material/link_off:")
-    filters = Filters(borough=borough, pcn=pcn, workstream=workstream)
+    filters = Filters(
+        borough=borough,
+        pcn=pcn,
+        workstream=workstream,
+        kpi=kpi,
+        period=date.fromisoformat(period) if period else None,
+    )
     _write_url(filters)
     return filters

@@ -7,13 +7,16 @@ with plain codes as values; nothing from the URL is ever deserialised beyond a s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import streamlit as st
 
 BOROUGH_KEY = "borough"  # ONS code, e.g. E09000010
 PCN_KEY = "pcn"  # ODS code, e.g. U90001
 WORKSTREAM_KEY = "workstream"  # workstream code, e.g. EHCH
-URL_KEYS = (BOROUGH_KEY, PCN_KEY, WORKSTREAM_KEY)
+KPI_KEY = "kpi"  # KPI code, e.g. AE_RATE
+PERIOD_KEY = "period"  # ISO date of the period's start, e.g. 2024-03-01
+URL_KEYS = (BOROUGH_KEY, PCN_KEY, WORKSTREAM_KEY, KPI_KEY, PERIOD_KEY)
 NOTICES_KEY = "_url_notices"  # messages about URL values that were ignored
 
 
@@ -24,6 +27,8 @@ class Filters:
     borough: str | None = None
     pcn: str | None = None
     workstream: str | None = None
+    kpi: str | None = None
+    period: date | None = None  # start of the chosen period (the latest by default)
 
 
 def current_filters() -> Filters:
@@ -32,5 +37,6 @@ def current_filters() -> Filters:
         borough=st.session_state.get(BOROUGH_KEY),
         pcn=st.session_state.get(PCN_KEY),
         workstream=st.session_state.get(WORKSTREAM_KEY),
+        kpi=st.session_state.get(KPI_KEY),
+        period=date.fromisoformat(period) if (period := st.session_state.get(PERIOD_KEY)) else None,
     )
-

@@ -84,9 +84,72 @@ def register(level: str, area_code: str, workstream_code: str | None) -> pd.Data
         codes = catalogue["kpi_code"].tolist()
         series = queries.area_series(session=session, level=level, area_code=area_code, kpi_codes=codes)
         plans = queries.area_plans(session=session, level=level, area_code=area_code, kpi_codes=codes)
-    return build_register(
-        catalogue, series, plans, level=AreaLevel(level), tolerance=get_settings().status_tolerance
-    )
+    return build_register(catalogue, series, plans, level=AreaLevel(level), tolerance=get_settings().status_tolerance)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def kpi_catalogue() -> pd.DataFrame:
+    """See ``queries.kpi_catalogue`` (all workstreams)."""
+    with _session() as session:
+        return queries.kpi_catalogue(session=session)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def kpi_periods(kpi_code: str) -> pd.DataFrame:
+    """See ``queries.kpi_periods``."""
+    with _session() as session:
+        return queries.kpi_periods(session=session, kpi_code=kpi_code)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def area_names(level: str, system_code: str) -> pd.DataFrame:
+    """See ``queries.area_names``."""
+    with _session() as session:
+        return queries.area_names(session=session, level=level, system_code=system_code)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def area_series(level: str, area_code: str, kpi_code: str) -> pd.DataFrame:
+    """One KPI's series for one area (see ``queries.area_series``)."""
+    with _session() as session:
+        return queries.area_series(session=session, level=level, area_code=area_code, kpi_codes=[kpi_code])
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def area_plans(level: str, area_code: str, kpi_code: str) -> pd.DataFrame:
+    """One KPI's plan for one area (see ``queries.area_plans``)."""
+    with _session() as session:
+        return queries.area_plans(session=session, level=level, area_code=area_code, kpi_codes=[kpi_code])
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def level_series(kpi_code: str, level: str) -> pd.DataFrame:
+    """See ``queries.level_series``."""
+    with _session() as session:
+        return queries.level_series(session=session, kpi_code=kpi_code, level=level)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def level_plans(kpi_code: str, level: str) -> pd.DataFrame:
+    """See ``queries.level_plans``."""
+    with _session() as session:
+        return queries.level_plans(session=session, kpi_code=kpi_code, level=level)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def kpi_period_across_areas(kpi_code: str, level: str, period_start: date) -> pd.DataFrame:
+    """See ``queries.kpi_period_across_areas``."""
+    with _session() as session:
+        return queries.kpi_period_across_areas(
+            session=session, kpi_code=kpi_code, level=level, period_start=period_start
+        )
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def kpi_freshness() -> pd.DataFrame:
+    """See ``queries.kpi_freshness``."""
+    with _session() as session:
+        return queries.kpi_freshness(session=session)
 
 
 def clear() -> None:

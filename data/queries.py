@@ -16,6 +16,7 @@ from sqlmodel import Session
 from models import (
     AreaLevel,
     Borough,
+    CareHome,
     HealthSystem,
     ImportLog,
     ImportStatus,
@@ -25,6 +26,7 @@ from models import (
     KpiObservation,
     KpiPlan,
     Pcn,
+    Practice,
     Workstream,
 )
 
@@ -87,6 +89,9 @@ KPI_CATALOGUE_COLUMNS = [
     "target_value",
     "target_date",
     "validation_date",
+    "numerator_definition",
+    "denominator_definition",
+    "caveats",
 ]
 
 
@@ -114,6 +119,9 @@ def kpi_catalogue(*, session: Session, workstream_code: str | None = None) -> pd
             Kpi.target_value,
             Kpi.target_date,
             Kpi.validation_date,
+            Kpi.numerator_definition,
+            Kpi.denominator_definition,
+            Kpi.caveats,
         )
         .join(Initiative, Initiative.id == Kpi.initiative_id)
         .join(Workstream, Workstream.id == Initiative.workstream_id)
@@ -200,3 +208,97 @@ def provenance(*, session: Session) -> pd.DataFrame:
 def latest_period(*, session: Session) -> date | None:
     """The end of the latest period with any KPI observation (the dashboard's data date)."""
     return session.execute(select(func.max(KpiObservation.period_end))).scalar_one_or_none()
+
+
+def kpi_periods(*, session: Session, kpi_code: str) -> pd.DataFrame:
+    """The periods a KPI has observations for, newest first: columns period_start, period_end."""
+    o = KpiObservation
+    stmt = (
+        select(o.period_start, o.period_end)
+        .join(Kpi, Kpi.id == o.kpi_id)
+        .where(Kpi.code == kpi_code)
+        .distinct()
+        .order_by(o.period_start.desc())
+    )
+    return _frame(session, stmt, ["period_start", "period_end"])
+
+
+def area_names(*, session: Session, level: AreaLevel | str, system_code: str) -> pd.DataFrame:
+    """Areas of a level in a system with the PCN and borough they sit in.
+
+    Columns: area_code, name, pcn_code, pcn, borough_code, borough (PCN columns empty above PCN level).
+    """
+    level = AreaLevel(level)
+    columns = ["area_code", "name", "pcn_code", "pcn", "borough_code", "borough"]
+    in_system = HealthSystem.code == system_code
+    if level == AreaLevel.PRACTICE:
+        stmt = (
+            select(Practice.code, Practice.name, Pcn.code, Pcn.name, Borough.code, Borough.name)
+            .join(Borough, Borough.id == Practice.borough_id)
+            .join(Pcn, Pcn.id == Practice.pcn_id, isouter=True)
+        )
+    elif level == AreaLevel.CARE_HOME:
+        stmt = (
+            select(CareHome.cqc_location_id, CareHome.name, Pcn.code, Pcn.name, Borough.code, Borough.name)
+            .join(Borough, Borough.id == CareHome.borough_id)
+            .join(Pcn, Pcn.id == CareHome.pcn_id, isouter=True)
+        )
+    elif level == AreaLevel.PCN:
+        stmt = select(Pcn.code, Pcn.name, Pcn.code, Pcn.name, Borough.code, Borough.name).join(
+            Borough, Borough.id == Pcn.borough_id
+        )
+    elif level == AreaLevel.BOROUGH:
+        stmt = select(Borough.code, Borough.name, None, None, Borough.code, Borough.name)
+    else:
+        stmt = select(HealthSystem.code, HealthSystem.name, None, None, None, None).where(in_system)
+        return _frame(session, stmt, columns)
+    stmt = stmt.join(HealthSystem, HealthSystem.id == Borough.system_id).where(in_system)
+    return _frame(session, stmt, columns)
+
+
+def level_series(*, session: Session, kpi_code: str, level: AreaLevel | str) -> pd.DataFrame:
+    """Every area's series of one KPI at a level (small multiples): ``SERIES_COLUMNS`` with area_code first."""
+    o = KpiObservation
+    stmt = (
+        select(
+            o.area_code,
+            Kpi.code,
+            o.period_start,
+            o.period_end,
+            o.numerator,
+            o.denominator,
+            o.value,
+            o.lower_ci,
+            o.upper_ci,
+        )
+        .join(Kpi, Kpi.id == o.kpi_id)
+        .where(Kpi.code == kpi_code, o.level == str(level))
+        .order_by(o.area_code, o.period_start)
+    )
+    return _frame(session, stmt, ["area_code", *SERIES_COLUMNS])
+
+
+def level_plans(*, session: Session, kpi_code: str, level: AreaLevel | str) -> pd.DataFrame:
+    """Every area's planned trajectory of one KPI at a level: columns area_code, period_start, value."""
+    stmt = (
+        select(KpiPlan.area_code, KpiPlan.period_start, KpiPlan.value)
+        .join(Kpi, Kpi.id == KpiPlan.kpi_id)
+        .where(Kpi.code == kpi_code, KpiPlan.level == str(level))
+        .order_by(KpiPlan.area_code, KpiPlan.period_start)
+    )
+    return _frame(session, stmt, ["area_code", "period_start", "value"])
+
+
+def kpi_freshness(*, session: Session) -> pd.DataFrame:
+    """Per KPI: the latest period it has data for and when that data was last imported.
+
+    Columns: kpi_code, latest_period_end, imported_at.
+    """
+    o = KpiObservation
+    stmt = (
+        select(Kpi.code, func.max(o.period_end), func.max(ImportLog.finished_at))
+        .join(o, o.kpi_id == Kpi.id)
+        .join(ImportLog, ImportLog.id == o.import_id, isouter=True)
+        .group_by(Kpi.code)
+    )
+    return _frame(session, stmt, ["kpi_code", "latest_period_end", "imported_at"])

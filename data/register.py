@@ -86,9 +86,9 @@ def build_register(
                 data_date=latest["period_end"],
                 plan_value=plan_at(own_plans, latest["period_start"]),
             )
-        if kpi.target_date is not None and not own_plans.empty:  # the area's own target: its plan at the date
-            area_target = plan_at(own_plans, kpi.target_date)
-            row["target_value"] = area_target if not np.isnan(area_target) else kpi.target_value
+        if kpi.target_date is not None:  # the area's own target: its plan at the target date
+            planned = plan_at(own_plans, kpi.target_date)
+            row["target_value"] = planned if not np.isnan(planned) else kpi.target_value
         row["status"] = kpi_status(row["latest_value"], row["plan_value"], kpi.polarity, tolerance).value
         rows.append(row)
     return pd.DataFrame(rows, columns=REGISTER_COLUMNS)

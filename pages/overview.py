@@ -7,9 +7,12 @@ import streamlit as st
 from components.area import selected_area
 from components.messages import provenance_caption
 from components.register import render_register, status_summary
+from components.shell import require_app_shell
 from components.state import current_filters
 from data import cache
 from data.register import headline
+
+require_app_shell()
 
 filters = current_filters()
 area = selected_area(filters)

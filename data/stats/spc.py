@@ -1084,6 +1084,8 @@ def spc(
     y = _as_values(values)
     if y.ndim != 1:
         raise StatsInputError("values must be one-dimensional; use spc_batch for many series")
+    if target is not None and not isinstance(target, str) and pd.isna(target):
+        target = None  # NaN / pd.NA / None: no target
     if target is not None:
         try:
             target = float(target)
@@ -1093,7 +1095,7 @@ def spc(
         y[None, :],
         x,
         improvement_direction=improvement_direction,
-        targets=None if target is None or np.isnan(target) else [target],
+        targets=None if target is None else [target],
         rebase=rebase,
         fix_after_n_points=fix_after_n_points,
         screen_outliers=screen_outliers,

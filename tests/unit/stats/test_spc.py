@@ -331,6 +331,7 @@ def test_assurance_missing_target_or_limits() -> None:
     assert assurance_type(float("nan"), float("nan"), 2.0, "increase") is None
     assert spc([1.0, 2.0, 3.0, 2.0]).summary.assurance_icon is None
     assert spc([1.0, 2.0, 3.0, 2.0], target=float("nan")).summary.target is None
+    assert spc([1.0, 2.0, 3.0, 2.0], target=pd.NA).summary.assurance_icon is None
     assert spc([1.0, 2.0, 3.0, 2.0], target=10, improvement_direction="neutral").summary.assurance_icon is None
 
 
@@ -375,6 +376,7 @@ def test_constant_series_limits_collapse_to_mean() -> None:
         res = spc([3.0] * 14, screen_outliers=screen)
         d = res.data
         assert d["lpl"].eq(3.0).all() and d["upl"].eq(3.0).all()
+        assert d["moving_range_used"].iloc[1:].all()  # nothing to screen when every range is 0
         assert d["point_type"].eq("common_cause").all()
         assert res.summary.variation_icon is VariationIcon.COMMON_CAUSE
 

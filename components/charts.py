@@ -1,0 +1,236 @@
+"""Altair chart builders: frames in, charts out (no Streamlit, so each is testable through ``to_dict()``).
+
+Colours are colour-blind safe (Okabe-Ito, plus the Making Data Count blue/orange/grey/purple for SPC points) and
+never the only cue: SPC points and area comparisons also differ by shape, and labels say what colour means.
+Every chart carries a ``description`` (Vega-Lite renders it as the SVG's aria-label: the chart's alt text).
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from data.analysis import Funnel
+
+# Okabe & Ito (2008) palette
+BLUE, ORANGE, SKY, GREEN, YELLOW, VERMILLION, PURPLE, GREY = (
+    "#0072B2",
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#D55E00",
+    "#CC79A7",
+    "#7F7F7F",
+)
+SPC_COLOURS = {  # Making Data Count: improvement blue, concern orange, common cause grey, neither purple
+    "Common Cause": ("#7F7F7F", "circle"),
+    "Special Cause - Improvement": ("#1F77B4", "triangle-up"),
+    "Special Cause - Concern": ("#E46C0A", "triangle-down"),
+    "Special Cause - Neither": ("#7030A0", "diamond"),
+}
+COMPARISON_STYLE = {  # Fingertips comparison labels, colour-blind safe, with a shape each
+    "Better": (GREEN, "triangle-up"),
+    "Similar": (ORANGE, "circle"),
+    "Worse": (VERMILLION, "triangle-down"),
+    "Higher": (SKY, "triangle-up"),
+    "Lower": (BLUE, "triangle-down"),
+    "Not compared": (GREY, "square"),
+}
+WIDTH = 700
+
+
+def _scale(styles: dict[str, tuple[str, str]], present: list[str]) -> tuple[alt.Scale, alt.Scale]:
+    domain = [k for k in styles if k in present] or list(styles)
+    return (
+        alt.Scale(domain=domain, range=[styles[k][0] for k in domain]),
+        alt.Scale(domain=domain, range=[styles[k][1] for k in domain]),
+    )
+
+
+def trajectory_chart(
+    frame: pd.DataFrame, *, unit: str, target: float | None, target_date: object, alt_text: str
+) -> alt.LayerChart:
+    """Actual values with 95% intervals, the planned trajectory and the target (a point at its date)."""
+    base = alt.Chart(frame).encode(x=alt.X("period_start:T", title="Period", axis=alt.Axis(format="%b %Y")))
+    band = base.mark_area(opacity=0.2, color=BLUE).encode(
+        y=alt.Y("lower:Q", title=unit), y2="upper:Q", tooltip=[alt.Tooltip("period_start:T", title="Period")]
+    )
+    actual = base.mark_line(point=True, color=BLUE).encode(
+        y=alt.Y("value:Q", title=unit),
+        tooltip=[
+            alt.Tooltip("period_start:T", title="Period", format="%b %Y"),
+            alt.Tooltip("value:Q", title="Actual", format=",.1f"),
+            alt.Tooltip("lower:Q", title="95% CI lower", format=",.1f"),
+            alt.Tooltip("upper:Q", title="95% CI upper", format=",.1f"),
+            alt.Tooltip("plan:Q", title="Plan", format=",.1f"),
+        ],
+    )
+    plan = base.mark_line(strokeDash=[6, 4], color=ORANGE).encode(y="plan:Q")
+    layers = [band, actual, plan]
+    if target is not None and target_date is not None:
+        target_frame = pd.DataFrame({"period_start": [pd.Timestamp(target_date)], "target": [target]})
+        layers.append(
+            alt.Chart(target_frame)
+            .mark_point(shape="diamond", size=160, filled=True, color=VERMILLION)
+            .encode(x="period_start:T", y="target:Q", tooltip=[alt.Tooltip("target:Q", title="Target")])
+        )
+    legend = pd.DataFrame({"series": ["Actual (95% CI shaded)", "Plan (dashed)", "Target (diamond)"]})
+    key = (
+        alt.Chart(legend)
+        .mark_point(opacity=0)
+        .encode(
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(range=[BLUE, ORANGE, VERMILLION]),
+                title=None,
+                legend=alt.Legend(orient="top"),
+            )
+        )
+    )
+    return alt.layer(*layers, key).properties(width=WIDTH, height=320, description=alt_text)
+
+
+def spc_chart(data: pd.DataFrame, *, unit: str, target: float | None, alt_text: str) -> alt.LayerChart:
+    """XmR chart: points coloured and shaped by Making Data Count point type, mean and process limits."""
+    frame = data.assign(x=pd.to_datetime(data["x"]), point_label=data["point_label"].fillna("Missing"))
+    color, shape = _scale(SPC_COLOURS, frame["point_label"].unique().tolist())
+    base = alt.Chart(frame).encode(x=alt.X("x:T", title="Period", axis=alt.Axis(format="%b %Y")))
+    line = base.mark_line(color="#A0A0A0").encode(y=alt.Y("y:Q", title=unit))
+    points = base.mark_point(filled=True, size=60).encode(
+        y="y:Q",
+        color=alt.Color("point_label:N", scale=color, title="Variation", legend=alt.Legend(orient="top")),
+        shape=alt.Shape("point_label:N", scale=shape, title="Variation"),
+        tooltip=[
+            alt.Tooltip("x:T", title="Period", format="%b %Y"),
+            alt.Tooltip("y:Q", title="Value", format=",.2f"),
+            alt.Tooltip("point_label:N", title="Variation"),
+            alt.Tooltip("special_cause_type:N", title="Rule"),
+        ],
+    )
+    mean = base.mark_line(color="black").encode(y="mean:Q")
+    limits = [base.mark_line(strokeDash=[4, 3], color="#505050").encode(y=f"{c}:Q") for c in ("lpl", "upl")]
+    layers = [line, mean, *limits, points]
+    if target is not None:
+        layers.append(
+            alt.Chart(pd.DataFrame({"target": [target]}))
+            .mark_rule(color=VERMILLION, strokeDash=[2, 2])
+            .encode(y="target:Q")
+        )
+    return alt.layer(*layers).properties(width=WIDTH, height=320, description=alt_text)
+
+
+def small_multiples(frame: pd.DataFrame, *, unit: str, alt_text: str, columns: int = 4) -> alt.FacetChart:
+    """One small line chart per area (``name``) with its plan dashed, sharing axes for comparison."""
+    base = alt.Chart(frame).encode(x=alt.X("period_start:T", title=None, axis=alt.Axis(format="%Y")))
+    lines = base.mark_line(color=BLUE).encode(
+        y=alt.Y("value:Q", title=unit), tooltip=["name:N", alt.Tooltip("value:Q", format=",.1f")]
+    )
+    plan = base.mark_line(color=ORANGE, strokeDash=[5, 3]).encode(y="plan:Q")
+    return (
+        alt.layer(lines, plan, data=frame)
+        .properties(width=160, height=100)
+        .facet(facet=alt.Facet("name:N", title=None), columns=columns)
+        .properties(description=alt_text)
+    )
+
+
+def funnel_chart(
+    funnel: Funnel, points: pd.DataFrame, *, unit: str, alt_text: str, x_title: str | None = None
+) -> alt.LayerChart:
+    """Funnel plot: areas as points (highlighted ones larger and outlined), 95% and 99.8% limits, centre line.
+
+    ``points`` has columns x, value, name, area_code, highlighted (bool), outside (label text).
+    """
+    lcl95, ucl95, lcl998, ucl998 = funnel.limit_columns
+    curve = funnel.result.limits.rename(columns={funnel.x_column: "x"})
+    low, high = points["x"].min(), points["x"].max()
+    curve = curve[(curve["x"] >= low * 0.9) & (curve["x"] <= high * 1.05)]  # the limits where the areas are
+    curve = curve[["x", lcl95, ucl95, lcl998, ucl998]].melt("x", var_name="limit", value_name="y")
+    curve["limit"] = curve["limit"].map(
+        {lcl95: "95% limits", ucl95: "95% limits", lcl998: "99.8% limits", ucl998: "99.8% limits"}
+    )
+    curve["line"] = curve["limit"] + " " + (curve["y"] >= funnel.centre).map({True: "upper", False: "lower"})
+    lines = (
+        alt.Chart(curve)
+        .mark_line()
+        .encode(
+            x=alt.X("x:Q", title=x_title or funnel.x_title, scale=alt.Scale(zero=False)),
+            y=alt.Y("y:Q", title=unit, scale=alt.Scale(zero=False)),
+            detail="line:N",
+            strokeDash=alt.StrokeDash(
+                "limit:N",
+                scale=alt.Scale(domain=["95% limits", "99.8% limits"], range=[[6, 3], [2, 2]]),
+                title="Control limits",
+            ),
+            color=alt.value("#505050"),
+        )
+    )
+    centre = alt.Chart(pd.DataFrame({"y": [funnel.centre]})).mark_rule(color="black").encode(y="y:Q")
+    color, shape = _scale(
+        {"Within limits": (GREY, "circle"), "High": (VERMILLION, "triangle-up"), "Low": (BLUE, "triangle-down")},
+        points["outside"].unique().tolist(),
+    )
+    dots = (
+        alt.Chart(points)
+        .mark_point(filled=True, opacity=0.85)
+        .encode(
+            x="x:Q",
+            y="value:Q",
+            color=alt.Color("outside:N", scale=color, title="Against 99.8% limits", legend=alt.Legend(orient="top")),
+            shape=alt.Shape("outside:N", scale=shape, title="Against 99.8% limits"),
+            size=alt.condition("datum.highlighted", alt.value(150), alt.value(40)),
+            stroke=alt.condition("datum.highlighted", alt.value("black"), alt.value(None)),
+            tooltip=[
+                alt.Tooltip("name:N", title="Area"),
+                alt.Tooltip("area_code:N", title="Code"),
+                alt.Tooltip("value:Q", title="Value", format=",.1f"),
+                alt.Tooltip("x:Q", title="Denominator", format=",.0f"),
+                alt.Tooltip("outside:N", title="Against 99.8% limits"),
+            ],
+        )
+    )
+    return alt.layer(lines, centre, dots).properties(width=WIDTH, height=380, description=alt_text)
+
+
+def comparison_chart(
+    frame: pd.DataFrame, *, unit: str, benchmark: float, benchmark_name: str, alt_text: str
+) -> alt.LayerChart:
+    """Horizontal bars per area with 95% intervals, coloured and shaped by comparison, labelled in words."""
+    color, shape = _scale(COMPARISON_STYLE, frame["comparison"].unique().tolist())
+    order = alt.SortField("value", order="descending")
+    y = alt.Y("name:N", sort=order, title=None)
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(opacity=0.8)
+        .encode(
+            x=alt.X("value:Q", title=unit),
+            y=y,
+            color=alt.Color(
+                "comparison:N", scale=color, title=f"Compared with {benchmark_name}", legend=alt.Legend(orient="top")
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title="Area"),
+                alt.Tooltip("value:Q", format=",.1f"),
+                alt.Tooltip("lower:Q", title="95% CI lower", format=",.1f"),
+                alt.Tooltip("upper:Q", title="95% CI upper", format=",.1f"),
+                alt.Tooltip("comparison:N", title="Comparison"),
+            ],
+        )
+    )
+    errors = alt.Chart(frame).mark_errorbar(color="black").encode(x="lower:Q", x2="upper:Q", y=y)
+    marks = (
+        alt.Chart(frame)
+        .mark_point(filled=True, color="black", size=50)
+        .encode(x="upper:Q", y=y, shape=alt.Shape("comparison:N", scale=shape, legend=None))
+    )
+    labels = alt.Chart(frame).mark_text(align="left", dx=8).encode(x="upper:Q", y=y, text="comparison:N")
+    rule = (
+        alt.Chart(pd.DataFrame({"benchmark": [benchmark]}))
+        .mark_rule(color="black", strokeDash=[4, 2])
+        .encode(x="benchmark:Q")
+    )
+    height = max(120, 22 * len(frame))
+    return alt.layer(bars, errors, marks, labels, rule).properties(
+        width=WIDTH - 150, height=height, description=alt_text
+    )

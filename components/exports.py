@@ -1,0 +1,68 @@
+"""Chart and table renderers with their exports: PNG, SVG and CSV built only when clicked, each with provenance.
+
+A chart is shown with a table view beside it (accessibility: the same numbers without the picture) and three
+download buttons. Files are made by callables passed to ``st.download_button`` with ``on_click="ignore"``, so
+nothing is rendered until asked for and a click does not rerun the page.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from data.export import ExportContext, chart_png, chart_svg, csv_bytes, file_stem
+
+
+def export_buttons(chart: alt.TopLevelMixin | None, rows: pd.DataFrame, context: ExportContext, *, key: str) -> None:
+    """PNG, SVG (when there is a chart) and CSV download buttons for what is shown."""
+    stem = file_stem(context.title, context.data_date)
+    columns = st.columns(3)
+    if chart is not None:
+        columns[0].download_button(
+            "PNG",
+            (lambda: chart_png(chart, context)),
+            file_name=f"{stem}.png",
+            mime="image/png",
+            key=f"{key}-png",
+            on_click="ignore",
+            icon=":material/image:",
+            help="Chart with title, filters and source",
+        )
+        columns[1].download_button(
+            "SVG",
+            (lambda: chart_svg(chart, context)),
+            file_name=f"{stem}.svg",
+            mime="image/svg+xml",
+            key=f"{key}-svg",
+            on_click="ignore",
+            icon=":material/draw:",
+            help="Scalable chart for reports",
+        )
+    columns[2].download_button(
+        "CSV",
+        (lambda: csv_bytes(rows, context)),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        key=f"{key}-csv",
+        on_click="ignore",
+        icon=":material/table:",
+        help="Exactly the rows shown, small numbers suppressed",
+    )
+
+
+def chart_with_table(
+    chart: alt.TopLevelMixin,
+    table: pd.DataFrame,
+    context: ExportContext,
+    *,
+    key: str,
+    export_rows: pd.DataFrame | None = None,
+) -> None:
+    """The chart (with its alt text), a table view of the same numbers, and its exports."""
+    chart_tab, table_tab = st.tabs(["Chart", "Table"])
+    with chart_tab:
+        st.altair_chart(chart, width="stretch")
+    with table_tab:
+        st.dataframe(table, hide_index=True, width="stretch")
+    export_buttons(chart, table if export_rows is None else export_rows, context, key=key)

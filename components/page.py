@@ -1,0 +1,52 @@
+"""What every page needs about the current selection: the KPI row, filter wording and the export context."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from components.area import Area
+from components.messages import is_synthetic
+from components.state import Filters
+from data import cache
+from data.demo.spec import DEMO_SOURCE
+from data.export import ExportContext
+from settings import get_settings
+
+
+def kpi_row(code: str | None) -> pd.Series | None:
+    """The catalogue row of KPI ``code`` (None when no KPI is chosen or it is unknown)."""
+    catalogue = cache.kpi_catalogue()
+    rows = catalogue[catalogue["kpi_code"] == code]
+    return rows.iloc[0] if len(rows) else None
+
+
+def filter_wording(filters: Filters, area: Area, kpi: pd.Series | None = None) -> dict[str, str]:
+    """The filters in words, for export headers: area, workstream, KPI and period."""
+    words = {"Area": f"{area.name} ({area.code})"}
+    if filters.workstream:
+        names = cache.workstreams().set_index("code")["name"]
+        words["Workstream"] = str(names.get(filters.workstream, filters.workstream))
+    if kpi is not None:
+        words["KPI"] = f"{kpi['kpi']} ({kpi['kpi_code']})"
+    if filters.period:
+        words["Period"] = f"{filters.period:%b %Y}"
+    return words
+
+
+def export_context(title: str, words: dict[str, str], source: str, data_date: date | None) -> ExportContext:
+    """Provenance for an export; the demo's source line is used while the demo is loaded."""
+    synthetic = is_synthetic(cache.provenance())
+    return ExportContext(
+        title=title,
+        filters=words,
+        data_date=data_date,
+        source=DEMO_SOURCE if synthetic else source,
+        synthetic=synthetic,
+    )
+
+
+def small_number_max() -> int:
+    """The suppression threshold for counts (setting SMALL_NUMBER_MAX)."""
+    return get_settings().small_number_max

@@ -1,0 +1,268 @@
+"""Shaping KPI data for the Trajectories and Variation pages: intervals, SPC, funnels and area comparisons.
+
+Pure (pandas + data/stats): frames from ``data/queries.py`` in, frames and result objects out. Which method
+each value type gets is decided here, in one place:
+
+- **Confidence intervals** (PHEindicatormethods): proportions → Wilson score; rates, ratios and counts → exact
+  Poisson below 10 events and Byar's from 10 (rates per the KPI's multiplier; a standardised ratio's interval is
+  the count interval over the expected count).
+- **Funnels**: proportions → FunnelPlotR ``PR``; rates → the SR formulation against the pooled rate
+  (``funnel_rate_sr``); standardised ratios → FunnelPlotR ``SR`` (SHMI method); all with the overdispersion
+  adjustment on by default (switchable). Counts have no funnel (no denominator).
+- **Area comparison** (Fingertips): each area's 95% interval against the value of the area above it.
+- **SPC**: Making Data Count XmR on the values, improvement direction from the KPI's polarity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from data.export import suppress_small_counts
+from data.register import plan_at
+from data.stats.benchmark import compare_to_benchmark
+from data.stats.funnel import FunnelResult, funnel_plot, funnel_rate_sr
+from data.stats.intervals import phe_proportion, poisson_count_ci
+from data.stats.spc import SpcResult, spc
+from models import Polarity, ValueType
+
+METHODS: dict[str, str] = {
+    ValueType.PROPORTION.value: "Proportion with a Wilson score 95% interval; funnel: FunnelPlotR proportion "
+    "(arcsine scale) with overdispersion adjustment; comparison: Fingertips interval against the benchmark.",
+    ValueType.RATE.value: "Rate with exact Poisson (under 10 events) or Byar's 95% interval; funnel: standardised "
+    "ratio against the pooled rate (FunnelPlotR SR, SHMI method) with overdispersion adjustment.",
+    ValueType.RATIO.value: "Ratio of counts with a Poisson interval on the numerator; funnel as for rates.",
+    ValueType.STANDARDISED_RATIO.value: "Observed over expected with a Poisson interval on the observed count; "
+    "funnel: FunnelPlotR SR (SHMI method) with overdispersion adjustment.",
+    ValueType.COUNT.value: "Count with an exact Poisson / Byar's interval; no funnel (no denominator).",
+}
+POLARITY_TEXT: dict[str, str] = {
+    Polarity.HIGHER_IS_BETTER.value: "Higher is better",
+    Polarity.LOWER_IS_BETTER.value: "Lower is better",
+    Polarity.NO_JUDGEMENT.value: "No judgement (higher or lower is not better or worse)",
+}
+
+
+class AnalysisError(ValueError):
+    """A chart cannot be drawn for this KPI and selection; the message says why, for the user."""
+
+
+def with_intervals(frame: pd.DataFrame, value_type: str, multiplier: float, confidence: float = 0.95) -> pd.DataFrame:
+    """Add ``lower``/``upper`` confidence limits from numerator and denominator (stored limits win when present)."""
+    out = frame.copy()
+    num = pd.to_numeric(out["numerator"], errors="coerce").to_numpy(float)
+    den = pd.to_numeric(out["denominator"], errors="coerce").to_numpy(float)
+    vtype = ValueType(value_type)
+    usable = np.isfinite(num) & np.isfinite(den) & (den > 0)
+    lower = np.full(len(out), np.nan)
+    upper = np.full(len(out), np.nan)
+    if usable.any():
+        if vtype == ValueType.PROPORTION:
+            ci = phe_proportion(num[usable], den[usable], confidence, multiplier)
+            lower[usable], upper[usable] = ci.lower, ci.upper
+        elif vtype == ValueType.COUNT:
+            lo, up, _ = poisson_count_ci(num[usable], confidence)
+            lower[usable], upper[usable] = lo, up
+        else:  # rates, ratios and standardised ratios: a Poisson count over its denominator
+            lo, up, _ = poisson_count_ci(num[usable], confidence)
+            lower[usable] = lo / den[usable] * multiplier
+            upper[usable] = up / den[usable] * multiplier
+    stored_lower = pd.to_numeric(out.get("lower_ci"), errors="coerce") if "lower_ci" in out else None
+    stored_upper = pd.to_numeric(out.get("upper_ci"), errors="coerce") if "upper_ci" in out else None
+    out["lower"] = stored_lower.fillna(pd.Series(lower, index=out.index)) if stored_lower is not None else lower
+    out["upper"] = stored_upper.fillna(pd.Series(upper, index=out.index)) if stored_upper is not None else upper
+    return out
+
+
+def trajectory_frame(series: pd.DataFrame, plans: pd.DataFrame) -> pd.DataFrame:
+    """Actuals (with limits) and plan side by side per period: period_start, value, lower, upper, plan."""
+    actual = series[["period_start", "period_end", "numerator", "denominator", "value", "lower", "upper"]]
+    plan = plans[["period_start", "value"]].rename(columns={"value": "plan"})
+    out = actual.merge(plan, on="period_start", how="outer").sort_values("period_start")
+    out["period_start"] = pd.to_datetime(out["period_start"])
+    return out.reset_index(drop=True)
+
+
+def spc_chart_data(series: pd.DataFrame, polarity: str, target: float | None) -> SpcResult:
+    """Making Data Count XmR over the series' values (needs at least two values)."""
+    values = series.dropna(subset=["value"])
+    if len(values) < 2:
+        raise AnalysisError("An SPC chart needs at least two values; this area has fewer.")
+    x = pd.to_datetime(values["period_start"]).to_numpy()
+    return spc(values["value"].to_numpy(float), x, improvement_direction=polarity, target=target)
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """A funnel ready to draw: the statistics plus which method produced them, in words."""
+
+    result: FunnelResult
+    method: str
+    x_title: str
+    value_column: str  # column of ``result.units`` holding the plotted value (value scale of the KPI)
+    x_column: str  # column holding the x position (denominator or population)
+    limit_columns: tuple[str, str, str, str]  # lcl95, ucl95, lcl998, ucl998 on the value scale
+    centre: float
+
+
+def funnel_for(
+    frame: pd.DataFrame, value_type: str, multiplier: float, *, od_adjust: bool = True, limit: float = 99.8
+) -> Funnel:
+    """The funnel for one KPI and period across areas (``area_code``, ``numerator``, ``denominator``)."""
+    data = frame.dropna(subset=["numerator", "denominator"])
+    data = data[data["denominator"] > 0]
+    if len(data) < 2:
+        raise AnalysisError("A funnel plot needs at least two areas with a numerator and denominator.")
+    vtype = ValueType(value_type)
+    units = data["area_code"].to_numpy()
+    if vtype == ValueType.PROPORTION:
+        result = funnel_plot(
+            data["numerator"],
+            data["denominator"],
+            units,
+            data_type="PR",
+            limit=limit,
+            od_adjust=od_adjust,
+            multiplier=multiplier,
+        )
+        return Funnel(
+            result,
+            "Proportion (FunnelPlotR PR, Spiegelhalter 2005)",
+            "Denominator",
+            "value",
+            "denominator",
+            ("lcl95", "ucl95", "lcl998", "ucl998"),
+            result.target * multiplier,
+        )
+    if vtype in (ValueType.RATE, ValueType.RATIO):
+        result = funnel_rate_sr(
+            data["numerator"].to_numpy(float),
+            data["denominator"].to_numpy(float),
+            units,
+            per=multiplier,
+            limit=limit,
+            od_adjust=od_adjust,
+        )
+        centre = float(result.limits["rate_target"].iloc[0])
+        return Funnel(
+            result,
+            "Rate: standardised ratio against the pooled rate (FunnelPlotR SR, SHMI method)",
+            "Denominator",
+            "rate",
+            "population",
+            ("rate_lcl95", "rate_ucl95", "rate_lcl998", "rate_ucl998"),
+            centre,
+        )
+    if vtype == ValueType.STANDARDISED_RATIO:
+        result = funnel_plot(
+            data["numerator"],
+            data["denominator"],
+            units,
+            data_type="SR",
+            sr_method="SHMI",
+            limit=limit,
+            od_adjust=od_adjust,
+            multiplier=multiplier,
+        )
+        return Funnel(
+            result,
+            "Standardised ratio (FunnelPlotR SR, SHMI method)",
+            "Expected",
+            "value",
+            "denominator",
+            ("lcl95", "ucl95", "lcl998", "ucl998"),
+            multiplier,
+        )
+    raise AnalysisError("Counts have no denominator, so they cannot be compared in a funnel plot.")
+
+
+def outlier_table(funnel: Funnel, names: pd.DataFrame) -> pd.DataFrame:
+    """Areas beyond the 99.8% or 95% limits, furthest out first: code, name, value, limits, direction, how far."""
+    u = funnel.result.units
+    lcl95, ucl95, lcl998, ucl998 = (u[c] for c in funnel.limit_columns)
+    value = u[funnel.value_column]
+    beyond998 = (value > ucl998) | (value < lcl998)
+    beyond95 = (value > ucl95) | (value < lcl95)
+    table = pd.DataFrame(
+        {
+            "area_code": u["unit"],
+            "value": value,
+            "denominator": u[funnel.x_column],
+            "direction": np.where(value > ucl95, "High", np.where(value < lcl95, "Low", "")),
+            "beyond": np.where(beyond998, "99.8% limit", np.where(beyond95, "95% limit", "")),
+            "z": u["z_adjusted"] if funnel.result.adjusted else u["z"],
+        }
+    )
+    table["distance"] = np.where(value > ucl998, value - ucl998, np.where(value < lcl998, value - lcl998, np.nan))
+    table = table[table["beyond"] != ""].merge(names, on="area_code", how="left")
+    return table.reindex(table["z"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+
+
+def compare_areas(
+    frame: pd.DataFrame, benchmark: float, polarity: str, value_type: str, multiplier: float
+) -> pd.DataFrame:
+    """Each area's value and 95% interval against the benchmark, labelled as Fingertips does."""
+    out = with_intervals(frame, value_type, multiplier)
+    out["comparison"] = compare_to_benchmark(out["lower"], out["upper"], benchmark, Polarity(polarity)).to_numpy()
+    return out
+
+
+def comparison_level(area_level: str, kpi_levels: tuple[str, ...]) -> str | None:
+    """Which areas a trajectory is compared with in small multiples: PCNs of a borough (or PCN), else boroughs."""
+    if area_level in ("borough", "pcn") and "pcn" in kpi_levels:
+        return "pcn"
+    if "borough" in kpi_levels:
+        return "borough"
+    return None
+
+
+def trajectory_table(frame: pd.DataFrame, small_number_max: int) -> pd.DataFrame:
+    """The trajectory's numbers as shown and exported, with small counts suppressed."""
+    table = frame[["period_start", "numerator", "denominator", "value", "lower", "upper", "plan"]].copy()
+    table["period_start"] = table["period_start"].dt.date
+    table = suppress_small_counts(
+        table, ["numerator", "denominator"], maximum=small_number_max, dependent_columns=["value", "lower", "upper"]
+    )
+    return table.rename(
+        columns={
+            "period_start": "Period",
+            "numerator": "Numerator",
+            "denominator": "Denominator",
+            "value": "Value",
+            "lower": "95% CI lower",
+            "upper": "95% CI upper",
+            "plan": "Plan",
+            "suppression": "Suppression",
+        }
+    )
+
+
+def funnel_points(funnel: Funnel, names: pd.DataFrame, highlight: str | None) -> pd.DataFrame:
+    """The funnel's units as points to draw: x, value, names, whether highlighted, and their 99.8% position."""
+    u = funnel.result.units
+    lcl998, ucl998 = u[funnel.limit_columns[2]], u[funnel.limit_columns[3]]
+    value = u[funnel.value_column]
+    points = pd.DataFrame(
+        {
+            "area_code": u["unit"],
+            "x": u[funnel.x_column],
+            "value": value,
+            "outside": np.where(value > ucl998, "High", np.where(value < lcl998, "Low", "Within limits")),
+        }
+    ).merge(names, on="area_code", how="left")
+    points["name"] = points["name"].fillna(points["area_code"])
+    points["highlighted"] = (
+        points[["area_code", "pcn_code", "borough_code"]].eq(highlight).any(axis=1) if highlight else False
+    )
+    return points
+
+
+def area_target(plans: pd.DataFrame, target_value: float | None, target_date: object) -> float | None:
+    """The area's own target: its plan at the target date; the KPI's target where the area has no plan."""
+    if target_date is not None:
+        planned = plan_at(plans, target_date)
+        if not np.isnan(planned):
+            return planned
+    return None if target_value is None or pd.isna(target_value) else float(target_value)

@@ -1,0 +1,788 @@
+"""Shared machinery for every importer: reading real files, naming columns, reporting problems, logging, upserting.
+
+Every source module follows the same shape (``parse -> validate -> load``):
+
+- ``parse(data, file_name, options) -> Parsed`` is pure: bytes in, a tidy frame and row-level problems out. It
+  tolerates what published files do (UTF-8 with BOM or cp1252, CRLF, ``¬`` or ``;`` delimiters, thousands
+  separators, quoted headers with commas or line breaks, ragged or blank trailing columns, Excel dates, extra or
+  reordered columns, header rows below a title block).
+- ``validate(session, frame, file_name, options) -> Parsed`` checks the frame against the database (codes that
+  must exist) without writing.
+- ``load(session, frame, import_id, options) -> dict[table, rows]`` writes with an upsert by natural key.
+
+``run_import`` wraps the three in one transaction with the ``ImportLog`` bookkeeping: the same file (sha256)
+already loaded is UNCHANGED and writes nothing; any error-level problem REJECTS the file and writes nothing but
+the log entry; an unexpected exception rolls everything back and is logged as FAILED.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+from data.db import session_scope
+from models import AreaLevel, Borough, Boundary, CareHome, HealthSystem, ImportLog, ImportStatus, Pcn, Practice
+
+log = logging.getLogger(__name__)
+
+Severity = Literal["error", "warning"]
+UPSERT_CHUNK = 5_000  # rows per statement: well under PostgreSQL's 65,535 bind parameters for our widest tables
+MAX_LOGGED_PROBLEMS = 1_000  # the import log keeps the first problems (and the total), not millions
+EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+DELIMITERS = (",", "\t", ";", "|", "¬")
+
+
+# ------------------------------------------------------------------------------------------------ problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as the file allows, with what to do about it.
+
+    ``row`` is the row number a person sees when opening the file in a spreadsheet (the header is row 1 when the
+    file has one); ``None`` for a file-level problem. ``severity="warning"`` rows are skipped or accepted with a
+    note and never block a load; any ``"error"`` rejects the whole file.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = self.file + (f", row {self.row}" if self.row is not None else "")
+        where += f", column '{self.column}'" if self.column else ""
+        shown = f" (value {self.value!r})" if self.value not in (None, "") else ""
+        return f"{self.severity.upper()} {where}{shown}: {self.message}"
+
+
+class DataImportError(Exception):
+    """A file cannot be imported as it stands; ``problems`` says where and what to do (never ``ImportError``)."""
+
+    def __init__(self, problems: Sequence[Problem] | Problem) -> None:
+        self.problems: list[Problem] = [problems] if isinstance(problems, Problem) else list(problems)
+        errors = [p for p in self.problems if p.severity == "error"] or self.problems
+        head = str(errors[0]) if errors else "the file could not be imported"
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        super().__init__(head + more)
+
+
+def problems_where(
+    mask: pd.Series | np.ndarray,
+    frame: pd.DataFrame,
+    *,
+    file: str,
+    column: str | None,
+    message: str | Callable[[Any], str],
+    values: pd.Series | None = None,
+    severity: Severity = "error",
+) -> list[Problem]:
+    """Problems for the rows of ``frame`` where ``mask`` is true (vectorised check, loop only over failures).
+
+    ``frame`` must carry the ``_row`` column added by :func:`read_table`; ``values`` defaults to ``frame[column]``.
+    ``message`` may be a callable of the offending value, to say something specific.
+    """
+    if isinstance(mask, pd.Series):
+        mask = mask.astype("boolean").fillna(False).to_numpy(dtype=bool)
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return []
+    rows = frame["_row"].to_numpy()[mask]
+    source = values if values is not None else (frame[column] if column in frame.columns else None)
+    shown = source.to_numpy()[mask] if source is not None else [None] * int(mask.sum())
+    out = []
+    for row, value in zip(rows, shown, strict=True):
+        text = None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+        msg = message(value) if callable(message) else message
+        out.append(Problem(file, int(row), column, text, msg, severity))
+    return out
+
+
+def errors_in(problems: Iterable[Problem]) -> list[Problem]:
+    """Only the error-level problems (those that reject a file)."""
+    return [p for p in problems if p.severity == "error"]
+
+
+# ------------------------------------------------------------------------------------------------- reading
+
+
+def sha256_of(data: bytes) -> str:
+    """Hex sha256 of the file's bytes: the import log's identity for "the same file again"."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode_text(data: bytes) -> str:
+    """Bytes to text: UTF-8 (with or without BOM) when it decodes, else Windows-1252 (NHS website files).
+
+    Windows-1252 leaves five bytes undefined; those fall back to Latin-1 so decoding never fails on a real file.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+
+def sniff_delimiter(first_line: str) -> str:
+    """The delimiter of a delimited text file, judged from its first line (outside quotes)."""
+    unquoted = re.sub(r'"[^"]*"', "", first_line)
+    counts = {d: unquoted.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def normalise_header(name: object) -> str:
+    """A header cell as lower-case words: ``'Partner\\nOrganisation\\nCode '`` -> ``'partner organisation code'``."""
+    text = "" if name is None or (isinstance(name, float) and np.isnan(name)) else str(name)
+    return re.sub(r"[^a-z0-9]+", " ", text.replace("\ufeff", "").lower()).strip()
+
+
+def _rows_to_frame(rows: list[list[str]], *, header: bool, names: Sequence[str] | None) -> pd.DataFrame:
+    """Records to a frame of strings; ragged rows padded, blank trailing fields beyond the header trimmed."""
+    if header:
+        if not rows:
+            return pd.DataFrame()
+        columns, body = [str(c) for c in rows[0]], rows[1:]
+    else:
+        width = max((len(r) for r in rows), default=0)
+        columns = list(names or [])
+        columns += [f"column_{i + 1}" for i in range(len(columns), width)]
+        body = rows
+    width = len(columns)
+    fixed = []
+    for r in body:
+        if len(r) > width and not any(v.strip() for v in r[width:]):
+            r = r[:width]
+        fixed.append(r + [""] * (width - len(r)) if len(r) < width else r)
+    overlong = [i for i, r in enumerate(fixed) if len(r) > width]
+    if overlong:
+        first = overlong[0] + (2 if header else 1)
+        raise DataImportError(
+            Problem("", first, None, None, f"this row has {len(fixed[overlong[0]])} fields but the header has "
+                    f"{width}; check for an unquoted delimiter in a value, or add the missing header cells")
+        )
+    return pd.DataFrame(fixed, columns=columns, dtype=object)
+
+
+def read_table(
+    data: bytes,
+    file_name: str,
+    *,
+    header: bool = True,
+    names: Sequence[str] | None = None,
+    sheet: str | int | None = None,
+    header_hint: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Read a CSV/TSV/XLSX/ODS file into a frame of stripped strings (``NA`` for blanks) with a ``_row`` column.
+
+    Strings throughout, so codes keep their leading zeros and nothing is guessed; columns are converted by the
+    source modules with :func:`to_number` and :func:`to_date`. ``header_hint`` lists normalised header names one
+    expects: when given, the header row is the first of the top 15 rows holding two or more of them (files with a
+    title block above the table). ``_row`` is the row number as seen in a spreadsheet.
+
+    Raises:
+        DataImportError: the file is empty, not a table, or an Excel sheet is missing.
+    """
+    lower = file_name.lower()
+    try:
+        if lower.endswith(EXCEL_EXTENSIONS):
+            raw = _read_excel(data, file_name, sheet=sheet)
+            rows = [["" if _blank(v) else _cell_text(v) for v in r] for r in raw.itertuples(index=False)]
+        else:
+            text = decode_text(data)
+            if not text.strip():
+                raise DataImportError(Problem(file_name, None, None, None, "the file is empty; choose the export file"))
+            first = text.split("\n", 1)[0]
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first)))
+    except DataImportError as exc:
+        raise DataImportError([_with_file(p, file_name) for p in exc.problems]) from None
+    except (ValueError, KeyError, OSError, csv.Error) as exc:
+        raise DataImportError(
+            Problem(file_name, None, None, None, f"could not read the file as a table ({exc}); save it as CSV "
+                    "(UTF-8) or XLSX and try again")
+        ) from None
+    skipped = 0
+    if header and header_hint:
+        wanted = set(header_hint)
+        for i, r in enumerate(rows[:15]):
+            if sum(normalise_header(v) in wanted for v in r) >= 2:
+                skipped = i
+                break
+        rows = rows[skipped:]
+    while rows and not any(str(v).strip() for v in rows[-1]):
+        rows.pop()  # blank trailing lines
+    try:
+        frame = _rows_to_frame(rows, header=header, names=names)
+    except DataImportError as exc:
+        p = exc.problems[0]
+        raise DataImportError(Problem(file_name, (p.row or 0) + skipped, None, None, p.message)) from None
+    keep = [c for c in frame.columns if normalise_header(c) and not normalise_header(c).startswith("unnamed ")]
+    frame = frame.loc[:, ~frame.columns.duplicated()][list(dict.fromkeys(keep))]
+    frame = frame.apply(lambda s: s.str.strip()).replace("", pd.NA) if len(frame) else frame
+    blank = frame.isna().all(axis=1) if len(frame.columns) else pd.Series(False, index=frame.index)
+    frame.insert(0, "_row", np.arange(len(frame)) + (2 if header else 1) + skipped)
+    return frame.loc[~blank].reset_index(drop=True)
+
+
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT
+
+
+def _cell_text(v: object) -> str:
+    """An Excel cell as text: dates as ISO, whole floats without ``.0`` (so codes and counts read back cleanly)."""
+    if isinstance(v, datetime | pd.Timestamp):
+        return v.date().isoformat() if v == pd.Timestamp(v).normalize() else pd.Timestamp(v).isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _read_excel(data: bytes, file_name: str, *, sheet: str | int | None) -> pd.DataFrame:
+    engine = "odf" if file_name.lower().endswith(".ods") else None
+    book = pd.ExcelFile(io.BytesIO(data), engine=engine)
+    names = book.sheet_names
+    if sheet is None:
+        chosen: str | int = 0
+    elif isinstance(sheet, int):
+        chosen = sheet
+    else:
+        matches = [n for n in names if normalise_header(n) == normalise_header(sheet)]
+        if not matches:
+            raise DataImportError(
+                Problem(file_name, None, None, sheet, f"the workbook has no sheet '{sheet}' (sheets: "
+                        f"{', '.join(map(str, names))}); choose the published workbook, or rename the sheet")
+            )
+        chosen = matches[0]
+    return pd.read_excel(book, sheet_name=chosen, header=None, dtype=object)
+
+
+def _with_file(p: Problem, file_name: str) -> Problem:
+    return Problem(file_name, p.row, p.column, p.value, p.message, p.severity)
+
+
+# ----------------------------------------------------------------------------------------- column matching
+
+
+@dataclass(frozen=True)
+class Column:
+    """An expected column: canonical name, accepted header aliases (any case, spacing, punctuation), required?"""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    required: bool = True
+
+    def accepts(self) -> list[str]:
+        """Normalised headers that name this column."""
+        return [normalise_header(a) for a in (self.name, *self.aliases)]
+
+
+def match_columns(
+    frame: pd.DataFrame, columns: Sequence[Column], *, file: str, report_unknown: bool = True
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Rename a frame's headers to canonical names by alias, tolerant of case, spacing and line breaks.
+
+    Returns the frame with only the known columns (plus ``_row``) and problems: an error for each required column
+    that is missing (naming what was found), and one warning listing unknown columns (they are ignored).
+    """
+    by_alias: dict[str, str] = {}
+    for col in columns:
+        for alias in col.accepts():
+            by_alias.setdefault(alias, col.name)
+    rename: dict[str, str] = {}
+    unknown: list[str] = []
+    for header in frame.columns:
+        if header == "_row":
+            continue
+        canonical = by_alias.get(normalise_header(header))
+        if canonical and canonical not in rename.values():
+            rename[header] = canonical
+        else:
+            unknown.append(str(header).replace("\n", " "))
+    problems = []
+    found = ", ".join(repr(str(h).replace("\n", " ")) for h in frame.columns if h != "_row")
+    for col in columns:
+        if col.required and col.name not in rename.values():
+            also = f" (also accepted: {', '.join(repr(a) for a in col.aliases)})" if col.aliases else ""
+            problems.append(Problem(file, 1, col.name, None, f"required column '{col.name}'{also} is missing; "
+                                    f"the file's columns are: {found}. Rename the header or choose the right file"))
+    if unknown and report_unknown:
+        problems.append(Problem(file, 1, None, None, "ignored unknown columns: " + ", ".join(unknown), "warning"))
+    out = frame.rename(columns=rename)[["_row", *rename.values()]]
+    for col in columns:
+        if col.name not in out.columns:
+            out[col.name] = pd.NA
+    return out, problems
+
+
+def require(problems: list[Problem]) -> None:
+    """Raise ``DataImportError`` when ``problems`` hold an error (used where later steps cannot run without it)."""
+    if errors_in(problems):
+        raise DataImportError(problems)
+
+
+# ------------------------------------------------------------------------------------------ value parsing
+
+
+def to_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Text to float, tolerant of thousands separators, spaces, ``%`` and scientific notation.
+
+    Returns (numbers, invalid): ``invalid`` marks non-blank cells that are not numbers (blanks are NA, not invalid).
+    """
+    text = values.astype("string").str.replace(r"[,\s%£]", "", regex=True)
+    numbers = pd.to_numeric(text, errors="coerce").astype("Float64")
+    invalid = text.notna() & (text != "") & numbers.isna()
+    return numbers, invalid.fillna(False).astype(bool)
+
+
+_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                        "nov", "dec"], start=1)}
+_DATE_FORMATS = ("%Y%m%d", "%Y-%m-%d", "%d/%m/%Y", "%d%b%Y", "%d-%b-%y", "%d-%b-%Y", "%d %b %Y", "%d/%m/%y",
+                 "%Y/%m/%d", "%d.%m.%Y")
+
+
+def to_date(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Text to ``datetime.date`` in any of the formats NHS files use, or an Excel serial day number.
+
+    Formats: YYYYMMDD (ODS), ISO, dd/mm/yyyy, ``01May2022`` (NHS Digital), ``01-Apr-21``, and ISO date-times as
+    written by Excel. Day-first is assumed for slashed dates (UK). Returns (dates as object series, invalid).
+    """
+    text = values.astype("string").str.strip()
+    text = text.str.replace(r"[T ]00:00:00(\.0+)?$", "", regex=True)
+    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    remaining = (text.notna() & (text != "")).fillna(False).astype(bool)
+    for fmt in _DATE_FORMATS:
+        if not remaining.any():
+            break
+        parsed = pd.to_datetime(text.where(remaining), format=fmt, errors="coerce")
+        hit = parsed.notna().to_numpy(dtype=bool) & remaining
+        result = result.where(~hit, parsed)
+        remaining &= ~hit
+    if remaining.any():  # Excel serial day numbers (1900 date system), e.g. 45017 = 2023-04-01
+        serial = pd.to_numeric(text.where(remaining), errors="coerce")
+        ok = serial.between(20_000, 80_000).fillna(False).astype(bool) & remaining
+        parsed = pd.Timestamp("1899-12-30") + pd.to_timedelta(serial.where(ok), unit="D")
+        result = result.where(~ok, parsed)
+        remaining &= ~ok
+    dates = pd.Series([t.date() if not pd.isna(t) else None for t in result], index=values.index, dtype=object)
+    return dates, remaining
+
+
+_FY = r"(\d{4})\s*/\s*(\d{2}|\d{4})"
+
+
+def _fy_start(year: str) -> date:
+    return date(int(year), 4, 1)
+
+
+def _end_of_month(year: int, month: int) -> date:
+    return (pd.Timestamp(year, month, 1) + pd.offsets.MonthEnd(0)).date()
+
+
+def parse_period(text: object) -> tuple[date, date] | None:
+    """One period label to (start, end) dates, or ``None`` when it is not a period this dashboard understands.
+
+    Accepts what NHS and OHID files write: ``2023`` (calendar year), ``2023/24`` (financial year), ``2016 - 18``
+    (three calendar years), ``2017/18 - 19/20`` (financial years), ``2023 Q1`` (calendar quarter), ``2023/24 Q1``
+    (financial quarter, Q1 = April-June), ``2023-04`` / ``Apr 2023`` / ``April 2023`` (month), and a date
+    (``2023-04-01``, ``01/04/2023``) meaning the month that contains it.
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)) or pd.isna(text):
+        return None
+    if isinstance(text, date):
+        return date(text.year, text.month, 1), _end_of_month(text.year, text.month)
+    s = re.sub(r"\s+", " ", str(text).strip())
+    if m := re.fullmatch(r"(\d{4})", s):
+        y = int(m[1])
+        return date(y, 1, 1), date(y, 12, 31)
+    if m := re.fullmatch(_FY, s):
+        return _fy_start(m[1]), date(int(m[1]) + 1, 3, 31)
+    if (m := re.fullmatch(r"(\d{4})-(\d{2})", s)) and 1 <= int(m[2]) <= 12:
+        return date(int(m[1]), int(m[2]), 1), _end_of_month(int(m[1]), int(m[2]))
+    if m := re.fullmatch(r"(\d{4}) ?- ?(\d{2}|\d{4})", s):
+        end = int(m[2]) if len(m[2]) == 4 else int(m[1][:2] + m[2])
+        return (date(int(m[1]), 1, 1), date(end, 12, 31)) if end >= int(m[1]) else None
+    if m := re.fullmatch(_FY + r" ?- ?(\d{2,4})\s*/\s*(\d{2,4})", s):
+        last = int(m[3]) if len(m[3]) == 4 else int(m[1][:2] + m[3])
+        return _fy_start(m[1]), date(last + 1, 3, 31)
+    if m := re.fullmatch(r"(\d{4}) ?Q([1-4])", s, flags=re.IGNORECASE):
+        y, q = int(m[1]), int(m[2])
+        return date(y, 3 * q - 2, 1), _end_of_month(y, 3 * q)
+    if m := re.fullmatch(_FY + r" ?Q([1-4])", s, flags=re.IGNORECASE):
+        start = pd.Timestamp(int(m[1]), 4, 1) + pd.DateOffset(months=3 * (int(m[3]) - 1))
+        end = start + pd.DateOffset(months=3) - pd.Timedelta(days=1)
+        return start.date(), end.date()
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", s):
+        y, mo = int(m[1]), int(m[2])
+        return (date(y, mo, 1), _end_of_month(y, mo)) if 1 <= mo <= 12 else None
+    if m := re.fullmatch(r"([A-Za-z]{3})[a-z]* (\d{4})", s):
+        mo = _MONTHS.get(m[1].lower())
+        return (date(int(m[2]), mo, 1), _end_of_month(int(m[2]), mo)) if mo else None
+    dates, invalid = to_date(pd.Series([s]))
+    if not invalid.iloc[0] and dates.iloc[0] is not None:
+        d = dates.iloc[0]
+        return date(d.year, d.month, 1), _end_of_month(d.year, d.month)
+    return None
+
+
+def to_period(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Period labels to (start, end, invalid); parses each distinct label once (files repeat a few labels)."""
+    labels = values.astype(object)
+    parsed = {v: parse_period(v) for v in pd.unique(labels.dropna())}
+    start = labels.map(lambda v: parsed.get(v, (None, None))[0] if parsed.get(v) else None)
+    end = labels.map(lambda v: parsed.get(v, (None, None))[1] if parsed.get(v) else None)
+    invalid = labels.notna() & start.isna()
+    return start.astype(object), end.astype(object), invalid.astype(bool)
+
+
+def text_or_none(values: pd.Series) -> pd.Series:
+    """Strings with NA as ``None`` (what the database drivers expect)."""
+    return values.astype(object).where(values.notna(), None)
+
+
+def clean_code(values: pd.Series) -> pd.Series:
+    """Codes upper-cased with spaces removed (``' e09000003 '`` -> ``'E09000003'``); NA stays NA."""
+    return values.astype("string").str.replace(r"\s+", "", regex=True).str.upper().astype(object).where(
+        values.notna(), None
+    )
+
+
+# ------------------------------------------------------------------------------------------------- registers
+
+
+AREA_REGISTERS: dict[AreaLevel, Any] = {
+    AreaLevel.SYSTEM: HealthSystem.code,
+    AreaLevel.BOROUGH: Borough.code,
+    AreaLevel.PCN: Pcn.code,
+    AreaLevel.PRACTICE: Practice.code,
+    AreaLevel.CARE_HOME: CareHome.cqc_location_id,
+}
+REGISTER_HINT = {
+    AreaLevel.SYSTEM: "add the system to the database first (it comes with the demo or the system set-up)",
+    AreaLevel.BOROUGH: "use the ONS local authority code (E09...) of a borough in this dashboard",
+    AreaLevel.PCN: "import the ePCN workbook first, or correct the PCN code (U + 5 digits)",
+    AreaLevel.PRACTICE: "import epraccur first, or correct the ODS practice code",
+    AreaLevel.CARE_HOME: "import the CQC care directory first, or correct the CQC location ID",
+    AreaLevel.LSOA: "import the LSOA boundaries first (Boundaries, level lsoa)",
+    AreaLevel.MSOA: "import the MSOA boundaries first (Boundaries, level msoa)",
+    AreaLevel.WARD: "import the ward boundaries first (Boundaries, level ward)",
+}
+
+
+def known_codes(session: Session, level: AreaLevel | str, codes: Iterable[str]) -> set[str]:
+    """Which of ``codes`` exist in the register of ``level`` (tables for organisations, boundaries for areas)."""
+    level = AreaLevel(level)
+    wanted = sorted({c for c in codes if c})
+    found: set[str] = set()
+    for start in range(0, len(wanted), 1_000):
+        chunk = wanted[start : start + 1_000]
+        if level in AREA_REGISTERS:
+            column = AREA_REGISTERS[level]
+            stmt = select(column).where(column.in_(chunk))
+            if level is AreaLevel.SYSTEM:  # an ICB may be named by ODS or ONS code
+                found |= set(session.execute(select(HealthSystem.ons_code).where(HealthSystem.ons_code.in_(chunk)))
+                             .scalars())
+        else:
+            stmt = select(Boundary.code).where(Boundary.level == level.value, Boundary.code.in_(chunk)).distinct()
+        found |= set(session.execute(stmt).scalars())
+    return found
+
+
+def id_map(session: Session, model: type[SQLModel], key: str = "code") -> dict[str, int]:
+    """Natural key -> id for every row of ``model`` (registers are thousands of rows, not millions)."""
+    column = getattr(model, key)
+    return dict(session.execute(select(column, model.id)).all())  # type: ignore[attr-defined]
+
+
+# -------------------------------------------------------------------------------------------------- upsert
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values, NA/NaN as ``None`` (drivers do not adapt numpy scalars or NA)."""
+    cols = []
+    for c in frame.columns:
+        s = frame[c]
+        if pd.api.types.is_float_dtype(s) or pd.api.types.is_integer_dtype(s):
+            values = [None if pd.isna(v) else (int(v) if pd.api.types.is_integer_dtype(s) else float(v))
+                      for v in s.to_numpy(dtype=object)]
+        else:
+            values = [None if _is_missing(v) else _plain(v) for v in s.to_numpy(dtype=object)]
+        cols.append(values)
+    return [dict(zip(frame.columns, row, strict=True)) for row in zip(*cols, strict=True)]
+
+
+def _is_missing(v: object) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    return isinstance(v, float) and np.isnan(v)
+
+
+def _plain(v: object) -> object:
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    return v
+
+
+def upsert(
+    session: Session,
+    model: type[SQLModel],
+    frame: pd.DataFrame,
+    *,
+    keys: Sequence[str],
+    update: Sequence[str] | None = None,
+) -> int:
+    """Insert ``frame`` into ``model``'s table, updating the rows whose natural ``keys`` already exist.
+
+    Uses ``INSERT ... ON CONFLICT (keys) DO UPDATE`` from the SQLite or PostgreSQL dialect (chosen by the
+    session's engine), in chunks. ``update`` lists the columns a newer file overwrites (default: every column of
+    the frame except the keys); columns absent from the frame are left as they are on existing rows, so two files
+    that fill different columns of one row (IMD Files 1 and 6) can both be loaded. Returns rows written.
+    """
+    if frame.empty:
+        return 0
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is None:
+        raise NotImplementedError(f"upsert supports SQLite and PostgreSQL, not {dialect}")
+    update_cols = [c for c in (update if update is not None else frame.columns) if c not in keys]
+    connection = session.connection()
+    for start in range(0, len(frame), UPSERT_CHUNK):
+        chunk = records(frame.iloc[start : start + UPSERT_CHUNK])
+        stmt = insert(table)
+        if update_cols:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=list(keys), set_={c: stmt.excluded[c] for c in update_cols}
+            )
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+        connection.execute(stmt, chunk)
+    return len(frame)
+
+
+# --------------------------------------------------------------------------------------------- the pipeline
+
+
+Options = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parse or validate step's output: the tidy frame, its problems, and notes for the report."""
+
+    frame: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    rows_read: int | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One importable source: its name (CLI and import log), a label and help for the Data page, and its steps."""
+
+    name: str
+    label: str
+    description: str
+    extensions: tuple[str, ...]
+    parse: Callable[[bytes, str, Options], Parsed]
+    load: Callable[[Session, pd.DataFrame, int, Options], dict[str, int]]
+    validate: Callable[[Session, pd.DataFrame, str, Options], Parsed] | None = None
+    options: tuple[str, ...] = ()  # option names the source understands (CLI --option name=value)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What happened to one file: outcome, counts, problems and notes; ``text()`` prints it for a person."""
+
+    source: str
+    file_name: str
+    sha256: str
+    status: str  # an ImportStatus value, or "validated" for a dry run that passed
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    written: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    import_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the file loaded, was already loaded, or (dry run) would load."""
+        return self.status in (ImportStatus.LOADED.value, ImportStatus.UNCHANGED.value, "validated")
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Error-level problems only."""
+        return errors_in(self.problems)
+
+    def problems_frame(self) -> pd.DataFrame:
+        """Problems as a table (severity, file, row, column, value, message) for the Data page and exports."""
+        return pd.DataFrame(
+            [(p.severity, p.file, p.row, p.column, p.value, p.message) for p in self.problems],
+            columns=["severity", "file", "row", "column", "value", "message"],
+        )
+
+    def raise_for_status(self) -> None:
+        """Raise ``DataImportError`` with the problems unless the import succeeded."""
+        if not self.ok:
+            raise DataImportError(self.problems or [Problem(self.file_name, None, None, None, self.status)])
+
+    def text(self, *, limit: int = 50) -> str:
+        """A plain-text report: outcome line, counts, notes and up to ``limit`` problems (errors first)."""
+        headline = {
+            "loaded": "LOADED", "unchanged": "UNCHANGED (this exact file was already loaded; nothing written)",
+            "rejected": "REJECTED (nothing written)", "failed": "FAILED (rolled back; nothing written)",
+            "validated": "VALID (dry run; nothing written)",
+        }.get(self.status, self.status.upper())
+        lines = [f"{self.source}: {self.file_name}: {headline}",
+                 f"rows read {self.rows_read:,}, accepted {self.rows_accepted:,}, rejected {self.rows_rejected:,}"]
+        if self.written:
+            lines.append("written: " + ", ".join(f"{t} {n:,}" for t, n in self.written.items()))
+        lines += [f"note: {n}" for n in self.notes]
+        ordered = sorted(self.problems, key=lambda p: (p.severity != "error", p.row or 0))
+        lines += [str(p) for p in ordered[:limit]]
+        if len(ordered) > limit:
+            lines.append(f"... and {len(ordered) - limit:,} more problems")
+        return "\n".join(lines)
+
+
+def _rejected_rows(problems: Sequence[Problem]) -> int:
+    return len({p.row for p in errors_in(problems) if p.row is not None and p.row > 1})
+
+
+def _error_report(problems: Sequence[Problem]) -> str | None:
+    if not problems:
+        return None
+    kept = [p.__dict__ for p in problems[:MAX_LOGGED_PROBLEMS]]
+    return json.dumps({"total": len(problems), "problems": kept}, default=str)
+
+
+def _log(engine: Engine, **values: Any) -> int:
+    with session_scope(engine) as session:
+        entry = ImportLog(started_at=values.pop("started_at"), finished_at=datetime.now(UTC), **values)
+        session.add(entry)
+        session.flush()
+        return int(entry.id)  # type: ignore[arg-type]
+
+
+def run_import(
+    engine: Engine,
+    source: Source,
+    data: bytes,
+    file_name: str,
+    *,
+    options: Options | None = None,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Parse, validate and (unless ``dry_run``) load one file in one transaction, logging the attempt.
+
+    Never raises for a bad file: the report's ``status`` says what happened (``raise_for_status`` turns a failure
+    into ``DataImportError``). The import log gets one row per attempt (LOADED, UNCHANGED, REJECTED or FAILED);
+    a dry run writes nothing, not even the log.
+    """
+    options = dict(options or {})
+    started = datetime.now(UTC)
+    digest = sha256_of(data)
+    base = {"source": source.name, "file_name": file_name[:300], "sha256": digest}
+
+    with session_scope(engine) as session:
+        already = session.execute(
+            select(ImportLog.id).where(
+                ImportLog.source == source.name, ImportLog.sha256 == digest,
+                ImportLog.status == ImportStatus.LOADED.value,
+            )
+        ).first()
+    if already is not None:
+        report = ImportReport(**base, status=ImportStatus.UNCHANGED.value,
+                              notes=[f"identical to import #{already[0]}; nothing written"])
+        if not dry_run:
+            report = _replace(report, import_id=_log(engine, **base, started_at=started,
+                                                      status=ImportStatus.UNCHANGED))
+        return report
+
+    problems: list[Problem] = []
+    notes: list[str] = []
+    rows_read = 0
+    try:
+        parsed = source.parse(data, file_name, options)
+        problems += parsed.problems
+        notes += parsed.notes
+        rows_read = parsed.rows_read if parsed.rows_read is not None else len(parsed.frame)
+        frame = parsed.frame
+        file_level = any(p.row is None or p.row <= 1 for p in errors_in(problems))
+        if not file_level and source.validate is not None:
+            # check the rows that parsed cleanly too, so one report lists every problem in the file
+            bad_rows = {p.row for p in errors_in(problems)}
+            clean = frame[~frame["_row"].isin(bad_rows)] if "_row" in frame.columns else frame
+            with session_scope(engine) as session:
+                checked = source.validate(session, clean.reset_index(drop=True), file_name, options)
+            problems += checked.problems
+            notes += checked.notes
+            frame = checked.frame
+    except DataImportError as exc:
+        problems += exc.problems
+        frame = pd.DataFrame()
+
+    errors = errors_in(problems)
+    if errors:
+        rejected = _rejected_rows(problems)
+        report = ImportReport(**base, status=ImportStatus.REJECTED.value, rows_read=rows_read,
+                              rows_rejected=rejected, problems=problems, notes=notes)
+        if not dry_run:
+            report = _replace(report, import_id=_log(
+                engine, **base, started_at=started, status=ImportStatus.REJECTED, rows_rejected=rejected,
+                error_report=_error_report(problems)))
+        return report
+    if dry_run:
+        return ImportReport(**base, status="validated", rows_read=rows_read, rows_accepted=len(frame),
+                            problems=problems, notes=notes)
+
+    try:
+        with session_scope(engine) as session:
+            entry = ImportLog(**base, started_at=started, status=ImportStatus.LOADED,
+                              rows_accepted=len(frame), error_report=_error_report(problems))
+            session.add(entry)
+            session.flush()
+            import_id = int(entry.id)  # type: ignore[arg-type]
+            written = source.load(session, frame, import_id, options)
+            entry.finished_at = datetime.now(UTC)
+            session.add(entry)
+    except Exception as exc:  # unexpected: roll back (done by session_scope), log it, report it
+        log.exception("import of %s (%s) failed", file_name, source.name)
+        problem = Problem(file_name, None, None, None, f"unexpected error while writing ({type(exc).__name__}: "
+                          f"{str(exc).splitlines()[0][:300]}); nothing was written. Report this with the file")
+        import_id = _log(engine, **base, started_at=started, status=ImportStatus.FAILED,
+                         error_report=_error_report([*problems, problem]))
+        return ImportReport(**base, status=ImportStatus.FAILED.value, rows_read=rows_read,
+                            problems=[*problems, problem], notes=notes, import_id=import_id)
+    return ImportReport(**base, status=ImportStatus.LOADED.value, rows_read=rows_read, rows_accepted=len(frame),
+                        written=written, problems=problems, notes=notes, import_id=import_id)
+
+
+def _replace(report: ImportReport, **changes: Any) -> ImportReport:
+    from dataclasses import replace
+
+    return replace(report, **changes)

@@ -1,0 +1,254 @@
+"""GP practice publications: registered patients, QOF prevalence, and the NHS website practice file.
+
+- **Patients Registered at a GP Practice** (``gp-reg-pat-prac-all.csv``: EXTRACT_DATE like ``01May2022``, CODE,
+  NUMBER_OF_PATIENTS, SEX/AGE ``ALL``) and the EMIS list-size extract (CODE, LIST_SIZE, EXTRACT_DATE dd/mm/yyyy or
+  ``01-Apr-21``) -> ``practice_list_size``.
+- **QOF prevalence** (``PREVALENCE_*.csv``: PRACTICE_CODE, GROUP_CODE, REGISTER, PRACTICE_LIST_SIZE) -> KPI
+  observations at practice level for the KPIs coded ``QOF_<GROUP>`` (e.g. ``QOF_HYP``), over the QOF year given by
+  the ``period`` option or read from the file name (``_2021`` -> 2020/21). Groups without such a KPI are skipped
+  and counted. A register larger than the list is kept with a warning (a real published row does this).
+- **NHS website GP file** (``GP.csv``: ``¬``-delimited, Windows-1252) -> practice postcode, latitude, longitude.
+
+Practices must be in the register (epraccur first); national files' other practices are skipped with a note.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from sqlalchemy import bindparam, select, update
+from sqlmodel import Session
+
+from data.importers.common import (
+    REGISTER_HINT,
+    Column,
+    Options,
+    Parsed,
+    Problem,
+    Source,
+    clean_code,
+    id_map,
+    match_columns,
+    parse_period,
+    problems_where,
+    read_table,
+    to_date,
+    to_number,
+    upsert,
+)
+from data.importers.kpi import load_kpi_observations, resolve_observations
+from models import AreaLevel, Kpi, Practice, PracticeListSize
+
+# ------------------------------------------------------------------------------------------------ list sizes
+
+LIST_COLUMNS = [
+    Column("practice_code", ("CODE", "PRACTICE_CODE", "ORG_CODE")),
+    Column("extract_date", ("EXTRACT_DATE", "DATE")),
+    Column("patients", ("NUMBER_OF_PATIENTS", "LIST_SIZE", "PATIENTS", "REGISTERED_PATIENTS")),
+    Column("sex", ("SEX",), required=False),
+    Column("age", ("AGE",), required=False),
+    Column("publication", ("PUBLICATION",), required=False),
+    Column("type", ("TYPE", "ORG_TYPE"), required=False),
+    Column("ccg_code", ("CCG_CODE", "SUB_ICB_LOCATION_CODE"), required=False),
+    Column("ons_ccg_code", ("ONS_CCG_CODE", "ONS_SUB_ICB_LOCATION_CODE"), required=False),
+    Column("postcode", ("POSTCODE",), required=False),
+    Column("borough", ("BOROUGH",), required=False),
+    Column("practice_name", ("GP_PRACTICE", "PRACTICE_NAME"), required=False),
+]
+
+
+def parse_list_sizes(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
+    """Read registered-patient counts per practice and extract date (all sexes, all ages only)."""
+    raw = read_table(data, file_name, header_hint=["code", "extract date", "number of patients", "list size"])
+    frame, problems = match_columns(raw, LIST_COLUMNS, file=file_name)
+    if any(p.severity == "error" for p in problems):
+        return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
+    notes = []
+    totals = frame["sex"].fillna("ALL").str.upper().eq("ALL") & frame["age"].fillna("ALL").str.upper().eq("ALL")
+    if (~totals).any():
+        notes.append(f"skipped {int((~totals).sum()):,} breakdown rows by sex or age (totals only)")
+    frame = frame[totals].copy()
+    frame["practice_code"] = clean_code(frame["practice_code"])
+    raw_dates = frame["extract_date"].copy()
+    frame["extract_date"], bad = to_date(raw_dates)
+    problems += problems_where(bad | raw_dates.isna(), frame, file=file_name, column="EXTRACT_DATE", values=raw_dates,
+                               message="not a date; NHS Digital writes 01May2022, EMIS 25/02/2026")
+    raw_n = frame["patients"].copy()
+    frame["patients"], bad_n = to_number(raw_n)
+    problems += problems_where(bad_n | raw_n.isna(), frame, file=file_name, column="NUMBER_OF_PATIENTS", values=raw_n,
+                               message="not a count of patients; give a whole number")
+    problems += problems_where((frame["patients"] < 0) | (frame["patients"] % 1 != 0), frame, file=file_name,
+                               column="NUMBER_OF_PATIENTS", values=raw_n, message="must be a whole number, 0 or more")
+    problems += problems_where(frame["practice_code"].isna(), frame, file=file_name, column="CODE",
+                               message="blank practice code")
+    dup = frame.dropna(subset=["practice_code"]).duplicated(["practice_code", "extract_date"]).reindex(
+        frame.index, fill_value=False)
+    problems += problems_where(dup, frame, file=file_name, column="CODE",
+                               message="this practice appears twice for the same date; keep one row")
+    out = frame[["_row", "practice_code", "extract_date", "patients"]]
+    return Parsed(out.reset_index(drop=True), problems, notes, rows_read=len(raw))
+
+
+def skip_unknown_practices(session: Session, frame: pd.DataFrame, column: str = "practice_code") -> Parsed:
+    """Attach ``practice_id``; rows for practices outside the register are skipped with a note (national files)."""
+    ids = id_map(session, Practice)
+    frame = frame.assign(practice_id=frame[column].map(ids).astype("Int64"))
+    unknown = frame["practice_id"].isna()
+    notes = []
+    if unknown.any():
+        examples = ", ".join(frame.loc[unknown, column].drop_duplicates().head(5))
+        notes.append(f"skipped {int(unknown.sum()):,} rows for practices not in the register (e.g. {examples}); "
+                     f"{REGISTER_HINT[AreaLevel.PRACTICE]} to include them")
+    return Parsed(frame[~unknown].reset_index(drop=True), [], notes)
+
+
+def validate_list_sizes(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
+    """Link rows to registered practices."""
+    return skip_unknown_practices(session, frame)
+
+
+def load_list_sizes(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
+    """Upsert list sizes by (practice, extract date)."""
+    rows = frame[["practice_id", "extract_date"]].assign(patients=frame["patients"].astype("Int64"))
+    return {"practice_list_size": upsert(session, PracticeListSize, rows, keys=["practice_id", "extract_date"])}
+
+
+# ------------------------------------------------------------------------------------------------------ QOF
+
+QOF_COLUMNS = [
+    Column("practice_code", ("PRACTICE_CODE",)),
+    Column("group_code", ("GROUP_CODE", "INDICATOR_GROUP_CODE")),
+    Column("register", ("REGISTER",)),
+    Column("list_type", ("PATIENT_LIST_TYPE",), required=False),
+    Column("list_size", ("PRACTICE_LIST_SIZE", "LIST_SIZE")),
+]
+
+
+def qof_period(file_name: str, option: object = None) -> tuple | None:
+    """The QOF year: the ``period`` option (``2020/21``), else from the name (``PREVALENCE_2021`` -> 2020/21)."""
+    if option:
+        return parse_period(option)
+    match = re.search(r"_(\d{2})(\d{2})(?:_|\.|v)", file_name + ".")
+    if match and int(match[2]) == int(match[1]) + 1:
+        return parse_period(f"20{match[1]}/{match[2]}")
+    return None
+
+
+def parse_qof_prevalence(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
+    """Read QOF prevalence into practice observations of ``QOF_<GROUP>`` (numerator register, denominator list)."""
+    options = options or {}
+    raw = read_table(data, file_name, header_hint=["practice code", "group code", "register"])
+    frame, problems = match_columns(raw, QOF_COLUMNS, file=file_name)
+    period = qof_period(file_name, options.get("period"))
+    if period is None:
+        problems.append(Problem(file_name, None, None, options.get("period"), "cannot tell the QOF year: give the "
+                                "option period=2020/21 (the file name does not say it)"))
+    if any(p.severity == "error" for p in problems):
+        return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
+    frame["practice_code"] = clean_code(frame["practice_code"])
+    frame["group_code"] = clean_code(frame["group_code"])
+    for col, label in [("register", "REGISTER"), ("list_size", "PRACTICE_LIST_SIZE")]:
+        raw_values = frame[col].copy()
+        frame[col], bad = to_number(raw_values)
+        problems += problems_where(bad, frame, file=file_name, column=label, values=raw_values,
+                                   message="not a number")
+    over = frame["register"] > frame["list_size"]
+    problems += problems_where(over, frame, file=file_name, column="REGISTER", severity="warning",
+                               message="register is larger than the list size (kept as published)")
+    assert period is not None
+    out = pd.DataFrame({
+        "_row": frame["_row"], "kpi_code": "QOF_" + frame["group_code"].fillna(""), "level": AreaLevel.PRACTICE.value,
+        "area_code": frame["practice_code"], "period_start": period[0], "period_end": period[1],
+        "numerator": frame["register"], "denominator": frame["list_size"], "value": pd.NA, "lower_ci": pd.NA,
+        "upper_ci": pd.NA,
+    })
+    out["value"] = out["value"].astype("Float64")
+    return Parsed(out, problems, rows_read=len(raw))
+
+
+def validate_qof_prevalence(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
+    """Keep the groups that have a ``QOF_<GROUP>`` KPI (error if none does); skip practices outside the register."""
+    existing = set(session.execute(select(Kpi.code).where(Kpi.code.like("QOF\\_%", escape="\\"))).scalars())
+    wanted = frame["kpi_code"].isin(existing)
+    groups = sorted(frame["kpi_code"].unique())
+    if not wanted.any():
+        return Parsed(frame.iloc[0:0], [Problem(file_name, None, "GROUP_CODE", None, "no KPI is defined for any QOF "
+                      f"group in this file; add KPIs coded {', '.join(groups[:5])}... with the KPI definitions "
+                      "template (value type proportion, multiplier 100)")])
+    notes = []
+    skipped = sorted(set(groups) - existing)
+    if skipped:
+        notes.append(f"skipped groups without a KPI: {', '.join(skipped)}")
+    checked = resolve_observations(session, frame[wanted], file_name, unknown_area="warning")
+    return Parsed(checked.frame, checked.problems, notes + checked.notes)
+
+
+# ---------------------------------------------------------------------------------------- NHS website GP file
+
+NHSUK_COLUMNS = [
+    Column("practice_code", ("OrganisationCode",)),
+    Column("organisation_type", ("OrganisationType",), required=False),
+    Column("name", ("OrganisationName",), required=False),
+    Column("postcode", ("Postcode",)),
+    Column("latitude", ("Latitude",)),
+    Column("longitude", ("Longitude",)),
+    Column("parent_code", ("ParentODSCode",), required=False),
+]
+
+
+def parse_nhsuk_gp(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
+    """Read the NHS website GP file (``¬``-delimited, cp1252): practice postcodes and WGS84 points."""
+    raw = read_table(data, file_name, header_hint=["organisationcode", "latitude", "longitude"])
+    frame, problems = match_columns(raw, NHSUK_COLUMNS, file=file_name, report_unknown=False)
+    if any(p.severity == "error" for p in problems):
+        return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
+    frame["practice_code"] = clean_code(frame["practice_code"])
+    notes = []
+    branch = frame["practice_code"].str.len().fillna(0) != 6
+    if branch.any():
+        notes.append(f"skipped {int(branch.sum()):,} branch sites (codes longer than 6 characters)")
+    frame = frame[~branch].copy()
+    for col, low, high in [("latitude", 49.0, 61.0), ("longitude", -9.0, 2.5)]:
+        raw_values = frame[col].copy()
+        frame[col], bad = to_number(raw_values)
+        problems += problems_where(bad, frame, file=file_name, column=col, values=raw_values, message="not a number")
+        outside = frame[col].notna() & ~frame[col].between(low, high)
+        problems += problems_where(outside, frame, file=file_name, column=col, values=raw_values,
+                                   severity="warning", message="outside Great Britain; the point is left empty")
+        frame[col] = frame[col].where(~outside.fillna(False).to_numpy(dtype=bool))
+    frame = frame.drop_duplicates("practice_code")
+    out = frame[["_row", "practice_code", "postcode", "latitude", "longitude"]]
+    return Parsed(out.reset_index(drop=True), problems, notes, rows_read=len(raw))
+
+
+def validate_nhsuk_gp(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
+    """Only practices in the register are located."""
+    return skip_unknown_practices(session, frame)
+
+
+def load_nhsuk_gp(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
+    """Update each practice's postcode and point."""
+    table = Practice.__table__  # type: ignore[attr-defined]
+    stmt = update(table).where(table.c.id == bindparam("b_id")).values(
+        postcode=bindparam("b_postcode"), latitude=bindparam("b_lat"), longitude=bindparam("b_lon"))
+    rows = [{"b_id": int(i), "b_postcode": p if isinstance(p, str) else None,
+             "b_lat": None if pd.isna(la) else float(la), "b_lon": None if pd.isna(lo) else float(lo)}
+            for i, p, la, lo in zip(frame["practice_id"], frame["postcode"], frame["latitude"], frame["longitude"],
+                                    strict=True)]
+    if rows:
+        session.connection().execute(stmt, rows)
+    return {"practice (located)": len(rows)}
+
+
+SOURCES = [
+    Source("gp_list_size", "Patients registered at a GP practice",
+           "NHS Digital gp-reg-pat-prac-all.csv (or an EMIS list-size extract): list size by practice and date.",
+           (".csv", ".xlsx"), parse_list_sizes, load_list_sizes, validate_list_sizes),
+    Source("qof_prevalence", "QOF prevalence (PREVALENCE_*.csv)",
+           "QOF registers and list sizes by practice and disease group -> KPIs coded QOF_<GROUP>.",
+           (".csv",), parse_qof_prevalence, load_kpi_observations, validate_qof_prevalence, options=("period",)),
+    Source("nhsuk_gp", "NHS website GP file (GP.csv)",
+           "The NHS website's ¬-delimited practice file: postcodes and map points for registered practices.",
+           (".csv",), parse_nhsuk_gp, load_nhsuk_gp, validate_nhsuk_gp),
+]

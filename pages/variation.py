@@ -1,0 +1,117 @@
+"""Variation: a funnel plot of practices or PCNs for the chosen KPI and period, outliers, and area comparison."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from components.area import selected_area, system_code
+from components.charts import comparison_chart, funnel_chart
+from components.exports import chart_with_table
+from components.page import export_context, filter_wording, kpi_row, small_number_max
+from components.shell import require_app_shell
+from components.state import current_filters
+from data import cache
+from data.analysis import AnalysisError, compare_areas, funnel_for, funnel_points, outlier_table
+from data.export import suppress_small_counts
+
+require_app_shell()
+
+LEVEL_NAMES = {"practice": "GP practices", "pcn": "PCNs", "care_home": "care homes"}
+
+filters = current_filters()
+area = selected_area(filters)
+kpi = kpi_row(filters.kpi)
+st.title("Variation")
+if kpi is None or filters.period is None:
+    st.info("Choose a KPI and period in the sidebar.")
+    st.stop()
+st.subheader(f"{kpi['kpi']}, {filters.period:%b %Y}")
+
+levels = [lv for lv in ("practice", "pcn", "care_home") if lv in kpi["levels"]]
+if not levels:
+    st.info(f"{kpi['kpi']} is reported only at {', '.join(kpi['levels'])} level: there are too few areas for a funnel.")
+    st.stop()
+left, right = st.columns(2)
+level = left.radio("Compare", levels, format_func=LEVEL_NAMES.get, horizontal=True, key="variation_level")
+od_adjust = right.toggle(
+    "Adjust for overdispersion",
+    value=True,
+    key="variation_od",
+    help="Widen the limits for real between-area variation (Spiegelhalter 2005), so only unusual areas stand out.",
+)
+rows = cache.kpi_period_across_areas(kpi["kpi_code"], level, filters.period)
+names = cache.area_names(level, system_code())
+try:
+    funnel = funnel_for(rows, kpi["value_type"], kpi["multiplier"], od_adjust=od_adjust)
+except AnalysisError as exc:
+    st.info(str(exc))
+    st.stop()
+
+highlight = filters.pcn or filters.borough
+points = funnel_points(funnel, names, highlight)
+words = filter_wording(filters, area, kpi)
+data_date = pd.Timestamp(filters.period) + pd.offsets.MonthEnd(0)
+outliers = outlier_table(funnel, names)
+n_high = int((outliers["direction"] == "High").sum())
+n_low = int((outliers["direction"] == "Low").sum())
+st.markdown(
+    f"**{len(points)} {LEVEL_NAMES[level]}: {n_high} above and {n_low} below the 95% limits.** "
+    f"Method: {funnel.method}; dispersion ratio φ = {funnel.result.phi:.2f}"
+    f"{' (limits widened)' if funnel.result.adjusted else ' (limits not widened)'}."
+    + (f" Larger outlined points are in {area.name}." if highlight else "")
+)
+chart = funnel_chart(
+    funnel,
+    points,
+    unit=kpi["unit"],
+    x_title=f"Denominator: {kpi['denominator_definition'] or 'see About'}",
+    alt_text=f"Funnel plot of {kpi['kpi']} for {len(points)} {LEVEL_NAMES[level]} in {filters.period:%B %Y}: "
+    f"each point's value against its denominator, with 95% and 99.8% control limits around the centre line "
+    f"{funnel.centre:.1f}; {n_high} above and {n_low} below the 95% limits.",
+)
+table = suppress_small_counts(
+    points[["area_code", "name", "pcn", "borough", "value", "x", "outside"]].rename(columns={"x": "denominator"}),
+    ["denominator"],
+    maximum=small_number_max(),
+)
+chart_with_table(chart, table, export_context(f"Funnel: {kpi['kpi']}", words, kpi["source"], data_date), key="funnel")
+
+st.markdown("#### Outliers")
+if outliers.empty:
+    st.success("No area lies beyond the 95% limits.", icon=":material/check_circle:")
+else:
+    shown = outliers[["name", "area_code", "borough", "direction", "beyond", "value", "z"]].rename(
+        columns={
+            "name": "Area",
+            "area_code": "Code",
+            "borough": "Borough",
+            "direction": "Direction",
+            "beyond": "Beyond",
+            "value": "Value",
+            "z": "z-score",
+        }
+    )
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+st.markdown("#### Compare boroughs")
+boroughs = cache.kpi_period_across_areas(kpi["kpi_code"], "borough", filters.period)
+system = cache.kpi_period_across_areas(kpi["kpi_code"], "system", filters.period)
+if "borough" in kpi["levels"] and not boroughs.empty and not system.empty:
+    benchmark = float(system["value"].iloc[0])
+    compared = compare_areas(boroughs, benchmark, kpi["polarity"], kpi["value_type"], kpi["multiplier"])
+    compared = compared.merge(cache.area_names("borough", system_code())[["area_code", "name"]], on="area_code")
+    bars = comparison_chart(
+        compared,
+        unit=kpi["unit"],
+        benchmark=benchmark,
+        benchmark_name=area.name if area.level == "system" else "NCL",
+        alt_text=f"Bar chart of {kpi['kpi']} by borough with 95% confidence intervals, compared with the system value "
+        f"{benchmark:.1f}: each bar labelled better, similar or worse.",
+    )
+    bar_table = compared[["name", "area_code", "value", "lower", "upper", "comparison"]]
+    chart_with_table(
+        bars, bar_table, export_context(f"{kpi['kpi']} by borough", words, kpi["source"], data_date), key="compare"
+    )
+else:
+    st.info(f"{kpi['kpi']} is not reported by borough for this period.")
