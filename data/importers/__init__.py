@@ -15,9 +15,10 @@ __all__ = ["SOURCES", "DataImportError", "ImportReport", "Problem", "Source", "l
 
 
 def _sources() -> dict[str, Source]:
-    from data.importers import fingertips, gp, kpi, ods
+    from data.importers import boundaries, cqc, fingertips, gp, imd, kpi, ods
 
-    found: list[Source] = [*kpi.SOURCES, *fingertips.SOURCES, *ods.SOURCES, *gp.SOURCES]
+    found: list[Source] = [*kpi.SOURCES, *fingertips.SOURCES, *ods.SOURCES, *gp.SOURCES, *cqc.SOURCES,
+                           *boundaries.SOURCES, *imd.SOURCES]
     return {s.name: s for s in found}
 
 

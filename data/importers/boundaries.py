@@ -1,0 +1,250 @@
+"""Boundaries (GeoJSON, GeoPackage, zipped Shapefile; any CRS) and PCN catchments dissolved from small areas.
+
+Boundaries: read with pyogrio, reprojected to EPSG:4326 (British National Grid EPSG:27700 is the usual source CRS;
+a file without a CRS is taken as lon/lat or BNG by its coordinates, with a warning), invalid polygons repaired with
+``make_valid`` and reported, and stored exactly (``geometry_wkb``) beside a display-simplified copy
+(``display_wkb``, about 30 m) with a bounding box. The level and code/name fields are inferred from ONS field names
+(``LSOA11CD``/``LSOA11NM``, ``WD13CD``, ``LAD13CD`` ...) or given as options (``level``, ``code_field``,
+``name_field``, ``vintage``, ``source``).
+
+Catchments: a lookup file (area code -> PCN code) and small-area boundaries already loaded (LSOA by default, or
+``from_level=ward``) give each PCN's catchment polygon by dissolving its areas (``boundary`` level ``pcn``).
+
+The geometry steps sit here rather than in ``geo/`` because they are part of validating an import; they are pure
+functions (frames and shapely arrays in and out) and can move to ``geo/`` unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import select
+from sqlmodel import Session
+
+from data.importers.common import (
+    REGISTER_HINT,
+    Column,
+    DataImportError,
+    Options,
+    Parsed,
+    Problem,
+    Source,
+    clean_code,
+    known_codes,
+    match_columns,
+    problems_where,
+    read_table,
+    upsert,
+)
+from models import AreaLevel, Boundary, Pcn
+
+DISPLAY_TOLERANCE_DEG = 0.0004  # about 30 m at London's latitude: enough for maps, far smaller payloads
+GEO_EXTENSIONS = (".geojson", ".json", ".gpkg", ".zip", ".shp")
+LEVEL_PREFIXES = {"LSOA": AreaLevel.LSOA, "MSOA": AreaLevel.MSOA, "WD": AreaLevel.WARD, "LAD": AreaLevel.BOROUGH,
+                  "CTYUA": AreaLevel.BOROUGH, "UTLA": AreaLevel.BOROUGH, "LTLA": AreaLevel.BOROUGH,
+                  "PCN": AreaLevel.PCN, "ICB": AreaLevel.SYSTEM, "STP": AreaLevel.SYSTEM}
+DEFAULT_SOURCE = "ONS / OS boundaries; Contains OS data © Crown copyright and database right (OGL v3)"
+
+
+def _read_geo(data: bytes, file_name: str):  # noqa: ANN202 - geopandas stays a lazy import (slow to load)
+    import geopandas as gpd
+    import pyogrio
+
+    suffix = Path(file_name).suffix.lower() or ".geojson"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            return gpd.read_file(path, engine="pyogrio")
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
+            problem = Problem(file_name, None, None, None, f"could not read boundaries ({exc}); give a GeoJSON, "
+                              "a GeoPackage or a zipped Shapefile (.shp, .shx, .dbf, .prj)")
+            raise DataImportError(problem) from None
+
+
+def _field(columns: list[str], wanted: str | None, pattern: str, fallbacks: tuple[str, ...]) -> str | None:
+    if wanted:
+        return next((c for c in columns if c.lower() == str(wanted).lower()), None)
+    match = next((c for c in columns if re.fullmatch(pattern, c, flags=re.IGNORECASE)), None)
+    return match or next((c for c in columns if c.lower() in fallbacks), None)
+
+
+def repair(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Make polygons valid: returns (polygonal geometries, repaired mask, shapely's reason for each repair).
+
+    ``make_valid`` can return a collection holding lines or points where a ring touched itself; only the
+    polygonal parts are kept (an area boundary has no area in a line).
+    """
+    valid = shapely.is_valid(geoms)
+    reasons = [shapely.is_valid_reason(g) for g in geoms[~valid]]
+    fixed = geoms.copy()
+    for i in np.flatnonzero(~valid):
+        g = shapely.make_valid(geoms[i])
+        if g.geom_type == "GeometryCollection":
+            parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+            g = shapely.union_all(parts) if parts else shapely.Polygon()
+        fixed[i] = g
+    return fixed, ~valid, reasons
+
+
+def boundary_frame(geoms: np.ndarray, *, level: str, codes: pd.Series, names: pd.Series, vintage: str,
+                   source: str) -> pd.DataFrame:
+    """Boundary rows: exact and display WKB, bounding box, level, code, name, vintage and source."""
+    simplified = shapely.simplify(geoms, DISPLAY_TOLERANCE_DEG, preserve_topology=True)
+    bounds = shapely.bounds(geoms)
+    return pd.DataFrame({
+        "level": level, "code": codes.to_numpy(), "name": names.astype(str).str.slice(0, 200).to_numpy(),
+        "geometry_wkb": shapely.to_wkb(geoms), "display_wkb": shapely.to_wkb(simplified),
+        "min_lon": bounds[:, 0], "min_lat": bounds[:, 1], "max_lon": bounds[:, 2], "max_lat": bounds[:, 3],
+        "vintage": vintage, "source": source[:300],
+    })
+
+
+def parse_boundaries(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
+    """Read, reproject, repair and simplify boundary polygons into ``boundary`` rows (one per feature)."""
+    options = options or {}
+    gdf = _read_geo(data, file_name)
+    problems: list[Problem] = []
+    notes: list[str] = []
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    code_field = _field(columns, options.get("code_field"), r"[A-Z]+\d{2}CD", ("code", "areacode", "area_code"))
+    name_field = _field(columns, options.get("name_field"), r"[A-Z]+\d{2}NM", ("name", "areaname", "area_name"))
+    if code_field is None:
+        raise DataImportError(Problem(file_name, None, options.get("code_field"), None, "cannot find the area code "
+                              f"field among: {', '.join(columns)}; give it with the option code_field=..."))
+    prefix = re.match(r"([A-Z]+?)(\d{2})CD$", code_field.upper())
+    level = options.get("level") or (LEVEL_PREFIXES.get(prefix[1]) if prefix else None)
+    vintage = options.get("vintage") or (f"20{prefix[2]}" if prefix else None)
+    if level is None or str(level) not in {lv.value for lv in AreaLevel}:
+        raise DataImportError(Problem(file_name, None, "level", level, "cannot tell the area level; give the option "
+                              "level= one of: " + ", ".join(lv.value for lv in AreaLevel)))
+    if not vintage:
+        raise DataImportError(Problem(file_name, None, "vintage", None, "cannot tell the boundaries' year; give the "
+                                      "option vintage=... (e.g. 2021)"))
+    if gdf.crs is None:
+        minx, miny, maxx, maxy = gdf.total_bounds
+        if minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90:
+            gdf = gdf.set_crs(4326)
+            notes.append("the file names no CRS; its coordinates look like lon/lat, so EPSG:4326 was assumed")
+        elif minx >= 0 and maxx <= 700_000 and miny >= 0 and maxy <= 1_300_000:
+            gdf = gdf.set_crs(27700)
+            notes.append("the file names no CRS; its coordinates look like British National Grid (EPSG:27700)")
+        else:
+            raise DataImportError(Problem(file_name, None, None, None, "the file names no CRS and its coordinates "
+                                          "are neither lon/lat nor British National Grid; save it with a .prj/CRS"))
+    elif gdf.crs.to_epsg() != 4326:
+        notes.append(f"reprojected from {gdf.crs.to_string()} to EPSG:4326")
+        gdf = gdf.to_crs(4326)
+    frame = pd.DataFrame({"_row": np.arange(len(gdf)) + 1,
+                          "code": clean_code(gdf[code_field].astype("string")),
+                          "name": gdf[name_field] if name_field else gdf[code_field]})
+    geoms = gdf.geometry.to_numpy()
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    problems += problems_where(missing, frame, file=file_name, column="geometry", values=frame["code"],
+                               message="this feature has no geometry; fix or remove it")
+    types = shapely.get_type_id(geoms)
+    not_polygon = ~missing & ~np.isin(types, [3, 6])
+    problems += problems_where(not_polygon, frame, file=file_name, column="geometry", values=frame["code"],
+                               message="not a polygon; boundaries must be Polygon or MultiPolygon features")
+    problems += problems_where(frame["code"].isna(), frame, file=file_name, column=code_field,
+                               message="blank area code")
+    dup = frame["code"].duplicated() & frame["code"].notna()
+    problems += problems_where(dup, frame, file=file_name, column=code_field,
+                               message="this code appears in two features; merge them or fix the code")
+    ok = ~missing & ~not_polygon
+    fixed, repaired, reasons = repair(geoms[ok])
+    geoms = geoms.copy()
+    geoms[ok] = fixed
+    idx = np.flatnonzero(ok)[repaired]
+    for i, reason in zip(idx, reasons, strict=True):
+        problems.append(Problem(file_name, int(frame["_row"].iloc[i]), "geometry", str(frame["code"].iloc[i]),
+                                f"invalid polygon repaired ({reason}); check the area looks right", "warning"))
+    if len(idx):
+        notes.append(f"repaired {len(idx):,} invalid polygons")
+    rows = boundary_frame(geoms[ok], level=str(level), codes=frame["code"][ok], names=frame["name"][ok],
+                          vintage=str(vintage), source=str(options.get("source") or DEFAULT_SOURCE))
+    rows.insert(0, "_row", frame["_row"][ok].to_numpy())
+    return Parsed(rows, problems, notes, rows_read=len(gdf))
+
+
+def load_boundaries(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
+    """Upsert boundaries by (level, code, vintage)."""
+    return {"boundary": upsert(session, Boundary, frame.drop(columns="_row"), keys=["level", "code", "vintage"])}
+
+
+# ----------------------------------------------------------------------------------------------- catchments
+
+
+CATCHMENT_COLUMNS = [
+    Column("area_code", ("LSOA11CD", "LSOA21CD", "lsoa code", "lsoa", "ward code", "WD13CD", "WD22CD", "area")),
+    Column("pcn_code", ("pcn", "pcn code", "PCN_ODS_CODE")),
+]
+
+
+def parse_catchment_lookup(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
+    """Read an area -> PCN lookup (one row per LSOA or ward); an area may belong to one PCN only."""
+    raw = read_table(data, file_name, header_hint=[a for c in CATCHMENT_COLUMNS for a in c.accepts()])
+    frame, problems = match_columns(raw, CATCHMENT_COLUMNS, file=file_name)
+    if any(p.severity == "error" for p in problems):
+        return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
+    frame["area_code"] = clean_code(frame["area_code"])
+    frame["pcn_code"] = clean_code(frame["pcn_code"])
+    problems += problems_where(frame["area_code"].isna(), frame, file=file_name, column="area_code",
+                               message="blank area code")
+    problems += problems_where(frame["pcn_code"].isna(), frame, file=file_name, column="pcn_code",
+                               message="blank PCN code")
+    first = frame.drop_duplicates("area_code").set_index("area_code")["pcn_code"]
+    clash = frame["area_code"].duplicated() & (frame["area_code"].map(first) != frame["pcn_code"])
+    problems += problems_where(clash, frame, file=file_name, column="pcn_code", message=lambda v: (
+        "this area is already given to another PCN above; a catchment needs each area in one PCN"))
+    return Parsed(frame.drop_duplicates(["area_code", "pcn_code"]).reset_index(drop=True), problems,
+                  rows_read=len(raw))
+
+
+def validate_catchments(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
+    """Areas must have boundaries and PCNs must be registered; then dissolve each PCN's areas into its catchment."""
+    level = AreaLevel(options.get("from_level") or AreaLevel.LSOA.value)
+    problems: list[Problem] = []
+    found = known_codes(session, level, frame["area_code"].unique())
+    problems += problems_where(~frame["area_code"].isin(found), frame, file=file_name, column="area_code",
+                               message=f"no {level.value} boundary has this code; {REGISTER_HINT[level]}")
+    pcn_names = dict(session.execute(select(Pcn.code, Pcn.name)).all())
+    problems += problems_where(~frame["pcn_code"].isin(pcn_names), frame, file=file_name, column="pcn_code",
+                               message=f"not a PCN of this dashboard; {REGISTER_HINT[AreaLevel.PCN]}")
+    if problems:
+        return Parsed(frame, problems)
+    stmt = select(Boundary.code, Boundary.vintage, Boundary.geometry_wkb).where(
+        Boundary.level == level.value, Boundary.code.in_(list(found)))
+    if options.get("vintage"):
+        stmt = stmt.where(Boundary.vintage == str(options["vintage"]))
+    areas = pd.DataFrame(session.execute(stmt).all(), columns=["code", "vintage", "wkb"])
+    vintage = str(options.get("vintage") or areas["vintage"].max())
+    areas = areas[areas["vintage"] == vintage].set_index("code")
+    joined = frame[frame["area_code"].isin(areas.index)]
+    geoms, codes = [], []
+    for pcn, group in joined.groupby("pcn_code", sort=True):
+        parts = shapely.from_wkb(areas.loc[group["area_code"], "wkb"].to_numpy())
+        geoms.append(shapely.make_valid(shapely.union_all(parts)))
+        codes.append(pcn)
+    rows = boundary_frame(np.array(geoms, dtype=object), level=AreaLevel.PCN.value, codes=pd.Series(codes),
+                          names=pd.Series([pcn_names[c] for c in codes]), vintage=f"{level.value}-{vintage}",
+                          source=f"dissolved from {level.value} boundaries ({vintage}) with {file_name}")
+    notes = [f"{len(rows):,} PCN catchments from {len(joined):,} {level.value} areas ({vintage} boundaries)"]
+    return Parsed(rows.assign(_row=0), [], notes)
+
+
+SOURCES = [
+    Source("boundaries", "Boundaries (GeoJSON, GeoPackage, zipped Shapefile)",
+           "Area polygons in any CRS (reprojected to EPSG:4326); options level, code_field, name_field, vintage.",
+           GEO_EXTENSIONS, parse_boundaries, load_boundaries,
+           options=("level", "code_field", "name_field", "vintage", "source")),
+    Source("pcn_catchments", "PCN catchments (area -> PCN lookup)",
+           "A CSV of LSOA (or ward) codes and PCN codes; dissolves the loaded area boundaries into PCN polygons.",
+           (".csv", ".xlsx"), parse_catchment_lookup, load_boundaries, validate_catchments,
+           options=("from_level", "vintage")),
+]
