@@ -234,3 +234,42 @@ def comparison_chart(
     return alt.layer(bars, errors, marks, labels, rule).properties(
         width=WIDTH - 150, height=height, description=alt_text
     )
+
+
+STATUS_STYLE = {  # delivery status: colour-blind safe, and each cell also says it in words
+    "Off track": VERMILLION,
+    "At risk": YELLOW,
+    "On track": BLUE,
+    "No data": "#D9D9D9",
+}
+
+
+def status_heatmap(matrix: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
+    """Workstream × borough grid: each cell coloured by its worst status and labelled "n of m off track"."""
+    base = alt.Chart(matrix).encode(
+        x=alt.X("area:N", title=None, axis=alt.Axis(orient="top", labelAngle=0)),
+        y=alt.Y("workstream:N", title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
+    )
+    domain = list(STATUS_STYLE)
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color(
+            "worst:N",
+            title="Worst status",
+            scale=alt.Scale(domain=domain, range=[STATUS_STYLE[d] for d in domain]),
+            legend=alt.Legend(orient="bottom"),
+        ),
+        tooltip=[
+            alt.Tooltip("workstream:N"),
+            alt.Tooltip("area:N", title="Borough"),
+            alt.Tooltip("off_track:Q", title="Off track"),
+            alt.Tooltip("at_risk:Q", title="At risk"),
+            alt.Tooltip("on_track:Q", title="On track"),
+        ],
+    )
+    text = base.mark_text(fontSize=12).encode(
+        text="label:N",
+        color=alt.condition(
+            "datum.worst == 'No data' || datum.worst == 'At risk'", alt.value("black"), alt.value("white")
+        ),
+    )
+    return alt.layer(cells, text).properties(width=WIDTH, height=alt.Step(34), description=alt_text)

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from data.status import STATUS_ICONS, Status
+from models import Polarity
 
 _DISPLAY_COLUMNS = {
     "initiative": "Initiative",
@@ -49,7 +50,7 @@ def status_summary(register: pd.DataFrame) -> None:
 def render_register(register: pd.DataFrame) -> None:
     """The register grouped by workstream: a heading, then one row per KPI (initiative, status, values)."""
     for workstream, rows in register.groupby("workstream", sort=False):
-        st.markdown(f"#### {workstream}")
+        st.markdown(f"##### {workstream}")
         st.dataframe(
             register_table(rows),
             hide_index=True,
@@ -62,3 +63,30 @@ def render_register(register: pd.DataFrame) -> None:
                 "Validation": st.column_config.DateColumn(format="MMM YYYY"),
             },
         )
+
+
+def _delta_colour(polarity: str) -> str:
+    """Green for movement in the better direction: Streamlit's "normal" when higher is better."""
+    return {Polarity.HIGHER_IS_BETTER.value: "normal", Polarity.LOWER_IS_BETTER.value: "inverse"}.get(polarity, "off")
+
+
+def kpi_card_grid(cards: pd.DataFrame, columns: int = 3) -> None:
+    """A card per KPI: latest value, change against plan (coloured by direction of improvement), status with
+    its icon, sparkline of recent values and the data date."""
+    grid = st.columns(columns)
+    for i, card in enumerate(cards.itertuples(index=False)):
+        with grid[i % columns]:
+            delta = None if pd.isna(card.delta) else f"{card.delta:+.1f} vs plan"
+            st.metric(
+                f"{card.kpi}",
+                f"{card.latest_value:,.1f}{'%' if str(card.unit).startswith('%') else ''}",
+                delta=delta,
+                delta_color=_delta_colour(card.polarity),
+                chart_data=card.spark or None,
+                border=True,
+                help=(
+                    f"{card.unit}. {status_label(card.status)}. Data to {card.data_date:%d %b %Y}. "
+                    f"Plan {card.plan_value:,.1f}."
+                ),
+                delta_description=status_label(card.status),
+            )

@@ -79,12 +79,25 @@ def latest_period() -> date | None:
 @st.cache_data(ttl=3600, show_spinner="Building the register…")
 def register(level: str, area_code: str, workstream_code: str | None) -> pd.DataFrame:
     """The benefits register for one area (see ``data.register.build_register``)."""
+    catalogue, series, plans = _register_inputs(level, area_code, workstream_code)
+    return build_register(catalogue, series, plans, level=AreaLevel(level), tolerance=get_settings().status_tolerance)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def register_series(level: str, area_code: str, workstream_code: str | None) -> pd.DataFrame:
+    """Every KPI's series for one area (the register's inputs; sparklines)."""
+    return _register_inputs(level, area_code, workstream_code)[1]
+
+
+def _register_inputs(
+    level: str, area_code: str, workstream_code: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     with _session() as session:
         catalogue = queries.kpi_catalogue(session=session, workstream_code=workstream_code)
         codes = catalogue["kpi_code"].tolist()
         series = queries.area_series(session=session, level=level, area_code=area_code, kpi_codes=codes)
         plans = queries.area_plans(session=session, level=level, area_code=area_code, kpi_codes=codes)
-    return build_register(catalogue, series, plans, level=AreaLevel(level), tolerance=get_settings().status_tolerance)
+    return catalogue, series, plans
 
 
 @st.cache_data(ttl=3600, show_spinner=False)

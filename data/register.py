@@ -17,8 +17,22 @@ from data.status import Status, kpi_status
 from models import AreaLevel
 
 REGISTER_COLUMNS = [
-    "workstream", "initiative", "kpi_code", "kpi", "unit", "polarity", "baseline", "latest_value", "latest_period",
-    "data_date", "plan_value", "target_value", "target_date", "validation_date", "status", "note",
+    "workstream",
+    "initiative",
+    "kpi_code",
+    "kpi",
+    "unit",
+    "polarity",
+    "baseline",
+    "latest_value",
+    "latest_period",
+    "data_date",
+    "plan_value",
+    "target_value",
+    "target_date",
+    "validation_date",
+    "status",
+    "note",
 ]
 
 
@@ -67,10 +81,21 @@ def build_register(
         own = series[series["kpi_code"] == kpi.kpi_code].sort_values("period_start")
         own_plans = plans[plans["kpi_code"] == kpi.kpi_code]
         row = {
-            "workstream": kpi.workstream, "initiative": kpi.initiative, "kpi_code": kpi.kpi_code, "kpi": kpi.kpi,
-            "unit": kpi.unit, "polarity": kpi.polarity, "baseline": np.nan, "latest_value": np.nan,
-            "latest_period": None, "data_date": None, "plan_value": np.nan, "target_value": kpi.target_value,
-            "target_date": kpi.target_date, "validation_date": kpi.validation_date, "note": "",
+            "workstream": kpi.workstream,
+            "initiative": kpi.initiative,
+            "kpi_code": kpi.kpi_code,
+            "kpi": kpi.kpi,
+            "unit": kpi.unit,
+            "polarity": kpi.polarity,
+            "baseline": np.nan,
+            "latest_value": np.nan,
+            "latest_period": None,
+            "data_date": None,
+            "plan_value": np.nan,
+            "target_value": kpi.target_value,
+            "target_date": kpi.target_date,
+            "validation_date": kpi.validation_date,
+            "note": "",
         }
         reported = own[own["value"].notna()]
         if level.value not in kpi.levels:
@@ -104,3 +129,45 @@ def headline(register: pd.DataFrame, area_name: str) -> str:
         f"{counts[Status.OFF_TRACK.value]} of {assessed} KPIs off track in {area_name} "
         f"({counts[Status.AT_RISK.value]} at risk, {counts[Status.ON_TRACK.value]} on track)."
     )
+
+
+STATUS_ORDER = (Status.OFF_TRACK, Status.AT_RISK, Status.ON_TRACK)
+
+
+def status_matrix(registers: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Workstream × area summary of several registers (e.g. one per borough) for the status heat map.
+
+    Columns: workstream, area, off_track, at_risk, on_track, assessed, worst (the worst status present, or
+    "No data"), label (e.g. "2 of 3 off track").
+    """
+    rows = []
+    for area, register in registers.items():
+        for workstream, group in register.groupby("workstream", sort=False):
+            counts = Counter(group["status"])
+            assessed = sum(counts[s.value] for s in STATUS_ORDER)
+            worst = next((s.value for s in STATUS_ORDER if counts[s.value]), Status.NO_DATA.value)
+            rows.append(
+                {
+                    "workstream": workstream,
+                    "area": area,
+                    "off_track": counts[Status.OFF_TRACK.value],
+                    "at_risk": counts[Status.AT_RISK.value],
+                    "on_track": counts[Status.ON_TRACK.value],
+                    "assessed": assessed,
+                    "worst": worst,
+                    "label": f"{counts[Status.OFF_TRACK.value]} of {assessed} off track" if assessed else "no data",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def kpi_cards(register: pd.DataFrame, series: pd.DataFrame, months: int = 24) -> pd.DataFrame:
+    """One card per reported KPI: the register row plus ``delta`` (latest minus plan) and ``spark`` (recent values)."""
+    cards = register[register["latest_value"].notna()].copy()
+    cards["delta"] = cards["latest_value"] - cards["plan_value"]
+    sparks = {
+        code: group.sort_values("period_start")["value"].dropna().tail(months).round(2).tolist()
+        for code, group in series.groupby("kpi_code")
+    }
+    cards["spark"] = [sparks.get(code, []) for code in cards["kpi_code"]]
+    return cards.reset_index(drop=True)

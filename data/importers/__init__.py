@@ -11,7 +11,16 @@ from sqlalchemy.engine import Engine
 
 from data.importers.common import DataImportError, ImportReport, Options, Problem, Source, run_import
 
-__all__ = ["SOURCES", "DataImportError", "ImportReport", "Problem", "Source", "load_upload", "source_names"]
+__all__ = [
+    "SOURCES",
+    "DataImportError",
+    "ImportReport",
+    "Problem",
+    "Source",
+    "load_upload",
+    "source_catalogue",
+    "source_names",
+]
 
 
 def _sources() -> dict[str, Source]:
@@ -48,3 +57,12 @@ def load_upload(
         raise DataImportError(Problem(file_name, None, None, source, f"unknown source '{source}'; choose one of: "
                                       + ", ".join(SOURCES)))
     return run_import(engine, SOURCES[source], data, file_name, options=options, dry_run=dry_run)
+
+
+def source_catalogue() -> list[dict[str, object]]:
+    """The sources as plain records (name, label, description, extensions, options) for the Data page."""
+    return [
+        {"name": s.name, "label": s.label, "description": s.description, "extensions": s.extensions,
+         "options": s.options}
+        for s in SOURCES.values()
+    ]

@@ -94,7 +94,8 @@ def parse_cqc(data: bytes, file_name: str, options: Options | None = None) -> Pa
         "nursing")
     frame["care_type"] = [CareType.NURSING.value if n else CareType.RESIDENTIAL.value for n in nursing]
     dup = frame["location_id"].duplicated() & frame["location_id"].notna()
-    problems += problems_where(dup, frame, file=file_name, column="Location ID", message="this location appears twice")
+    problems += problems_where(dup, frame, file=file_name, column="Location ID", values=frame["location_id"],
+                               message="this location appears twice")
     out = frame[["_row", "location_id", "name", "beds", "care_type", "cqc_rating", "rating_date", "postcode",
                  "latitude", "longitude", "local_authority"]]
     return Parsed(out.reset_index(drop=True), problems, notes, rows_read=len(raw))

@@ -78,7 +78,7 @@ def area_level(area_type: object) -> AreaLevel | None:
              ("ua", AreaLevel.BOROUGH), ("upper tier", AreaLevel.BOROUGH), ("lower tier", AreaLevel.BOROUGH),
              ("icb", AreaLevel.SYSTEM), ("stp", AreaLevel.SYSTEM), ("ics", AreaLevel.SYSTEM)]
     for prefix, level in rules:
-        if re.search(rf"\b{prefix}\b", t):
+        if re.search(rf"\b{prefix}s?\b", t):
             return level
     return None
 

@@ -82,7 +82,7 @@ def parse_imd(data: bytes, file_name: str, options: Options | None = None) -> Pa
         return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
     frame["lsoa_code"] = clean_code(frame["lsoa_code"])
     bad_code = ~frame["lsoa_code"].fillna("").str.fullmatch(r"[EW]01\d{6}")
-    problems += problems_where(bad_code, frame, file=file_name, column="LSOA code",
+    problems += problems_where(bad_code, frame, file=file_name, column="LSOA code", values=frame["lsoa_code"],
                                message="not an LSOA code (E01 and six digits)")
     for col in present:
         raw_values = frame[col].copy()
@@ -95,7 +95,8 @@ def parse_imd(data: bytes, file_name: str, options: Options | None = None) -> Pa
                                    message=f"must be a whole number{f' from 1 to {limit:,}' if limit else ''}")
         frame[col] = frame[col].round().astype("Int64")
     dup = frame["lsoa_code"].duplicated() & frame["lsoa_code"].notna()
-    problems += problems_where(dup, frame, file=file_name, column="LSOA code", message="this LSOA appears twice")
+    problems += problems_where(dup, frame, file=file_name, column="LSOA code", values=frame["lsoa_code"],
+                               message="this LSOA appears twice")
     frame["vintage"] = str(options.get("vintage") or "IMD2019")
     keep = ["_row", "lsoa_code", "vintage"] + [c for c in ("lsoa_name", "lad_code", "lad_name")
                                                  if frame[c].notna().any()] + present

@@ -83,7 +83,7 @@ def parse_epraccur(data: bytes, file_name: str, options: Options | None = None) 
     problems += _date_problems(frame, "open_date", "11 Open Date", file_name)
     problems += _date_problems(frame, "close_date", "12 Close Date", file_name)
     dup = frame.dropna(subset=["code"]).duplicated("code", keep="first").reindex(frame.index, fill_value=False)
-    problems += problems_where(dup, frame, file=file_name, column="1 Organisation Code",
+    problems += problems_where(dup, frame, file=file_name, column="1 Organisation Code", values=frame["code"],
                                message="this practice code appears twice; the file may be damaged")
     closed = frame["close_date"].notna().sum()
     if closed:
@@ -164,10 +164,11 @@ def parse_epcn(data: bytes, file_name: str, options: Options | None = None) -> P
                                column="Relationship Start Date", message="blank start date; every membership starts")
     problems += _date_problems(members, "end_date", "Relationship End Date", partner_file)
     dup = pcns.dropna(subset=["pcn_code"]).duplicated("pcn_code").reindex(pcns.index, fill_value=False)
-    problems += problems_where(dup, pcns, file=pcn_file, column="PCN Code", message="this PCN appears twice")
+    problems += problems_where(dup, pcns, file=pcn_file, column="PCN Code", values=pcns["pcn_code"],
+                               message="this PCN appears twice")
     known = set(pcns["pcn_code"].dropna())
     orphan = members["pcn_code"].notna() & ~members["pcn_code"].isin(known)
-    problems += problems_where(orphan, members, file=partner_file, column="PCN Code",
+    problems += problems_where(orphan, members, file=partner_file, column="PCN Code", values=members["pcn_code"],
                                message=f"this PCN is not on the {PCN_SHEET} sheet; the workbook may be damaged")
     ended = members["end_date"].notna().sum()
     notes = [f"{len(pcns):,} PCNs ({int(pcns['close_date'].notna().sum()):,} closed); {len(members):,} "

@@ -16,7 +16,7 @@ def _texts(elements) -> list[str]:
 
 def _register(app) -> pd.DataFrame:
     """All register rows on the page (one table per workstream)."""
-    return pd.concat([frame.value for frame in app.dataframe], ignore_index=True)
+    return pd.concat([f.value for f in app.dataframe if "KPI" in f.value.columns], ignore_index=True)
 
 
 def _area_params(app) -> dict[str, str]:
@@ -25,14 +25,17 @@ def _area_params(app) -> dict[str, str]:
 
 
 def _workstream_headings(app) -> list[str]:
-    return [m.value.removeprefix("#### ") for m in app.markdown if m.value.startswith("#### ")]
+    return [m.value.removeprefix("##### ") for m in app.markdown if m.value.startswith("##### ")]
 
 
 def test_overview_renders_register_with_synthetic_label(app):
     app.run()
     assert not app.exception
     assert any(SYNTHETIC in w for w in _texts(app.warning))
-    assert _texts(app.title) == ["Benefits register"]
+    assert _texts(app.title) == ["Benefits realisation"]
+    assert len(app.metric) == 4 + 15  # status counts, then one card per KPI
+    assert len(app.get("vega_lite_chart")) == 1  # the workstream × borough status map
+    assert {b.label for b in app.get("download_button")} == {"PNG", "SVG", "CSV"}
     assert " in North Central London (" in _texts(app.subheader)[0]
     table = _register(app)
     assert len(table) == 15

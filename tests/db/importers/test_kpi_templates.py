@@ -19,7 +19,8 @@ REGISTER = b"""workstream_code,workstream_name,initiative_code,initiative_name,o
 EHCH,Enhanced Health in Care Homes,EHCH-1,Care home support,A Lead,E09000003,2019-04-01,
 PC,Primary care,PC-1,Extended access,,,01/04/2019,31/03/2024
 """
-DEFINITIONS = b"""kpi_code,initiative_code,name,definition,unit,value_type,multiplier,polarity,source,levels,target_value,target_date
+DEFINITIONS = b"kpi_code,initiative_code,name,definition,unit,value_type,multiplier,polarity,source,levels," \
+    b"""target_value,target_date
 FLU65,PC-1,Flu 65+,Flu vaccinations in over-65s,%,proportion,100,higher,GP extract,practice;pcn;borough,75,2024-03-31
 ADM,EHCH-1,Admissions,Emergency admissions from care homes,per 100 beds,rate,100,lower_is_better,SUS,borough,,
 """
