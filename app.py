@@ -39,5 +39,6 @@ PAGES = [
     st.Page("pages/trajectories.py", title="Trajectories", icon=":material/show_chart:"),
     st.Page("pages/variation.py", title="Variation", icon=":material/scatter_plot:"),
     st.Page("pages/about.py", title="About the KPIs", icon=":material/info:"),
+    st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
 ]
 st.navigation(PAGES).run()

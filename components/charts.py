@@ -185,7 +185,7 @@ def funnel_chart(
                 alt.Tooltip("name:N", title="Area"),
                 alt.Tooltip("area_code:N", title="Code"),
                 alt.Tooltip("value:Q", title="Value", format=",.1f"),
-                alt.Tooltip("x:Q", title="Denominator", format=",.0f"),
+                alt.Tooltip("x_label:N", title="Denominator"),
                 alt.Tooltip("outside:N", title="Against 99.8% limits"),
             ],
         )

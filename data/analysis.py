@@ -239,8 +239,15 @@ def trajectory_table(frame: pd.DataFrame, small_number_max: int) -> pd.DataFrame
     )
 
 
-def funnel_points(funnel: Funnel, names: pd.DataFrame, highlight: str | None) -> pd.DataFrame:
-    """The funnel's units as points to draw: x, value, names, whether highlighted, and their 99.8% position."""
+def funnel_points(
+    funnel: Funnel, names: pd.DataFrame, highlight: str | None, *, small_number_max: int = 7
+) -> pd.DataFrame:
+    """The funnel's units as points to draw: x, value, names, whether highlighted, and their 99.8% position.
+
+    ``x_label`` is the denominator as tooltips show it: for proportions the denominator counts people, so a
+    count from 1 to ``small_number_max`` reads "suppressed" (rates' patient-years and expected counts are not
+    counts of people).
+    """
     u = funnel.result.units
     lcl998, ucl998 = u[funnel.limit_columns[2]], u[funnel.limit_columns[3]]
     value = u[funnel.value_column]
@@ -253,6 +260,9 @@ def funnel_points(funnel: Funnel, names: pd.DataFrame, highlight: str | None) ->
         }
     ).merge(names, on="area_code", how="left")
     points["name"] = points["name"].fillna(points["area_code"])
+    counts_people = funnel.result.data_type == "PR"
+    small = counts_people & points["x"].between(1, small_number_max)
+    points["x_label"] = np.where(small, f"suppressed (1 to {small_number_max})", points["x"].map("{:,.0f}".format))
     points["highlighted"] = (
         points[["area_code", "pcn_code", "borough_code"]].eq(highlight).any(axis=1) if highlight else False
     )

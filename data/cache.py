@@ -168,3 +168,36 @@ def kpi_freshness() -> pd.DataFrame:
 def clear() -> None:
     """Forget every cached query result (call after an import changes the database)."""
     st.cache_data.clear()
+
+
+# ------------------------------------------------------------------------------------- maps and care homes (issue 6)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def boundaries(level: str, system_code: str) -> pd.DataFrame:
+    """See ``queries.boundaries``."""
+    with _session() as session:
+        return queries.boundaries(session=session, level=level, system_code=system_code)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def practice_points(system_code: str) -> pd.DataFrame:
+    """See ``queries.practice_points``."""
+    with _session() as session:
+        return queries.practice_points(session=session, system_code=system_code)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def care_homes(system_code: str) -> pd.DataFrame:
+    """See ``queries.care_homes``."""
+    with _session() as session:
+        return queries.care_homes(session=session, system_code=system_code)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def kpi_window_across_areas(kpi_code: str, level: str, first_period: date, last_period: date) -> pd.DataFrame:
+    """See ``queries.kpi_window_across_areas``."""
+    with _session() as session:
+        return queries.kpi_window_across_areas(
+            session=session, kpi_code=kpi_code, level=level, first_period=first_period, last_period=last_period
+        )

@@ -302,3 +302,127 @@ def kpi_freshness(*, session: Session) -> pd.DataFrame:
         .group_by(Kpi.code)
     )
     return _frame(session, stmt, ["kpi_code", "latest_period_end", "imported_at"])
+
+
+# ------------------------------------------------------------------------------------- maps and care homes (issue 6)
+
+BOUNDARY_COLUMNS = ["code", "name", "display_wkb", "min_lon", "min_lat", "max_lon", "max_lat", "vintage", "source"]
+
+
+def boundaries(*, session: Session, level: AreaLevel | str, system_code: str) -> pd.DataFrame:
+    """Display-simplified boundaries of the boroughs, PCNs or the system itself, newest vintage per area.
+
+    Columns: ``BOUNDARY_COLUMNS`` (``display_wkb`` is WKB in EPSG:4326; decode it with ``geo.layers``).
+    """
+    from models import Boundary  # local: the module's header imports belong to its first author
+
+    level = AreaLevel(level)
+    b = Boundary
+    stmt = select(b.code, b.name, b.display_wkb, b.min_lon, b.min_lat, b.max_lon, b.max_lat, b.vintage, b.source)
+    if level == AreaLevel.PCN:
+        codes = select(Pcn.code).join(Borough, Borough.id == Pcn.borough_id)
+        codes = codes.join(HealthSystem, HealthSystem.id == Borough.system_id).where(HealthSystem.code == system_code)
+    elif level == AreaLevel.BOROUGH:
+        codes = select(Borough.code).join(HealthSystem, HealthSystem.id == Borough.system_id)
+        codes = codes.where(HealthSystem.code == system_code)
+    else:
+        codes = select(HealthSystem.code).where(HealthSystem.code == system_code)
+    stmt = stmt.where(b.level == level.value, b.code.in_(codes)).order_by(b.code, b.vintage)
+    frame = _frame(session, stmt, BOUNDARY_COLUMNS)
+    return frame.drop_duplicates("code", keep="last").reset_index(drop=True)
+
+
+PRACTICE_POINT_COLUMNS = ["code", "name", "latitude", "longitude", "pcn_code", "pcn", "borough_code", "borough",
+                          "patients"]
+
+
+def practice_points(*, session: Session, system_code: str) -> pd.DataFrame:
+    """Open practices of a system with a location, their PCN and borough and latest list size.
+
+    Columns: ``PRACTICE_POINT_COLUMNS`` (``patients`` empty when no list size is loaded).
+    """
+    from models import PracticeListSize
+
+    latest = (
+        select(PracticeListSize.practice_id, func.max(PracticeListSize.extract_date).label("extract_date"))
+        .group_by(PracticeListSize.practice_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            Practice.code, Practice.name, Practice.latitude, Practice.longitude, Pcn.code, Pcn.name, Borough.code,
+            Borough.name, PracticeListSize.patients,
+        )
+        .join(Borough, Borough.id == Practice.borough_id)
+        .join(HealthSystem, HealthSystem.id == Borough.system_id)
+        .join(Pcn, Pcn.id == Practice.pcn_id, isouter=True)
+        .join(latest, latest.c.practice_id == Practice.id, isouter=True)
+        .join(
+            PracticeListSize,
+            (PracticeListSize.practice_id == Practice.id) & (PracticeListSize.extract_date == latest.c.extract_date),
+            isouter=True,
+        )
+        .where(
+            HealthSystem.code == system_code,
+            Practice.latitude.is_not(None),
+            Practice.longitude.is_not(None),
+            Practice.close_date.is_(None),
+        )
+        .order_by(Practice.code)
+    )
+    return _frame(session, stmt, PRACTICE_POINT_COLUMNS)
+
+
+CARE_HOME_COLUMNS = [
+    "cqc_location_id", "name", "beds", "care_type", "cqc_rating", "rating_date", "postcode", "latitude",
+    "longitude", "pcn_code", "pcn", "borough_code", "borough", "aligned_practice_code", "aligned_practice",
+]
+
+
+def care_homes(*, session: Session, system_code: str) -> pd.DataFrame:
+    """Care homes of a system with beds, type, CQC rating, location, PCN, borough and named GP practice.
+
+    Columns: ``CARE_HOME_COLUMNS``; ``aligned_practice_code`` is empty for a home without a named GP practice
+    (Enhanced Health in Care Homes alignment). Ordered by borough, PCN and name.
+    """
+    from sqlalchemy.orm import aliased
+
+    aligned = aliased(Practice)
+    stmt = (
+        select(
+            CareHome.cqc_location_id, CareHome.name, CareHome.beds, CareHome.care_type, CareHome.cqc_rating,
+            CareHome.rating_date, CareHome.postcode, CareHome.latitude, CareHome.longitude, Pcn.code, Pcn.name,
+            Borough.code, Borough.name, aligned.code, aligned.name,
+        )
+        .join(Borough, Borough.id == CareHome.borough_id)
+        .join(HealthSystem, HealthSystem.id == Borough.system_id)
+        .join(Pcn, Pcn.id == CareHome.pcn_id, isouter=True)
+        .join(aligned, aligned.id == CareHome.aligned_practice_id, isouter=True)
+        .where(HealthSystem.code == system_code)
+        .order_by(Borough.name, Pcn.name, CareHome.name)
+    )
+    return _frame(session, stmt, CARE_HOME_COLUMNS)
+
+
+def kpi_window_across_areas(
+    *, session: Session, kpi_code: str, level: AreaLevel | str, first_period: date, last_period: date
+) -> pd.DataFrame:
+    """One KPI summed over the periods starting from ``first_period`` to ``last_period`` (inclusive), per area.
+
+    For pooling months into a year (e.g. care-home admissions per bed over 12 months). Columns: area_code,
+    numerator, denominator (sums), periods (how many periods were summed).
+    """
+    o = KpiObservation
+    stmt = (
+        select(o.area_code, func.sum(o.numerator), func.sum(o.denominator), func.count(o.id))
+        .join(Kpi, Kpi.id == o.kpi_id)
+        .where(
+            Kpi.code == kpi_code,
+            o.level == str(level),
+            o.period_start >= first_period,
+            o.period_start <= last_period,
+        )
+        .group_by(o.area_code)
+        .order_by(o.area_code)
+    )
+    return _frame(session, stmt, ["area_code", "numerator", "denominator", "periods"])

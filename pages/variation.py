@@ -49,7 +49,7 @@ except AnalysisError as exc:
     st.stop()
 
 highlight = filters.pcn or filters.borough
-points = funnel_points(funnel, names, highlight)
+points = funnel_points(funnel, names, highlight, small_number_max=small_number_max())
 words = filter_wording(filters, area, kpi)
 data_date = pd.Timestamp(filters.period) + pd.offsets.MonthEnd(0)
 outliers = outlier_table(funnel, names)

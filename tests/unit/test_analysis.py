@@ -81,10 +81,16 @@ def test_outlier_table_lists_only_areas_beyond_limits_furthest_first():
 
 def test_funnel_points_highlight_the_chosen_borough():
     funnel = funnel_for(_areas([30.0, 35.0, 40.0], [100.0, 100.0, 100.0]), "proportion", 100)
-    names = pd.DataFrame({
-        "area_code": ["A0", "A1", "A2"], "name": ["a", "b", "c"], "pcn_code": ["P1", "P1", "P2"],
-        "pcn": ["p1", "p1", "p2"], "borough_code": ["B1", "B1", "B2"], "borough": ["b1", "b1", "b2"],
-    })
+    names = pd.DataFrame(
+        {
+            "area_code": ["A0", "A1", "A2"],
+            "name": ["a", "b", "c"],
+            "pcn_code": ["P1", "P1", "P2"],
+            "pcn": ["p1", "p1", "p2"],
+            "borough_code": ["B1", "B1", "B2"],
+            "borough": ["b1", "b1", "b2"],
+        }
+    )
     points = funnel_points(funnel, names, "B2")
     assert points.set_index("area_code")["highlighted"].to_dict() == {"A0": False, "A1": False, "A2": True}
     assert not funnel_points(funnel, names, None)["highlighted"].any()
@@ -95,7 +101,9 @@ def test_compare_areas_labels_like_fingertips():
     out = compare_areas(frame, 300.0, "lower_is_better", "rate", 1000)
     assert out["comparison"].tolist() == ["Better", "Similar", "Worse"]
     assert compare_areas(frame, 300.0, "no_judgement", "rate", 1000)["comparison"].tolist() == [
-        "Lower", "Similar", "Higher",
+        "Lower",
+        "Similar",
+        "Higher",
     ]
 
 
@@ -107,11 +115,20 @@ def test_comparison_level():
 
 
 def test_trajectory_table_suppresses_small_counts():
-    series = with_intervals(pd.DataFrame({
-        "kpi_code": "K", "period_start": [date(2024, 1, 1), date(2024, 2, 1)],
-        "period_end": [date(2024, 1, 31), date(2024, 2, 29)], "numerator": [3.0, 30.0],
-        "denominator": [50.0, 60.0], "value": [6.0, 50.0],
-    }), "proportion", 100)
+    series = with_intervals(
+        pd.DataFrame(
+            {
+                "kpi_code": "K",
+                "period_start": [date(2024, 1, 1), date(2024, 2, 1)],
+                "period_end": [date(2024, 1, 31), date(2024, 2, 29)],
+                "numerator": [3.0, 30.0],
+                "denominator": [50.0, 60.0],
+                "value": [6.0, 50.0],
+            }
+        ),
+        "proportion",
+        100,
+    )
     plans = pd.DataFrame({"kpi_code": "K", "period_start": [date(2024, 1, 1)], "value": [10.0]})
     table = trajectory_table(trajectory_frame(series, plans), small_number_max=7)
     assert table["Numerator"].tolist() == [None, 30.0]
@@ -129,3 +146,12 @@ def test_spc_needs_two_values():
     series = pd.DataFrame({"period_start": [date(2024, 1, 1)], "value": [1.0]})
     with pytest.raises(AnalysisError):
         spc_chart_data(series, "higher_is_better", None)
+
+
+def test_funnel_tooltips_suppress_small_people_counts():
+    funnel = funnel_for(_areas([2.0, 30.0, 60.0], [5.0, 100.0, 200.0]), "proportion", 100)
+    names = pd.DataFrame(
+        {"area_code": ["A0", "A1", "A2"], "name": ["a", "b", "c"], "pcn_code": None, "borough_code": None}
+    )
+    labels = funnel_points(funnel, names, None, small_number_max=7).set_index("area_code")["x_label"]
+    assert labels["A0"] == "suppressed (1 to 7)" and labels["A1"] == "100" and labels["A2"] == "200"
