@@ -38,6 +38,8 @@ PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/checklist:", default=True),
     st.Page("pages/trajectories.py", title="Trajectories", icon=":material/show_chart:"),
     st.Page("pages/variation.py", title="Variation", icon=":material/scatter_plot:"),
+    st.Page("pages/map.py", title="Map", icon=":material/map:"),
+    st.Page("pages/care_homes.py", title="Care homes", icon=":material/elderly:"),
     st.Page("pages/about.py", title="About the KPIs", icon=":material/info:"),
     st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
 ]

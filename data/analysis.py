@@ -276,3 +276,82 @@ def area_target(plans: pd.DataFrame, target_value: float | None, target_date: ob
         if not np.isnan(planned):
             return planned
     return None if target_value is None or pd.isna(target_value) else float(target_value)
+
+
+# --------------------------------------------------------------------------- care homes (issue 6: EHCH page, map)
+
+CARE_HOME_RATINGS = ("Outstanding", "Good", "Requires improvement", "Inadequate", "Not yet rated")
+
+
+def care_home_summary(homes: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Homes, beds, nursing and residential homes and homes with a named GP practice, per ``by`` area.
+
+    ``homes`` as from ``queries.care_homes``; ``by`` is "borough" or "pcn". Columns: code, name, homes, beds,
+    nursing, residential, named_gp, named_gp_pct (of homes), beds_per_home; ordered by name; homes without a PCN
+    are grouped under "No PCN" when ``by`` is "pcn".
+    """
+    code, name = f"{by}_code", by
+    frame = homes.assign(
+        **{
+            code: homes[code].fillna("") if code in homes else "",
+            name: homes[name].fillna("No PCN" if by == "pcn" else "Unknown"),
+            "nursing": (homes["care_type"] == "nursing").astype(int),
+            "residential": (homes["care_type"] == "residential").astype(int),
+            "named_gp": homes["aligned_practice_code"].notna().astype(int),
+        }
+    )
+    out = (
+        frame.groupby([code, name], dropna=False)
+        .agg(
+            homes=("cqc_location_id", "count"),
+            beds=("beds", "sum"),
+            nursing=("nursing", "sum"),
+            residential=("residential", "sum"),
+            named_gp=("named_gp", "sum"),
+        )
+        .reset_index()
+        .rename(columns={code: "code", name: "name"})
+    )
+    out["named_gp_pct"] = (100 * out["named_gp"] / out["homes"]).round(1)
+    out["beds_per_home"] = (out["beds"] / out["homes"]).round(1)
+    return out.sort_values("name").reset_index(drop=True)
+
+
+def ratings_mix(homes: pd.DataFrame, by: str = "borough") -> pd.DataFrame:
+    """Homes per CQC rating per ``by`` area, with each rating's share of the area's homes (long format).
+
+    Columns: name (the area), rating, homes, share (%); every rating present for every area (zero when none),
+    in CQC's order.
+    """
+    counts = homes.groupby([by, "cqc_rating"]).size().rename("homes").reset_index()
+    areas = sorted(homes[by].dropna().unique())
+    grid = pd.MultiIndex.from_product([areas, CARE_HOME_RATINGS], names=[by, "cqc_rating"]).to_frame(index=False)
+    out = grid.merge(counts, on=[by, "cqc_rating"], how="left").fillna({"homes": 0})
+    out["homes"] = out["homes"].astype(int)
+    totals = out.groupby(by)["homes"].transform("sum")
+    out["share"] = (100 * out["homes"] / totals.where(totals > 0)).round(1).fillna(0.0)
+    out["order"] = out["cqc_rating"].map({r: i for i, r in enumerate(CARE_HOME_RATINGS)})
+    return out.rename(columns={by: "name", "cqc_rating": "rating"})[["name", "rating", "homes", "share", "order"]]
+
+
+def twelve_months_to(period_start: object) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last period starts of the 12 months ending with the month starting ``period_start``."""
+    last = pd.Timestamp(period_start).to_period("M").to_timestamp()
+    return last - pd.DateOffset(months=11), last
+
+
+def home_rates(window: pd.DataFrame, value_type: str, multiplier: float, small_number_max: int) -> pd.DataFrame:
+    """Each home's pooled rate with a 95% interval; counts from 1 to ``small_number_max`` suppressed.
+
+    ``window`` as from ``queries.kpi_window_across_areas``. Columns: area_code, numerator, denominator, value,
+    lower, upper, suppression.
+    """
+    rows = window.copy()
+    rows["value"] = rows["numerator"] / rows["denominator"].where(rows["denominator"] > 0) * multiplier
+    rows = with_intervals(rows, value_type, multiplier)
+    return suppress_small_counts(
+        rows[["area_code", "numerator", "denominator", "value", "lower", "upper"]],
+        ["numerator"],
+        maximum=small_number_max,
+        dependent_columns=["value", "lower", "upper"],
+    )

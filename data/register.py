@@ -158,7 +158,8 @@ def status_matrix(registers: dict[str, pd.DataFrame]) -> pd.DataFrame:
                     "label": f"{counts[Status.OFF_TRACK.value]} of {assessed} off track" if assessed else "no data",
                 }
             )
-    return pd.DataFrame(rows)
+    columns = ["workstream", "area", "off_track", "at_risk", "on_track", "assessed", "worst", "label"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def kpi_cards(register: pd.DataFrame, series: pd.DataFrame, months: int = 24) -> pd.DataFrame:

@@ -12,6 +12,7 @@ Pure: no Streamlit, no pydeck. Colours are hex strings here; ``rgb`` converts th
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -101,15 +102,19 @@ class ClassedScale:
         return [*reversed(rows), LegendEntry(NO_DATA, self.no_data_label)]
 
 
-def _nice_step(span: float, classes: int) -> float:
-    raw = span / classes
-    if raw <= 0:
-        return 1.0
+NICE_STEPS = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8)
+
+
+def _nice_step(span: float, classes: int, low: float = 0.0) -> float:
+    """The smallest round step whose ``classes`` classes, starting at a multiple of it, cover low to low + span."""
+    raw = span / classes if span > 0 else 1.0
     magnitude = 10 ** math.floor(math.log10(raw))
-    for step in (1, 2, 2.5, 5, 10):
-        if raw <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+    for power in (magnitude, magnitude * 10, magnitude * 100):
+        for factor in NICE_STEPS:
+            step = factor * power
+            if step >= raw and math.floor(low / step) * step + classes * step >= low + span:
+                return step
+    return raw
 
 
 def _fmt(value: float, step: float) -> str:
@@ -126,14 +131,11 @@ def sequential_scale(values: Sequence[float] | pd.Series, *, title: str, classes
     low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
     if high == low:
         high = low + 1.0
-    step = _nice_step(high - low, classes)
+    step = _nice_step(high - low, classes, low)
     start = math.floor(low / step) * step
-    while start + classes * step < high:  # rounding the start down may leave the top uncovered
-        step = _nice_step(step * classes * 1.0001, classes)
-        start = math.floor(low / step) * step
-    breaks = tuple(start + i * step for i in range(classes + 1))
+    breaks = tuple(round(start + i * step, 10) for i in range(classes + 1))
     colours = _pick(SEQUENTIAL, classes)
-    labels = tuple(f"{_fmt(a, step)} to under {_fmt(b, step)}" for a, b in zip(breaks[:-1], breaks[1:], strict=True))
+    labels = tuple(f"{_fmt(a, step)} to under {_fmt(b, step)}" for a, b in itertools.pairwise(breaks))
     labels = (*labels[:-1], f"{_fmt(breaks[-2], step)} to {_fmt(breaks[-1], step)}")
     return ClassedScale("sequential", breaks, colours, labels, title)
 
@@ -146,7 +148,7 @@ def diverging_scale(
     spread = float((finite - target).abs().max()) if len(finite) else 1.0
     spread = spread or 1.0
     step = _nice_step(spread, 3)
-    edges = tuple(target + k * step for k in (-3, -2, -1, 0, 1, 2, 3))
+    edges = tuple(round(target + k * step, 10) for k in (-3, -2, -1, 0, 1, 2, 3))
     below = ("far below", "below", "just below")
     above = ("just above", "above", "far above")
     labels = tuple(

@@ -23,6 +23,8 @@ st.caption(
     "with the planned trajectory; SPC charts follow NHS England's Making Data Count; funnels follow FunnelPlotR and "
     "OHID Fingertips (see docs/statistics.md)."
 )
+if catalogue.empty:
+    st.info("No KPIs are defined yet: import KPI definitions on the Data page.", icon=":material/upload_file:")
 for workstream, kpis in catalogue.groupby("workstream", sort=False):
     st.header(workstream)
     for kpi in kpis.itertuples():

@@ -24,6 +24,13 @@ data_date = cache.latest_period()
 words = filter_wording(filters, area)
 
 st.title("Benefits realisation")
+if register.empty:
+    st.info(
+        "No KPIs are loaded yet. On the Data page, import the areas, the benefits register and the KPI definitions, "
+        "then plans and observations (docs/importing.md gives the order and templates).",
+        icon=":material/upload_file:",
+    )
+    st.stop()
 st.subheader(headline(register, area.name))
 status_summary(register)
 st.caption(

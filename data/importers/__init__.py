@@ -24,9 +24,9 @@ __all__ = [
 
 
 def _sources() -> dict[str, Source]:
-    from data.importers import boundaries, cqc, fingertips, gp, imd, kpi, ods
+    from data.importers import areas, boundaries, cqc, fingertips, gp, imd, kpi, ods
 
-    found: list[Source] = [*kpi.SOURCES, *fingertips.SOURCES, *ods.SOURCES, *gp.SOURCES, *cqc.SOURCES,
+    found: list[Source] = [*areas.SOURCES, *kpi.SOURCES, *fingertips.SOURCES, *ods.SOURCES, *gp.SOURCES, *cqc.SOURCES,
                            *boundaries.SOURCES, *imd.SOURCES]
     return {s.name: s for s in found}
 

@@ -36,6 +36,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from data.db import session_scope
+from data.importers.links import fill_area_links
 from models import AreaLevel, Borough, Boundary, CareHome, HealthSystem, ImportLog, ImportStatus, Pcn, Practice
 
 log = logging.getLogger(__name__)
@@ -768,6 +769,7 @@ def run_import(
             session.flush()
             import_id = int(entry.id)  # type: ignore[arg-type]
             written = source.load(session, frame, import_id, options)
+            written = {**written, **fill_area_links(session)}
             entry.finished_at = datetime.now(UTC)
             session.add(entry)
     except Exception as exc:  # unexpected: roll back (done by session_scope), log it, report it

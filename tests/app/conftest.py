@@ -47,3 +47,17 @@ def app(demo_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest
     yield AppTest.from_file(APP, default_timeout=90)
     get_settings.cache_clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def empty_app(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """app.py on an empty database with the demo switched off (what an analyst starting afresh sees)."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    monkeypatch.setenv("DEMO_ON_EMPTY", "false")
+    monkeypatch.setattr(app_test_module, "PagesManager", _NavigationPagesManager)
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield AppTest.from_file(APP, default_timeout=90)
+    get_settings.cache_clear()
+    st.cache_resource.clear()

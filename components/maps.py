@@ -1,0 +1,83 @@
+"""The interactive map (pydeck) with its legend, and the map selection that drives the shared filters.
+
+A click on a PCN (or on a practice or care home, meaning its PCN) sets the sidebar's PCN filter, with the borough
+that contains it, for every page. The sidebar is drawn by app.py before the page, so the filter keys are set in
+the map's ``on_select`` callback, which Streamlit runs before the next run draws the widgets.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Any
+
+import pydeck as pdk
+import streamlit as st
+
+from components.state import BOROUGH_KEY, NOTICES_KEY, PCN_KEY
+from geo.colours import LegendEntry
+from geo.layers import BOROUGH_FILL_LAYER, PCN_LAYER, selected_code
+
+MAP_KEY = "map_selection"
+
+
+def apply_selection(
+    state: MutableMapping[str, Any], selection: Mapping | None, pcn_boroughs: Mapping[str, str]
+) -> None:
+    """Set the PCN (with its borough) or the borough in ``state`` from a map selection; ignore an empty click.
+
+    ``pcn_boroughs`` maps PCN code to borough code. ``state`` is ``st.session_state`` in the app.
+    """
+    picked = selected_code(dict(selection) if selection else None)
+    if picked is None:
+        return
+    layer, code = picked
+    if layer == PCN_LAYER and code in pcn_boroughs:
+        state[BOROUGH_KEY] = pcn_boroughs[code]
+        state[PCN_KEY] = code
+    elif layer == BOROUGH_FILL_LAYER:
+        state[BOROUGH_KEY] = code
+        state[PCN_KEY] = None
+    else:
+        return
+    state[NOTICES_KEY] = []
+
+
+def _on_select(pcn_boroughs: Mapping[str, str]) -> None:
+    event = st.session_state.get(MAP_KEY)
+    apply_selection(st.session_state, event["selection"] if event else None, pcn_boroughs)
+
+
+def interactive_map(deck: pdk.Deck, *, pcn_boroughs: Mapping[str, str], alt_text: str, height: int = 560) -> None:
+    """Draw the deck; selecting an area or point sets the PCN/borough filters (``pcn_boroughs``: PCN → borough code)."""
+    mapping = dict(pcn_boroughs)
+    st.pydeck_chart(
+        deck,
+        on_select=lambda: _on_select(mapping),
+        selection_mode="single-object",
+        key=MAP_KEY,
+        height=height,
+        alt=alt_text,
+    )
+
+
+def legend(sections: Sequence[tuple[str, Sequence[LegendEntry], str]]) -> None:
+    """The map's legend: for each section a heading and colour swatches with their words.
+
+    ``sections`` holds (title, entries, shape) with shape "square" or "circle".
+    """
+    parts = ['<div class="map-legend" style="display:flex;flex-wrap:wrap;gap:0.5rem 2.5rem;">']
+    for title, entries, shape in sections:
+        radius = "50%" if shape == "circle" else "2px"
+        items = "".join(
+            '<li style="display:flex;align-items:center;gap:0.5rem;margin:0.1rem 0;">'
+            f'<span aria-hidden="true" style="display:inline-block;width:14px;height:14px;border-radius:{radius};'
+            f'background:{html.escape(e.colour)};border:1px solid #425563;"></span>{html.escape(e.label)}</li>'
+            for e in entries
+        )
+        parts.append(
+            f'<section aria-label="{html.escape(title)}"><p style="font-weight:600;margin:0 0 0.2rem 0;">'
+            f'{html.escape(title)}</p><ul style="list-style:none;padding:0;margin:0;">{items}</ul></section>'
+        )
+    parts.append("</div>")
+    st.html("".join(parts))
