@@ -107,6 +107,11 @@ class Funnel:
     centre: float
 
 
+def in_areas(rows: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
+    """Only the rows of areas in ``names`` (the system's own areas: a system's funnel compares its own units)."""
+    return rows[rows["area_code"].isin(names["area_code"])]
+
+
 def funnel_for(
     frame: pd.DataFrame, value_type: str, multiplier: float, *, od_adjust: bool = True, limit: float = 99.8
 ) -> Funnel:

@@ -97,8 +97,8 @@ def view_for_bbox(
         return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
     dy = max(merc(max_lat) - merc(min_lat), 1e-6)
-    zoom_x = math.log2(width * 360 / (256 * dlon))
-    zoom_y = math.log2(height * 2 * math.pi / (256 * dy))
+    zoom_x = math.log2(width * 360 / (512 * dlon))
+    zoom_y = math.log2(height * 2 * math.pi / (512 * dy))
     zoom = round(max(min(zoom_x, zoom_y) - padding, 1.0), 2)
     return pdk.ViewState(
         longitude=round((min_lon + max_lon) / 2, PRECISION),

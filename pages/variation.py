@@ -12,7 +12,7 @@ from components.page import export_context, filter_wording, kpi_row, small_numbe
 from components.shell import require_app_shell
 from components.state import current_filters
 from data import cache
-from data.analysis import AnalysisError, compare_areas, funnel_for, funnel_points, outlier_table
+from data.analysis import AnalysisError, compare_areas, funnel_for, funnel_points, in_areas, outlier_table
 from data.export import suppress_small_counts
 
 require_app_shell()
@@ -40,8 +40,8 @@ od_adjust = right.toggle(
     key="variation_od",
     help="Widen the limits for real between-area variation (Spiegelhalter 2005), so only unusual areas stand out.",
 )
-rows = cache.kpi_period_across_areas(kpi["kpi_code"], level, filters.period)
 names = cache.area_names(level, system_code())
+rows = in_areas(cache.kpi_period_across_areas(kpi["kpi_code"], level, filters.period), names)
 try:
     funnel = funnel_for(rows, kpi["value_type"], kpi["multiplier"], od_adjust=od_adjust)
 except AnalysisError as exc:
@@ -95,8 +95,12 @@ else:
     st.dataframe(shown, hide_index=True, width="stretch")
 
 st.markdown("#### Compare boroughs")
-boroughs = cache.kpi_period_across_areas(kpi["kpi_code"], "borough", filters.period)
+boroughs = in_areas(
+    cache.kpi_period_across_areas(kpi["kpi_code"], "borough", filters.period),
+    cache.area_names("borough", system_code()),
+)
 system = cache.kpi_period_across_areas(kpi["kpi_code"], "system", filters.period)
+system = system[system["area_code"] == system_code()]
 if "borough" in kpi["levels"] and not boroughs.empty and not system.empty:
     benchmark = float(system["value"].iloc[0])
     compared = compare_areas(boroughs, benchmark, kpi["polarity"], kpi["value_type"], kpi["multiplier"])

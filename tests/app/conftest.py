@@ -36,10 +36,11 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@pytest.fixture
-def app(demo_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    """A fresh AppTest of app.py pointed at the demo database (caches and settings cleared around it)."""
-    monkeypatch.setenv("DATABASE_URL", demo_database)
+def _app_on(database_url: str, monkeypatch: pytest.MonkeyPatch, **env: str) -> Iterator[AppTest]:
+    """A fresh AppTest of app.py on ``database_url``, with caches and settings cleared around it."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setattr(app_test_module, "PagesManager", _NavigationPagesManager)
     get_settings.cache_clear()
     st.cache_resource.clear()
@@ -47,17 +48,15 @@ def app(demo_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest
     yield AppTest.from_file(APP, default_timeout=90)
     get_settings.cache_clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def app(demo_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """app.py on the demo database."""
+    yield from _app_on(demo_database, monkeypatch)
 
 
 @pytest.fixture
 def empty_app(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     """app.py on an empty database with the demo switched off (what an analyst starting afresh sees)."""
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
-    monkeypatch.setenv("DEMO_ON_EMPTY", "false")
-    monkeypatch.setattr(app_test_module, "PagesManager", _NavigationPagesManager)
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield AppTest.from_file(APP, default_timeout=90)
-    get_settings.cache_clear()
-    st.cache_resource.clear()
+    yield from _app_on(f"sqlite:///{tmp_path / 'empty.sqlite'}", monkeypatch, DEMO_ON_EMPTY="false")

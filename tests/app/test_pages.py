@@ -78,3 +78,14 @@ def test_kpi_options_follow_the_workstream_and_unknown_kpi_is_noticed(app):
     }
     assert "The link's KPI 'NOPE' is not known here, so it was ignored." in [w.value for w in app.sidebar.warning]
     assert app.query_params["kpi"] == app.session_state["kpi"]
+
+
+def test_filters_survive_page_switches(app):
+    _open(app, "pages/overview.py", borough="E09000019", workstream="HCCH")
+    app.selectbox(key="kpi").set_value("DIAB_8CP").run()
+    app.switch_page("pages/trajectories.py").run()
+    assert not app.exception
+    assert app.session_state["borough"] == "E09000019" and app.session_state["kpi"] == "DIAB_8CP"
+    assert app.subheader[0].value == "Diabetes: all 8 care processes: Islington"
+    app.switch_page("pages/variation.py").run()
+    assert app.query_params["borough"] == "E09000019" and app.query_params["workstream"] == "HCCH"
