@@ -83,7 +83,7 @@ def homes_beds_chart(summary: pd.DataFrame, *, area_word: str, alt_text: str) ->
         .encode(x="beds:Q", y=y, text="label:N")
     )
     return alt.layer(bars, labels).properties(
-        width=WIDTH - 200, height=max(120, 24 * len(summary)), description=alt_text
+        width=WIDTH - 200, height=alt.Step(26), description=alt_text
     )
 
 
@@ -110,7 +110,7 @@ def ratings_chart(mix: pd.DataFrame, *, alt_text: str) -> alt.Chart:
                 alt.Tooltip("share:Q", title="Share (%)", format=".1f"),
             ],
         )
-        .properties(width=WIDTH - 150, height=max(100, 28 * mix["name"].nunique()), description=alt_text)
+        .properties(width=WIDTH - 150, height=alt.Step(28), description=alt_text)
     )
 
 

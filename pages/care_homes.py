@@ -50,7 +50,7 @@ summary = care_home_summary(homes, by)
 beds = homes_beds_chart(
     summary,
     area_word=by_word,
-    alt_text=f"Bar chart of care-home beds by {by_word.lower()} in {area.name}, largest first, each bar labelled "
+    alt_text=f"Bar chart of care-home beds by {by_word.lower()} in {area.name}, each bar labelled "
     "with its number of homes and beds.",
 )
 summary_table = summary.rename(

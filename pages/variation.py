@@ -7,7 +7,7 @@ import streamlit as st
 
 from components.area import selected_area, system_code
 from components.charts import comparison_chart, funnel_chart
-from components.exports import chart_with_table
+from components.exports import chart_with_table, export_buttons
 from components.page import export_context, filter_wording, kpi_row, small_number_max
 from components.shell import require_app_shell
 from components.state import current_filters
@@ -93,6 +93,9 @@ else:
         }
     )
     st.dataframe(shown, hide_index=True, width="stretch")
+    export_buttons(
+        None, shown, export_context(f"Outliers: {kpi['kpi']}", words, kpi["source"], data_date), key="outliers"
+    )
 
 st.markdown("#### Compare boroughs")
 boroughs = in_areas(
