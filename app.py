@@ -41,6 +41,9 @@ PAGES = [
     st.Page("pages/map.py", title="Map", icon=":material/map:"),
     st.Page("pages/care_homes.py", title="Care homes", icon=":material/elderly:"),
     st.Page("pages/about.py", title="About the KPIs", icon=":material/info:"),
+    st.Page("pages/finance.py", title="Finance and activity", icon=":material/payments:"),
+    st.Page("pages/delivery.py", title="Delivery", icon=":material/event:"),
+    st.Page("pages/risks.py", title="Risks", icon=":material/warning:"),
     st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
 ]
 st.navigation(PAGES).run()

@@ -201,3 +201,48 @@ def kpi_window_across_areas(kpi_code: str, level: str, first_period: date, last_
         return queries.kpi_window_across_areas(
             session=session, kpi_code=kpi_code, level=level, first_period=first_period, last_period=last_period
         )
+
+
+# ------------------------------------------------------------------------ programme delivery (issue 8: finance, risks)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def finance_lines() -> pd.DataFrame:
+    """See ``queries.finance_lines``."""
+    with _session() as session:
+        return queries.finance_lines(session=session)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def activity_changes() -> pd.DataFrame:
+    """See ``queries.activity_changes``."""
+    with _session() as session:
+        return queries.activity_changes(session=session)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def milestones() -> pd.DataFrame:
+    """See ``queries.milestones``."""
+    with _session() as session:
+        return queries.milestones(session=session)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def risks() -> pd.DataFrame:
+    """See ``queries.risks``."""
+    with _session() as session:
+        return queries.risks(session=session)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def risk_reviews() -> pd.DataFrame:
+    """See ``queries.risk_reviews``."""
+    with _session() as session:
+        return queries.risk_reviews(session=session)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def programme_data_date() -> date | None:
+    """See ``queries.programme_data_date``."""
+    with _session() as session:
+        return queries.programme_data_date(session=session)

@@ -426,3 +426,158 @@ def kpi_window_across_areas(
         .order_by(o.area_code)
     )
     return _frame(session, stmt, ["area_code", "numerator", "denominator", "periods"])
+
+
+# ------------------------------------------------------------------------ programme delivery (issue 8: finance, risks)
+
+FINANCE_LINE_COLUMNS = [
+    "workstream_code", "workstream", "initiative_code", "initiative", "borough_code", "borough", "financial_year",
+    "scenario", "recurrent", "investment", "gross_saving", "net_saving",
+]
+
+
+def finance_lines(*, session: Session) -> pd.DataFrame:
+    """Every finance line (plan and actual £) with its initiative, workstream and the initiative's borough.
+
+    Columns: ``FINANCE_LINE_COLUMNS``; ``financial_year`` is the start year (2019 means 2019/20); ``borough_code``
+    is empty for a system-wide initiative. Ordered by workstream, initiative, year, scenario.
+    """
+    from models import FinanceLine
+
+    f = FinanceLine
+    stmt = (
+        select(
+            Workstream.code, Workstream.name, Initiative.code, Initiative.name, Borough.code, Borough.name,
+            f.financial_year, f.scenario, f.recurrent, f.investment, f.gross_saving, f.net_saving,
+        )
+        .join(Initiative, Initiative.id == f.initiative_id)
+        .join(Workstream, Workstream.id == Initiative.workstream_id)
+        .join(Borough, Borough.id == Initiative.borough_id, isouter=True)
+        .order_by(Workstream.code, Initiative.code, f.financial_year, f.scenario, f.recurrent)
+    )
+    frame = _frame(session, stmt, FINANCE_LINE_COLUMNS)
+    frame["recurrent"] = frame["recurrent"].astype(bool)
+    return frame
+
+
+ACTIVITY_COLUMNS = [
+    "workstream_code", "workstream", "initiative_code", "initiative", "borough_code", "borough", "financial_year",
+    "point_of_delivery", "scenario", "change", "evidence_kpi_code", "evidence_kpi",
+]
+
+
+def activity_changes(*, session: Session) -> pd.DataFrame:
+    """Planned and actual activity change by initiative, year and point of delivery, with the evidencing KPI.
+
+    Columns: ``ACTIVITY_COLUMNS`` (``change`` negative = less activity; evidence columns empty when no KPI is
+    linked; ``borough_code`` empty for a system-wide initiative).
+    """
+    from models import ActivityChange
+
+    a = ActivityChange
+    stmt = (
+        select(
+            Workstream.code, Workstream.name, Initiative.code, Initiative.name, Borough.code, Borough.name,
+            a.financial_year, a.point_of_delivery, a.scenario, a.change, Kpi.code, Kpi.name,
+        )
+        .join(Initiative, Initiative.id == a.initiative_id)
+        .join(Workstream, Workstream.id == Initiative.workstream_id)
+        .join(Borough, Borough.id == Initiative.borough_id, isouter=True)
+        .join(Kpi, Kpi.id == a.evidence_kpi_id, isouter=True)
+        .order_by(Workstream.code, Initiative.code, a.financial_year, a.point_of_delivery, a.scenario)
+    )
+    return _frame(session, stmt, ACTIVITY_COLUMNS)
+
+
+MILESTONE_COLUMNS = [
+    "workstream_code", "workstream", "initiative_code", "initiative", "code", "name", "owner", "borough_code",
+    "borough", "planned_date", "actual_date",
+]
+
+
+def milestones(*, session: Session) -> pd.DataFrame:
+    """Delivery milestones with planned and actual dates, owner, initiative and workstream.
+
+    Columns: ``MILESTONE_COLUMNS``; the borough is the milestone's own, else its initiative's (empty for a
+    system-wide milestone). Ordered by planned date.
+    """
+    from sqlalchemy.orm import aliased
+
+    from models import Milestone
+
+    m = Milestone
+    own, parent = aliased(Borough), aliased(Borough)
+    stmt = (
+        select(
+            Workstream.code, Workstream.name, Initiative.code, Initiative.name, m.code, m.name, m.owner,
+            own.code, own.name, parent.code, parent.name, m.planned_date, m.actual_date,
+        )
+        .join(Initiative, Initiative.id == m.initiative_id)
+        .join(Workstream, Workstream.id == Initiative.workstream_id)
+        .join(own, own.id == m.borough_id, isouter=True)
+        .join(parent, parent.id == Initiative.borough_id, isouter=True)
+        .order_by(m.planned_date, Initiative.code, m.code)
+    )
+    raw = _frame(session, stmt, [*MILESTONE_COLUMNS[:7], "own_code", "own_name", "parent_code", "parent_name",
+                                 "planned_date", "actual_date"])
+    raw["borough_code"] = raw["own_code"].where(raw["own_code"].notna(), raw["parent_code"])
+    raw["borough"] = raw["own_name"].where(raw["own_code"].notna(), raw["parent_name"])
+    return raw[MILESTONE_COLUMNS]
+
+
+RISK_COLUMNS = [
+    "code", "title", "description", "workstream_code", "workstream", "initiative_code", "initiative", "borough_code",
+    "borough", "kpi_code", "kpi", "owner", "likelihood", "impact", "mitigation", "revised_likelihood",
+    "revised_impact", "escalation", "raised_date",
+]
+
+
+def risks(*, session: Session) -> pd.DataFrame:
+    """The risk register with what each risk threatens (initiative, its borough, KPI). Columns: ``RISK_COLUMNS``."""
+    from models import Risk
+
+    r = Risk
+    stmt = (
+        select(
+            r.code, r.title, r.description, Workstream.code, Workstream.name, Initiative.code, Initiative.name,
+            Borough.code, Borough.name, Kpi.code, Kpi.name, r.owner, r.likelihood, r.impact, r.mitigation,
+            r.revised_likelihood, r.revised_impact, r.escalation, r.raised_date,
+        )
+        .join(Workstream, Workstream.id == r.workstream_id)
+        .join(Initiative, Initiative.id == r.initiative_id, isouter=True)
+        .join(Borough, Borough.id == Initiative.borough_id, isouter=True)
+        .join(Kpi, Kpi.id == r.kpi_id, isouter=True)
+        .order_by(r.code)
+    )
+    return _frame(session, stmt, RISK_COLUMNS)
+
+
+def risk_reviews(*, session: Session) -> pd.DataFrame:
+    """Every dated re-scoring of every risk, oldest first.
+
+    Columns: risk_code, review_date, likelihood, impact, revised_likelihood, revised_impact.
+    """
+    from models import Risk, RiskReview
+
+    v = RiskReview
+    stmt = (
+        select(Risk.code, v.review_date, v.likelihood, v.impact, v.revised_likelihood, v.revised_impact)
+        .join(Risk, Risk.id == v.risk_id)
+        .order_by(Risk.code, v.review_date)
+    )
+    return _frame(
+        session, stmt, ["risk_code", "review_date", "likelihood", "impact", "revised_likelihood", "revised_impact"]
+    )
+
+
+def programme_data_date(*, session: Session) -> date | None:
+    """The programme pages' data date: the latest actual milestone, risk review or KPI observation period end."""
+    from models import Milestone, RiskReview
+
+    found = [
+        session.execute(select(func.max(Milestone.actual_date))).scalar_one_or_none(),
+        session.execute(select(func.max(RiskReview.review_date))).scalar_one_or_none(),
+        latest_period(session=session),
+    ]
+    known = [d for d in found if d is not None]
+    return max(known) if known else None

@@ -135,6 +135,14 @@ def value_text(row: pd.Series | dict, measure: Measure) -> str:
     return text + f", {measure.period}"
 
 
+def shown_values(values: pd.DataFrame, small_number_max: int) -> pd.Series:
+    """The values a colour scale may be built on: those whose numerator is not a small (suppressed) count."""
+    numerator = pd.to_numeric(values["numerator"], errors="coerce") if "numerator" in values else None
+    if numerator is None or not small_number_max:
+        return values["value"]
+    return values.loc[~numerator.between(1, small_number_max), "value"]
+
+
 def area_frame(
     boundaries: pd.DataFrame,
     values: pd.DataFrame | None,
@@ -229,13 +237,17 @@ def outline_layer(
     )
 
 
+def _text(value: object, default: str = "none") -> str:
+    """A cell as text, with ``default`` for None/NaN/empty."""
+    return default if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "" else str(value)
+
+
 def practice_records(practices: pd.DataFrame) -> list[dict]:
     """Practice points with their tooltip."""
     records = []
     for row in practices.dropna(subset=["latitude", "longitude"]).to_dict("records"):
         lines = [f"{row['name']} ({row['code']})", "GP practice"]
-        if row.get("pcn"):
-            lines.append(f"PCN: {row['pcn']}")
+        lines.append(f"PCN: {_text(row.get('pcn'))}")
         if row.get("patients") is not None and not pd.isna(row.get("patients")):
             lines.append(f"{int(row['patients']):,} registered patients")
         records.append(
@@ -284,8 +296,8 @@ def care_home_records(homes: pd.DataFrame) -> list[dict]:
             f"{row['name']} ({row['cqc_location_id']})",
             f"Care home ({row['care_type']}), {int(row['beds'])} beds",
             rated,
-            f"PCN: {row.get('pcn') or 'none'}",
-            f"Named GP practice: {row.get('aligned_practice') or 'none'}",
+            f"PCN: {_text(row.get('pcn'))}",
+            f"Named GP practice: {_text(row.get('aligned_practice'))}",
         ]
         records.append(
             {

@@ -17,7 +17,7 @@ from data import cache
 from data.analysis import with_intervals
 from geo.colours import PRACTICE_COLOUR, LegendEntry, diverging_scale, rating_legend, sequential_scale
 from geo.export import attribution, static_map
-from geo.layers import BASEMAP_CREDIT, CARTO_POSITRON, Measure, map_model, map_table
+from geo.layers import BASEMAP_CREDIT, CARTO_POSITRON, Measure, map_model, map_table, shown_values
 
 require_app_shell()
 
@@ -63,13 +63,13 @@ values = with_intervals(
 measure = Measure(kpi["kpi"], kpi["unit"], small_number_max(), f"{filters.period:%b %Y}")
 if against_target and has_target:
     scale = diverging_scale(
-        values["value"],
+        shown_values(values, measure.small_number_max),
         target=float(kpi["target_value"]),
         higher_is_better=kpi["polarity"] == "higher_is_better",
         title=f"{kpi['kpi']} against target {kpi['target_value']:g}",
     )
 else:
-    scale = sequential_scale(values["value"], title=f"{kpi['kpi']} ({kpi['unit']})")
+    scale = sequential_scale(shown_values(values, measure.small_number_max), title=f"{kpi['kpi']} ({kpi['unit']})")
 pcns = cache.pcns(system)
 practices = cache.practice_points(system) if show_practices else None
 homes = cache.care_homes(system) if show_homes else None

@@ -24,10 +24,10 @@ __all__ = [
 
 
 def _sources() -> dict[str, Source]:
-    from data.importers import areas, boundaries, cqc, fingertips, gp, imd, kpi, ods
+    from data.importers import areas, boundaries, cqc, fingertips, gp, imd, kpi, ods, programme
 
     found: list[Source] = [*areas.SOURCES, *kpi.SOURCES, *fingertips.SOURCES, *ods.SOURCES, *gp.SOURCES, *cqc.SOURCES,
-                           *boundaries.SOURCES, *imd.SOURCES]
+                           *boundaries.SOURCES, *imd.SOURCES, *programme.SOURCES]
     return {s.name: s for s in found}
 
 

@@ -1,0 +1,311 @@
+"""Programme views (finance and activity, delivery, risks): Altair chart builders and small renderers.
+
+Builders are pure (frames in, charts out; tested through ``to_dict()``). Colours are Okabe-Ito and never the
+only cue: plan is an outlined bar or a dashed line, actual a filled bar or solid line; slipped milestones are
+triangles with the slip written beside them; risk-matrix cells name their risks and bands are also in words.
+Renderers take frames and return nothing or the user's choice; no database access here.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from components.charts import BLUE, GREY, ORANGE, SKY, VERMILLION, WIDTH, YELLOW
+from components.state import BOROUGH_KEY, KPI_KEY, WORKSTREAM_KEY, Filters
+from data.programme import (
+    AFTER,
+    BEFORE,
+    BETTER,
+    DONE_LATE,
+    DONE_ON_TIME,
+    NOT_DUE,
+    ON_PLAN,
+    OVERDUE,
+    SYSTEM_WIDE,
+    WORSE,
+)
+
+PLAN_LABEL, ACTUAL_LABEL = "Plan (outlined)", "Actual (filled)"
+VARIANCE_STYLE = {WORSE: VERMILLION, BETTER: BLUE, ON_PLAN: GREY}
+MILESTONE_STYLE = {  # status -> (colour, shape)
+    DONE_ON_TIME: (BLUE, "circle"),
+    DONE_LATE: (ORANGE, "triangle-up"),
+    OVERDUE: (VERMILLION, "cross"),
+    NOT_DUE: (GREY, "diamond"),
+}
+BAND_STYLE = {"Low": SKY, "Moderate": YELLOW, "High": ORANGE, "Extreme": VERMILLION}
+STAGE_STYLE = {BEFORE: (VERMILLION, "circle", []), AFTER: (BLUE, "square", [5, 3])}
+
+POUND_AXIS = "(datum.value < 0 ? '-£' : '£') + format(abs(datum.value), ',.2s')"  # d3-format has no £ prefix
+
+EMPTY_HINTS = {
+    "finance": "No finance or activity plans are loaded yet. On the Data page import **Finance plans and actuals** "
+    "(template docs/templates/finance.csv) and **Activity plans and actuals** (docs/templates/activity.csv), after "
+    "the benefits register; docs/importing.md gives the columns.",
+    "delivery": "No delivery milestones are loaded yet. On the Data page import **Delivery milestones** (template "
+    "docs/templates/milestones.csv: initiative, code, name, owner, borough, planned and actual dates), after the "
+    "benefits register.",
+    "risks": "No risks are loaded yet. On the Data page import the **Risk register** (template "
+    "docs/templates/risks.csv) and then **Risk reviews** for the trend; docs/importing.md gives the columns.",
+}
+
+
+# ------------------------------------------------------------------------------------------------ renderers
+
+
+def empty_state(view: str) -> None:
+    """Say what to import when a programme view has nothing to show."""
+    st.info(EMPTY_HINTS[view], icon=":material/upload_file:")
+
+
+def scope_note(borough_name: str | None, pcn_chosen: bool, shown: pd.DataFrame) -> None:
+    """Explain how the borough filter applies (PCNs have no programme data; system-wide rows are shared)."""
+    notes = []
+    if pcn_chosen:
+        notes.append("Programme data are held by initiative and borough, not by PCN: the PCN's borough is shown.")
+    if borough_name and "scope" in shown.columns and (shown["scope"] == SYSTEM_WIDE).any():
+        n = shown.loc[shown["scope"] == SYSTEM_WIDE, "initiative_code"].nunique()
+        notes.append(f"{n} system-wide initiative{'s' if n != 1 else ''} shown for {borough_name} (and every other "
+                     "borough) are labelled *System-wide*: their figures are for the whole system, not the borough.")
+    for note in notes:
+        st.caption(note)
+
+
+def evidence_links(pods: pd.DataFrame, filters: Filters) -> None:
+    """Links to the Trajectories page of each KPI that evidences an activity shift (opens with that KPI chosen)."""
+    codes = {c: e for codes, evidence in zip(pods["evidence_codes"], pods["evidence"], strict=True)
+             for c, e in zip(codes, evidence.split("; "), strict=False)}
+    if not codes:
+        st.caption("No KPI is linked to these activity shifts (give evidence_kpi_code in the activity template).")
+        return
+    keep = {BOROUGH_KEY: filters.borough, WORKSTREAM_KEY: filters.workstream}
+    extra = "".join(f"&{k}={v}" for k, v in keep.items() if v)
+    links = [f"[{text}](trajectories?{KPI_KEY}={code}{extra})" for code, text in codes.items()]
+    st.markdown("**Evidence in the KPIs** (opens the KPI's trajectory): " + " · ".join(links))
+
+
+# --------------------------------------------------------------------------------------------------- charts
+
+
+def _plan_actual_long(frame: pd.DataFrame, category: str, plan: str, actual: str) -> pd.DataFrame:
+    long = frame[[category, plan, actual]].rename(columns={plan: PLAN_LABEL, actual: ACTUAL_LABEL})
+    long = long.melt(category, var_name="series", value_name="amount").dropna(subset=["amount"])
+    return long
+
+
+def plan_actual_bars(
+    frame: pd.DataFrame,
+    *,
+    category: str,
+    category_title: str,
+    value_title: str,
+    alt_text: str,
+    plan: str = "plan",
+    actual: str = "actual",
+    money: bool = True,
+    horizontal: bool = False,
+) -> alt.Chart:
+    """Plan (outlined bar) beside actual (filled bar) for each category; tooltips carry both values."""
+    long = _plan_actual_long(frame, category, plan, actual)
+    order = list(dict.fromkeys(frame[category]))
+    fmt = ",.0f"
+    cat = alt.X if not horizontal else alt.Y
+    val = alt.Y if not horizontal else alt.X
+    offset = alt.XOffset if not horizontal else alt.YOffset
+    axis = alt.Axis(labelExpr=POUND_AXIS) if money else alt.Axis(format=",.0f")
+    encodings = {
+        ("x" if not horizontal else "y"): cat(f"{category}:N", sort=order, title=category_title,
+                                               axis=alt.Axis(labelLimit=260, labelAngle=0 if horizontal else -30)),
+        ("y" if not horizontal else "x"): val("amount:Q", title=value_title, axis=axis),
+        ("xOffset" if not horizontal else "yOffset"): offset("series:N", sort=[PLAN_LABEL, ACTUAL_LABEL]),
+    }
+    return (
+        alt.Chart(long)
+        .mark_bar(strokeWidth=2)
+        .encode(
+            **encodings,
+            color=alt.Color("series:N", scale=alt.Scale(domain=[PLAN_LABEL, ACTUAL_LABEL], range=[ORANGE, BLUE]),
+                            title=None, legend=alt.Legend(orient="top")),
+            fillOpacity=alt.FillOpacity("series:N", scale=alt.Scale(domain=[PLAN_LABEL, ACTUAL_LABEL],
+                                                                    range=[0.0, 0.9]), legend=None),
+            stroke=alt.Stroke("series:N", scale=alt.Scale(domain=[PLAN_LABEL, ACTUAL_LABEL], range=[ORANGE, BLUE]),
+                              legend=None),
+            tooltip=[alt.Tooltip(f"{category}:N", title=category_title), alt.Tooltip("series:N", title="Series"),
+                     alt.Tooltip("amount:Q", title=value_title, format=fmt)],
+        )
+        .properties(width=WIDTH if not horizontal else WIDTH - 200,
+                    height=320 if not horizontal else alt.Step(16), description=alt_text)
+    )
+
+
+def cumulative_chart(frame: pd.DataFrame, *, value_title: str, alt_text: str) -> alt.Chart:
+    """Cumulative plan (dashed, squares) and actual (solid, circles) by financial year."""
+    long = frame[["year", "cumulative_plan", "cumulative_actual"]].rename(
+        columns={"cumulative_plan": "Plan (dashed)", "cumulative_actual": "Actual (solid)"})
+    long = long.melt("year", var_name="series", value_name="amount").dropna(subset=["amount"])
+    domain = ["Plan (dashed)", "Actual (solid)"]
+    return (
+        alt.Chart(long)
+        .mark_line(point=alt.OverlayMarkDef(filled=True, size=70))
+        .encode(
+            x=alt.X("year:N", title="Financial year", sort=list(frame["year"]), axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("amount:Q", title=value_title, axis=alt.Axis(labelExpr=POUND_AXIS)),
+            color=alt.Color("series:N", scale=alt.Scale(domain=domain, range=[ORANGE, BLUE]), title=None,
+                            legend=alt.Legend(orient="top")),
+            strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=domain, range=[[6, 4], [1, 0]]),
+                                      legend=None),
+            shape=alt.Shape("series:N", scale=alt.Scale(domain=domain, range=["square", "circle"]), legend=None),
+            tooltip=[alt.Tooltip("year:N", title="Financial year"), alt.Tooltip("series:N", title="Series"),
+                     alt.Tooltip("amount:Q", title=value_title, format=",.0f")],
+        )
+        .properties(width=WIDTH, height=320, description=alt_text)
+    )
+
+
+def variance_chart(frame: pd.DataFrame, *, category: str, value_title: str, alt_text: str) -> alt.LayerChart:
+    """Diverging bars of variance against plan, coloured by direction; ``category`` should say it in words
+    (e.g. 'Care home support: £0.4m behind plan'), so colour is never the only cue."""
+    y = alt.Y(f"{category}:N", sort=alt.SortField("variance", order="ascending"), title=None,
+              axis=alt.Axis(labelLimit=480))
+    domain = [d for d in VARIANCE_STYLE if d in set(frame["direction"])] or list(VARIANCE_STYLE)
+    bars = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("variance:Q", title=value_title, axis=alt.Axis(labelExpr=POUND_AXIS)),
+        y=y,
+        color=alt.Color("direction:N", scale=alt.Scale(domain=domain, range=[VARIANCE_STYLE[d] for d in domain]),
+                        title=None, legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip(f"{category}:N", title="What"), alt.Tooltip("variance:Q", title="Variance",
+                                                                         format=",.0f"),
+                 alt.Tooltip("direction:N", title="Against plan")],
+    )
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="black").encode(x="x:Q")
+    return alt.layer(bars, zero).properties(width=WIDTH - 250, height=alt.Step(24), description=alt_text)
+
+
+def milestone_timeline(frame: pd.DataFrame, *, as_at: object, alt_text: str) -> alt.LayerChart:
+    """Each milestone as a line from planned date to actual (or as-at when overdue), its status by colour and
+    shape, the planned date as a hollow tick, slips written beside ('+75 days'), and the as-at date as a rule."""
+    data = frame.assign(
+        planned=pd.to_datetime(frame["planned_date"]), end=pd.to_datetime(frame["end_date"]),
+        slip_label=[f"+{d} days" if s else "" for d, s in zip(frame["slip_days"], frame["slipped"], strict=True)],
+        owner=frame["owner"].fillna("not named"),
+    )[["label", "name", "owner", "borough_label", "planned", "end", "actual_text", "status", "slip_days",
+       "slip_label"]]
+    present = [s for s in MILESTONE_STYLE if s in set(data["status"])] or list(MILESTONE_STYLE)
+    colour = alt.Scale(domain=present, range=[MILESTONE_STYLE[s][0] for s in present])
+    shape = alt.Scale(domain=present, range=[MILESTONE_STYLE[s][1] for s in present])
+    y = alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=340))
+    tooltip = [
+        alt.Tooltip("name:N", title="Milestone"), alt.Tooltip("owner:N", title="Owner"),
+        alt.Tooltip("borough_label:N", title="Borough"), alt.Tooltip("planned:T", title="Planned", format="%d %b %Y"),
+        alt.Tooltip("actual_text:N", title="Actual"), alt.Tooltip("status:N", title="Status"),
+        alt.Tooltip("slip_days:Q", title="Slip (days)"),
+    ]
+    base = alt.Chart(data)
+    span = base.mark_rule(strokeWidth=3).encode(
+        x=alt.X("planned:T", title="Date", axis=alt.Axis(format="%b %Y")), x2="end:T", y=y,
+        color=alt.Color("status:N", scale=colour, title="Status", legend=alt.Legend(orient="top")),
+        tooltip=tooltip,
+    )
+    planned = base.mark_tick(thickness=2, size=14, color="black").encode(x="planned:T", y=y, tooltip=tooltip)
+    points = base.mark_point(filled=True, size=90).encode(
+        x="end:T", y=y, color=alt.Color("status:N", scale=colour, title="Status"),
+        shape=alt.Shape("status:N", scale=shape, title="Status"), tooltip=tooltip,
+    )
+    slips = base.mark_text(align="left", dx=8, fontSize=11).encode(x="end:T", y=y, text="slip_label:N")
+    rule = alt.Chart(pd.DataFrame({"as_at": [pd.Timestamp(as_at)], "text": [f"As at {as_at:%d %b %Y}"]}))
+    as_at_rule = rule.mark_rule(strokeDash=[4, 4], color="black").encode(x="as_at:T")
+    as_at_text = rule.mark_text(align="left", dx=4, dy=-6, baseline="bottom", fontSize=11).encode(
+        x="as_at:T", y=alt.value(0), text="text:N")
+    return alt.layer(span, planned, points, slips, as_at_rule, as_at_text).properties(
+        width=WIDTH, height=alt.Step(18), description=alt_text)
+
+
+def rollout_chart(frame: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
+    """Per borough and initiative: live milestones (filled) of the total (outline), labelled '3 of 4 live'."""
+    data = frame.assign(row=frame["initiative"] + " – " + frame["borough"])[["row", "live", "total", "label"]]
+    y = alt.Y("row:N", sort=list(data["row"]), title=None, axis=alt.Axis(labelLimit=340))
+    total = alt.Chart(data).mark_bar(fill="white", stroke=GREY, strokeWidth=1.5).encode(
+        x=alt.X("total:Q", title="Milestones live (filled) of all planned (outline)", axis=alt.Axis(tickMinStep=1)),
+        y=y, tooltip=[alt.Tooltip("row:N", title="Roll-out"), alt.Tooltip("label:N", title="Progress")],
+    )
+    live = alt.Chart(data).mark_bar(color=BLUE).encode(
+        x="live:Q", y=y, tooltip=[alt.Tooltip("row:N", title="Roll-out"), alt.Tooltip("label:N", title="Progress")])
+    text = alt.Chart(data).mark_text(align="left", dx=6, fontSize=11).encode(x="total:Q", y=y, text="label:N")
+    return alt.layer(total, live, text).properties(width=WIDTH - 250, height=alt.Step(22), description=alt_text)
+
+
+def risk_matrix_chart(cells: pd.DataFrame, *, alt_text: str) -> alt.FacetChart:
+    """The 5×5 likelihood × impact matrix before and after mitigation: cells by band (in words in the legend and
+    tooltip), each cell naming its risks and showing its score."""
+    domain = list(BAND_STYLE)
+    base = alt.Chart().encode(
+        x=alt.X("likelihood:O", title="Likelihood (1 rare – 5 almost certain)", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("impact:O", title="Impact (1 negligible – 5 catastrophic)", sort="descending"),
+    )
+    rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color("band:N", scale=alt.Scale(domain=domain, range=[BAND_STYLE[d] for d in domain]),
+                        title="Risk band (score)", legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("stage:N", title="Stage"), alt.Tooltip("likelihood:O", title="Likelihood"),
+                 alt.Tooltip("impact:O", title="Impact"), alt.Tooltip("score:Q", title="Score"),
+                 alt.Tooltip("band:N", title="Band"), alt.Tooltip("codes:N", title="Risks")],
+    )
+    score = base.mark_text(align="left", baseline="top", dx=-34, dy=-18, fontSize=9, color="black").encode(
+        text="score:Q")
+    codes = base.mark_text(fontSize=11, fontWeight="bold", color="black").encode(text="label:N")
+    return (
+        alt.layer(rect, score, codes, data=cells)
+        .properties(width=330, height=300)
+        .facet(column=alt.Column("stage:N", title=None, sort=[BEFORE, AFTER]))
+        .properties(description=alt_text)
+    )
+
+
+def risk_trend_chart(trend: pd.DataFrame, *, alt_text: str, columns: int = 4) -> alt.FacetChart:
+    """Small multiples, one per risk: score before mitigation (solid, circles) and after (dashed, squares)."""
+    data = trend.assign(review_date=pd.to_datetime(trend["review_date"]))
+    domain = [BEFORE, AFTER]
+    lines = alt.Chart().mark_line(point=alt.OverlayMarkDef(filled=True, size=30)).encode(
+        x=alt.X("review_date:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=4)),
+        y=alt.Y("score:Q", title="Score (1-25)", scale=alt.Scale(domain=[0, 25])),
+        color=alt.Color("stage:N", scale=alt.Scale(domain=domain, range=[STAGE_STYLE[d][0] for d in domain]),
+                        title=None, legend=alt.Legend(orient="top")),
+        strokeDash=alt.StrokeDash("stage:N", scale=alt.Scale(domain=domain, range=[STAGE_STYLE[d][2]
+                                                                                   for d in domain]), legend=None),
+        shape=alt.Shape("stage:N", scale=alt.Scale(domain=domain, range=[STAGE_STYLE[d][1] for d in domain]),
+                        legend=None),
+        tooltip=[alt.Tooltip("risk:N", title="Risk"), alt.Tooltip("review_date:T", title="Review",
+                                                                  format="%d %b %Y"),
+                 alt.Tooltip("stage:N", title="Stage"), alt.Tooltip("score:Q", title="Score")],
+    )
+    return (
+        alt.layer(lines, data=data)
+        .properties(width=150, height=90)
+        .facet(facet=alt.Facet("risk:N", title=None, header=alt.Header(labelLimit=190, labelFontSize=10)),
+               columns=columns)
+        .properties(description=alt_text)
+    )
+
+
+def top_risks_chart(frame: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
+    """Top risks per workstream: score before mitigation (filled bar, band colour) and after (black tick)."""
+    data = frame.assign(row=frame["workstream"] + " | " + frame["code"] + " " + frame["title"].str.slice(0, 48))[
+        ["row", "code", "title", "workstream", "score", "band", "residual_score", "threatens", "summary"]]
+    y = alt.Y("row:N", sort=list(data["row"]), title=None, axis=alt.Axis(labelLimit=420))
+    domain = list(BAND_STYLE)
+    tooltip = [alt.Tooltip("code:N", title="Risk"), alt.Tooltip("title:N", title="Title"),
+               alt.Tooltip("workstream:N", title="Workstream"), alt.Tooltip("score:Q", title="Score before"),
+               alt.Tooltip("band:N", title="Band before"), alt.Tooltip("residual_score:Q", title="Score after"),
+               alt.Tooltip("threatens:N", title="Threatens")]
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("score:Q", title="Score before mitigation (bar) and after (tick)", scale=alt.Scale(domain=[0, 25])),
+        y=y, color=alt.Color("band:N", scale=alt.Scale(domain=domain, range=[BAND_STYLE[d] for d in domain]),
+                             title="Band before mitigation", legend=alt.Legend(orient="top")),
+        tooltip=tooltip,
+    )
+    ticks = alt.Chart(data).mark_tick(color="black", thickness=3, size=18).encode(x="residual_score:Q", y=y,
+                                                                                   tooltip=tooltip)
+    text = alt.Chart(data).mark_text(align="left", dx=6, fontSize=11).encode(
+        x="score:Q", y=y, text=alt.Text("summary:N"))
+    return alt.layer(bars, ticks, text).properties(width=WIDTH - 300, height=alt.Step(22), description=alt_text)

@@ -1,0 +1,148 @@
+"""pydeck layers and the deck, asserted through their JSON: ids, offline basemap, colours, tooltips, selection."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import Polygon
+
+from geo.colours import NO_DATA, SEQUENTIAL, rgb, sequential_scale
+from geo.layers import (
+    CARE_HOME_LAYER,
+    PCN_LAYER,
+    PRACTICE_LAYER,
+    Measure,
+    area_frame,
+    care_home_radius,
+    map_model,
+    map_table,
+    polygon_parts,
+    selected_code,
+    shown_values,
+    view_for_bbox,
+)
+
+pytestmark = pytest.mark.unit
+
+MEASURE = Measure("A&E attendances", "per 1,000", small_number_max=7, period="Mar 2024")
+
+
+def _deck(model) -> dict:
+    return json.loads(model.deck.to_json())
+
+
+def _model(pcn_bounds, borough_bounds, values, practices=None, homes=None, **kw):
+    scale = sequential_scale(values["value"], title="A&E")
+    args = dict(
+        pcn_bounds=pcn_bounds, borough_bounds=borough_bounds, level="pcn", values=values, scale=scale,
+        measure=MEASURE, pcn_boroughs={"U1": "Borough One", "U2": "Borough One"}, borough=None, pcn=None,
+        practices=practices, care_homes=homes,
+    )  # fmt: skip
+    args.update(kw)
+    return map_model(**args)
+
+
+def test_polygon_parts_split_multipolygons_keep_holes_and_round():
+    square = Polygon([(0, 0), (1, 0), (1, 1), (0, 1)], [[(0.2, 0.2), (0.4, 0.2), (0.4, 0.4)]])
+    parts = polygon_parts(shapely.MultiPolygon([square, Polygon([(2, 2), (3, 2), (3, 3.123456789)])]))
+    assert len(parts) == 2 and len(parts[0]) == 2  # exterior and hole
+    assert parts[1][0][2] == [3.0, 3.12346]
+
+
+def test_the_deck_is_offline_and_every_layer_has_an_id(pcn_bounds, borough_bounds, values, practices, homes):
+    deck = _deck(_model(pcn_bounds, borough_bounds, values, practices, homes))
+    assert deck["mapStyle"] == "__MAP_STYLE__"  # Streamlit draws no basemap for pydeck's placeholder
+    assert "mapProvider" not in deck
+    assert [layer["id"] for layer in deck["layers"]] == ["pcns", "borough-outlines", "practices", "care-homes"]
+    assert deck["layers"][0]["pickable"] is True and deck["layers"][1]["pickable"] is False
+
+
+def test_an_opt_in_basemap_names_its_style(pcn_bounds, borough_bounds, values):
+    deck = _deck(_model(pcn_bounds, borough_bounds, values, basemap="https://example.org/style.json"))
+    assert deck["mapStyle"] == "https://example.org/style.json" and deck["mapProvider"] == "carto"
+
+
+def test_pcns_are_coloured_by_value_and_small_numbers_are_suppressed(pcn_bounds, borough_bounds, values):
+    layer = _deck(_model(pcn_bounds, borough_bounds, values))["layers"][0]
+    by_code = {}
+    for obj in layer["data"]:
+        by_code.setdefault(obj["code"], []).append(obj)
+    assert len(by_code["U2"]) == 2  # a multipolygon becomes two pickable parts with the same code
+    north = by_code["U1"][0]
+    assert north["fill"][:3] == rgb(SEQUENTIAL[-1])[:3]
+    assert "A&E attendances: 300.0 per 1,000 (95% CI 270.0 to 330.0), Mar 2024" in north["tooltip"]
+    assert "Borough: Borough One" in north["tooltip"]
+    south = by_code["U2"][0]  # numerator 5: suppressed, so no value, interval or colour
+    assert south["fill"][:3] == rgb(NO_DATA)[:3]
+    assert "suppressed (small numbers)" in south["tooltip"] and "250" not in south["tooltip"]
+
+
+def test_points_carry_their_tooltips_sizes_and_rating_colours(pcn_bounds, borough_bounds, values, practices, homes):
+    layers = {
+        layer["id"]: layer for layer in _deck(_model(pcn_bounds, borough_bounds, values, practices, homes))["layers"]
+    }
+    practice = layers[PRACTICE_LAYER]["data"]
+    assert len(practice) == 1 and practice[0]["position"] == [-0.15, 51.57]
+    assert "9,500 registered patients" in practice[0]["tooltip"]
+    home = {h["code"]: h for h in layers[CARE_HOME_LAYER]["data"]}
+    assert home["1-2"]["radius"] > home["1-1"]["radius"] == care_home_radius(20)
+    assert "CQC rating: Inadequate" in home["1-2"]["tooltip"] and "Named GP practice: none" in home["1-2"]["tooltip"]
+    assert "CQC rating: Good (01 May 2023)" in home["1-1"]["tooltip"]
+    assert home["1-2"]["fill"][:3] == rgb("#D55E00")[:3]
+
+
+def test_the_selected_pcn_is_outlined_and_the_view_fits_the_borough(pcn_bounds, borough_bounds, values):
+    model = _model(pcn_bounds, borough_bounds, values, pcn="U1", borough="E1")
+    deck = _deck(model)
+    assert deck["layers"][-1]["id"] == "selected-area" and deck["layers"][-1]["lineWidthMinPixels"] == 4
+    view = deck["initialViewState"]
+    assert view["longitude"] == pytest.approx(-0.15) and view["latitude"] == pytest.approx(51.55)
+    assert 9 < view["zoom"] < 13
+
+
+def test_a_borough_level_kpi_colours_boroughs(pcn_bounds, borough_bounds):
+    values = pd.DataFrame({"area_code": ["E1"], "numerator": [50.0], "value": [71.5], "lower": [70.0], "upper": [73.0]})
+    model = _model(pcn_bounds, borough_bounds, values, level="borough")
+    ids = [layer["id"] for layer in _deck(model)["layers"]]
+    assert ids[:3] == ["borough-areas", "pcn-outlines", "borough-outlines"]
+    assert list(map_table(model, MEASURE)["Code"]) == ["E1"]
+
+
+def test_view_zoom_grows_as_the_box_shrinks():
+    wide = view_for_bbox((-0.3, 51.5, 0.0, 51.7))
+    narrow = view_for_bbox((-0.2, 51.55, -0.15, 51.58))
+    assert narrow.zoom > wide.zoom
+
+
+def test_map_table_lists_values_and_the_suppression(pcn_bounds, borough_bounds, values):
+    table = map_table(_model(pcn_bounds, borough_bounds, values), MEASURE)
+    assert list(table["Code"]) == ["U1", "U2"]
+    assert table.loc[1, "Note"] == "suppressed (small numbers)" and table["Value"].isna().iloc[1]
+    assert table.loc[0, "Colour class"] == "290 to 300"
+
+
+@pytest.mark.parametrize(
+    ("selection", "expected"),
+    [
+        ({"objects": {"pcns": [{"code": "U1"}]}}, (PCN_LAYER, "U1")),
+        ({"objects": {"borough-areas": [{"code": "E1"}]}}, ("borough-areas", "E1")),
+        ({"objects": {"practices": [{"code": "P1", "pcn_code": "U2"}]}}, (PCN_LAYER, "U2")),
+        ({"indices": {}, "objects": {}}, None),
+        (None, None),
+    ],
+)
+def test_selected_code(selection, expected):
+    assert selected_code(selection) == expected
+
+
+def test_area_frame_without_values_has_outlines_only(borough_bounds):
+    frame = area_frame(borough_bounds, None, None, None)
+    assert frame["fill"].tolist() == [NO_DATA] and frame["tooltip"].iloc[0].startswith("Borough One (E1)")
+
+
+def test_scales_are_built_without_suppressed_values(values):
+    assert shown_values(values, 7).tolist() == [300.0]
+    assert shown_values(values, 0).tolist() == [300.0, 250.0]
