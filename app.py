@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import streamlit as st
 from sqlalchemy.exc import OperationalError
@@ -12,7 +13,8 @@ from components.messages import synthetic_banner
 from data import cache
 from settings import SettingsError, get_settings
 
-st.set_page_config(page_title="NCL benefits realisation", page_icon=":material/monitoring:", layout="wide")
+FAVICON = Path(__file__).parent / "components" / "favicon.png"  # a local file: no icon fetched from the internet
+st.set_page_config(page_title="NCL benefits realisation", page_icon=str(FAVICON), layout="wide")
 
 try:
     settings = get_settings()

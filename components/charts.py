@@ -230,9 +230,9 @@ def comparison_chart(
         .mark_rule(color="black", strokeDash=[4, 2])
         .encode(x="benchmark:Q")
     )
-    height = max(120, 22 * len(frame))
+
     return alt.layer(bars, errors, marks, labels, rule).properties(
-        width=WIDTH - 150, height=height, description=alt_text
+        width=WIDTH - 150, height=alt.Step(24), description=alt_text
     )
 
 

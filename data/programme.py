@@ -131,10 +131,16 @@ def finance_by(lines: pd.DataFrame, by: Sequence[str], measure: str = "net_savin
         actual=value.where(frame["scenario"] == ACTUAL, 0.0),
         reported=frame["scenario"] == ACTUAL,
     )
-    out = frame.groupby(by, dropna=False, sort=True).agg(
-        plan=("plan", "sum"), plan_to_date=("plan_to_date", "sum"), actual=("actual", "sum"),
-        reported=("reported", "any"),
-    ).reset_index()
+    out = (
+        frame.groupby(by, dropna=False, sort=True)
+        .agg(
+            plan=("plan", "sum"),
+            plan_to_date=("plan_to_date", "sum"),
+            actual=("actual", "sum"),
+            reported=("reported", "any"),
+        )
+        .reset_index()
+    )
     out["actual"] = out["actual"].where(out["reported"])
     out["variance"] = out["actual"] - out["plan_to_date"]
     denominator = out["plan_to_date"].abs().replace(0, np.nan)
@@ -156,8 +162,12 @@ def finance_totals(lines: pd.DataFrame) -> dict[str, dict[str, float]]:
             continue
         r = row.iloc[0]
         actual = 0.0 if pd.isna(r["actual"]) else float(r["actual"])
-        totals[measure] = {"plan": float(r["plan"]), "plan_to_date": float(r["plan_to_date"]), "actual": actual,
-                           "variance": actual - float(r["plan_to_date"])}
+        totals[measure] = {
+            "plan": float(r["plan"]),
+            "plan_to_date": float(r["plan_to_date"]),
+            "actual": actual,
+            "variance": actual - float(r["plan_to_date"]),
+        }
     return totals
 
 
@@ -169,8 +179,19 @@ def finance_by_year(lines: pd.DataFrame, measure: str = "net_saving") -> pd.Data
     """
     out = finance_by(lines, ["financial_year"], measure)
     if out.empty:
-        return pd.DataFrame(columns=["financial_year", "year", "plan", "actual", "plan_to_date", "variance",
-                                     "cumulative_plan", "cumulative_actual", "cumulative_variance"])
+        return pd.DataFrame(
+            columns=[
+                "financial_year",
+                "year",
+                "plan",
+                "actual",
+                "plan_to_date",
+                "variance",
+                "cumulative_plan",
+                "cumulative_actual",
+                "cumulative_variance",
+            ]
+        )
     out = out.sort_values("financial_year").reset_index(drop=True)
     out.insert(1, "year", out["financial_year"].map(fy_label))
     out["cumulative_plan"] = out["plan"].cumsum()
@@ -178,8 +199,19 @@ def finance_by_year(lines: pd.DataFrame, measure: str = "net_saving") -> pd.Data
     running = out["actual"].fillna(0.0).cumsum()
     out["cumulative_actual"] = running.where(out["financial_year"] <= last) if pd.notna(last) else np.nan
     out["cumulative_variance"] = out["cumulative_actual"] - out["plan_to_date"].cumsum()
-    return out[["financial_year", "year", "plan", "actual", "plan_to_date", "variance", "cumulative_plan",
-                "cumulative_actual", "cumulative_variance"]]
+    return out[
+        [
+            "financial_year",
+            "year",
+            "plan",
+            "actual",
+            "plan_to_date",
+            "variance",
+            "cumulative_plan",
+            "cumulative_actual",
+            "cumulative_variance",
+        ]
+    ]
 
 
 def recurrence_by_year(lines: pd.DataFrame, measure: str = "gross_saving") -> pd.DataFrame:
@@ -213,8 +245,13 @@ def variance_direction(variance: float, measure: str) -> str:
     return WORSE if worse else BETTER
 
 
-def formatted(frame: pd.DataFrame, *, money_columns: Sequence[str] = (), count_columns: Sequence[str] = (),
-              share_columns: Sequence[str] = ()) -> pd.DataFrame:
+def formatted(
+    frame: pd.DataFrame,
+    *,
+    money_columns: Sequence[str] = (),
+    count_columns: Sequence[str] = (),
+    share_columns: Sequence[str] = (),
+) -> pd.DataFrame:
     """A copy for display: money as '£1,234', counts as '1,234', shares as '87%' (missing as '–')."""
     out = frame.copy()
     for c in money_columns:
@@ -267,8 +304,10 @@ def headline(totals: dict[str, dict[str, float]], measure: str = "net_saving") -
     if t["plan_to_date"] == 0 and t["actual"] == 0:
         return f"{name}: no actuals reported yet; the whole plan is {money(t['plan'])}."
     share = f" ({t['actual'] / t['plan_to_date']:.0%} of plan)" if t["plan_to_date"] else ""
-    return (f"{name} to date {money(t['actual'])} against {money(t['plan_to_date'])} planned{share}: "
-            f"{money_short(t['variance'])} {direction_word(t['variance'], measure)}.")
+    return (
+        f"{name} to date {money(t['actual'])} against {money(t['plan_to_date'])} planned{share}: "
+        f"{money_short(t['variance'])} {direction_word(t['variance'], measure)}."
+    )
 
 
 # ------------------------------------------------------------------------------------------------ activity
@@ -292,8 +331,17 @@ def activity_by_pod(activity: pd.DataFrame, year: int | None = None) -> pd.DataF
     actual (NA when not reported), variance, delivered (actual / plan_to_date: the share of the planned shift),
     evidence (the KPIs that evidence it, ``name (CODE)`` joined by '; '), evidence_codes (tuple).
     """
-    columns = ["point_of_delivery", "label", "plan", "plan_to_date", "actual", "variance", "delivered", "evidence",
-               "evidence_codes"]
+    columns = [
+        "point_of_delivery",
+        "label",
+        "plan",
+        "plan_to_date",
+        "actual",
+        "variance",
+        "delivered",
+        "evidence",
+        "evidence_codes",
+    ]
     frame = activity if year is None else activity[activity["financial_year"] == year]
     if frame.empty:
         return pd.DataFrame(columns=columns)
@@ -306,10 +354,16 @@ def activity_by_pod(activity: pd.DataFrame, year: int | None = None) -> pd.DataF
         actual=change.where(frame["scenario"] == ACTUAL, 0.0),
         reported=frame["scenario"] == ACTUAL,
     )
-    out = frame.groupby("point_of_delivery", sort=False).agg(
-        plan=("plan", "sum"), plan_to_date=("plan_to_date", "sum"), actual=("actual", "sum"),
-        reported=("reported", "any"),
-    ).reset_index()
+    out = (
+        frame.groupby("point_of_delivery", sort=False)
+        .agg(
+            plan=("plan", "sum"),
+            plan_to_date=("plan_to_date", "sum"),
+            actual=("actual", "sum"),
+            reported=("reported", "any"),
+        )
+        .reset_index()
+    )
     evidence = (
         frame.dropna(subset=["evidence_kpi_code"])
         .drop_duplicates(["point_of_delivery", "evidence_kpi_code"])
@@ -385,8 +439,12 @@ def slippage_summary(status: pd.DataFrame) -> dict[str, int]:
     """Counts by status plus total, slipped and the mean slip (days) of milestones done late."""
     counts = {s: int((status["status"] == s).sum()) for s in MILESTONE_STATUSES}
     late = status.loc[status["status"] == DONE_LATE, "slip_days"]
-    return {**counts, "total": len(status), "slipped": int(status["slipped"].sum()),
-            "mean_late_days": round(float(late.mean())) if len(late) else 0}
+    return {
+        **counts,
+        "total": len(status),
+        "slipped": int(status["slipped"].sum()),
+        "mean_late_days": round(float(late.mean())) if len(late) else 0,
+    }
 
 
 def rollout(status: pd.DataFrame) -> pd.DataFrame:
@@ -399,8 +457,11 @@ def rollout(status: pd.DataFrame) -> pd.DataFrame:
     rows = status.dropna(subset=["borough_code"])
     if rows.empty:
         return pd.DataFrame(columns=columns)
-    out = rows.groupby(["initiative_code", "initiative", "borough_code", "borough"], sort=True).agg(
-        live=("done", "sum"), total=("done", "size")).reset_index()
+    out = (
+        rows.groupby(["initiative_code", "initiative", "borough_code", "borough"], sort=True)
+        .agg(live=("done", "sum"), total=("done", "size"))
+        .reset_index()
+    )
     out["live"] = out["live"].astype(int)
     out["share"] = out["live"] / out["total"]
     out["label"] = [f"{live} of {total} live" for live, total in zip(out["live"], out["total"], strict=True)]
@@ -454,16 +515,24 @@ def risk_matrix(risks: pd.DataFrame) -> pd.DataFrame:
     Columns: stage (Before/After mitigation), likelihood, impact, score, band, count, codes ('R05, R09'),
     label (codes, or the score for an empty cell). Every one of the 50 cells is present.
     """
-    grid = pd.DataFrame([(s, lik, imp) for s in (BEFORE, AFTER) for lik in range(1, 6) for imp in range(1, 6)],
-                        columns=["stage", "likelihood", "impact"])
+    grid = pd.DataFrame(
+        [(s, lik, imp) for s in (BEFORE, AFTER) for lik in range(1, 6) for imp in range(1, 6)],
+        columns=["stage", "likelihood", "impact"],
+    )
     parts = []
     if not risks.empty:
         parts.append(risks[["code", "likelihood", "impact"]].assign(stage=BEFORE))
-        parts.append(risks[["code", "revised_likelihood", "revised_impact"]].rename(
-            columns={"revised_likelihood": "likelihood", "revised_impact": "impact"}).assign(stage=AFTER))
+        parts.append(
+            risks[["code", "revised_likelihood", "revised_impact"]]
+            .rename(columns={"revised_likelihood": "likelihood", "revised_impact": "impact"})
+            .assign(stage=AFTER)
+        )
     placed = pd.concat(parts) if parts else pd.DataFrame(columns=["code", "likelihood", "impact", "stage"])
-    cells = placed.groupby(["stage", "likelihood", "impact"]).agg(
-        count=("code", "size"), codes=("code", lambda s: ", ".join(sorted(s)))).reset_index()
+    cells = (
+        placed.groupby(["stage", "likelihood", "impact"])
+        .agg(count=("code", "size"), codes=("code", lambda s: ", ".join(sorted(s))))
+        .reset_index()
+    )
     out = grid.merge(cells, on=["stage", "likelihood", "impact"], how="left")
     out["count"] = out["count"].fillna(0).astype(int)
     out["codes"] = out["codes"].fillna("")
@@ -490,27 +559,47 @@ def escalation(risks: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
     change_since_first, trend ('Rising', 'Falling', 'Steady' or 'No reviews'), trend_label (with an arrow).
     A risk is rising when its latest (pre-mitigation) score is above the previous review's.
     """
-    columns = ["code", "reviews", "first_score", "previous_score", "latest_score", "change", "change_since_first",
-               "trend", "trend_label"]
+    columns = [
+        "code",
+        "reviews",
+        "first_score",
+        "previous_score",
+        "latest_score",
+        "change",
+        "change_since_first",
+        "trend",
+        "trend_label",
+    ]
     base = pd.DataFrame({"code": risks["code"].to_numpy()}) if not risks.empty else pd.DataFrame(columns=["code"])
     if reviews.empty:
-        out = base.assign(reviews=0, first_score=np.nan, previous_score=np.nan, latest_score=np.nan, change=np.nan,
-                          change_since_first=np.nan, trend="No reviews", trend_label="No reviews")
+        out = base.assign(
+            reviews=0,
+            first_score=np.nan,
+            previous_score=np.nan,
+            latest_score=np.nan,
+            change=np.nan,
+            change_since_first=np.nan,
+            trend="No reviews",
+            trend_label="No reviews",
+        )
         return out[columns]
     scored = reviews.assign(score=reviews["likelihood"] * reviews["impact"]).sort_values(["risk_code", "review_date"])
     grouped = scored.groupby("risk_code")["score"]
-    stats = pd.DataFrame({
-        "reviews": grouped.size(),
-        "first_score": grouped.first(),
-        "previous_score": grouped.apply(lambda s: s.iloc[-2] if len(s) > 1 else np.nan),
-        "latest_score": grouped.last(),
-    })
+    stats = pd.DataFrame(
+        {
+            "reviews": grouped.size(),
+            "first_score": grouped.first(),
+            "previous_score": grouped.apply(lambda s: s.iloc[-2] if len(s) > 1 else np.nan),
+            "latest_score": grouped.last(),
+        }
+    )
     out = base.merge(stats, left_on="code", right_index=True, how="left")
     out["reviews"] = out["reviews"].fillna(0).astype(int)
     out["change"] = out["latest_score"] - out["previous_score"]
     out["change_since_first"] = out["latest_score"] - out["first_score"]
     out["trend"] = np.select(
-        [out["reviews"] == 0, out["change"] > 0, out["change"] < 0], ["No reviews", "Rising", "Falling"], "Steady")
+        [out["reviews"] == 0, out["change"] > 0, out["change"] < 0], ["No reviews", "Rising", "Falling"], "Steady"
+    )
     arrows = {"Rising": "▲ Rising", "Falling": "▼ Falling", "Steady": "▶ Steady", "No reviews": "No reviews"}
     out["trend_label"] = [
         arrows[t] + (f" ({c:+.0f} since last review)" if t in ("Rising", "Falling") else "")
@@ -524,13 +613,16 @@ def top_risks(risks: pd.DataFrame, *, per_workstream: int = 3) -> pd.DataFrame:
     if risks.empty:
         return risks.assign(rank=pd.Series(dtype=int))
     scored = risks if "score" in risks.columns else risk_scores(risks)
-    ranked = scored.sort_values(["workstream", "score", "residual_score", "code"],
-                                ascending=[True, False, False, True])
+    ranked = scored.sort_values(["workstream", "score", "residual_score", "code"], ascending=[True, False, False, True])
     ranked = ranked.assign(rank=ranked.groupby("workstream").cumcount() + 1)
     top = ranked[ranked["rank"] <= per_workstream]
     worst = top.groupby("workstream")["score"].transform("max")
-    return top.assign(_worst=worst).sort_values(["_worst", "workstream", "rank"], ascending=[False, True, True]) \
-        .drop(columns="_worst").reset_index(drop=True)
+    return (
+        top.assign(_worst=worst)
+        .sort_values(["_worst", "workstream", "rank"], ascending=[False, True, True])
+        .drop(columns="_worst")
+        .reset_index(drop=True)
+    )
 
 
 def risk_links(row: pd.Series) -> str:
@@ -546,3 +638,12 @@ def risk_links(row: pd.Series) -> str:
 def codes_text(codes: Iterable[str]) -> str:
     """Codes joined for a sentence."""
     return ", ".join(codes)
+
+
+def as_at_options(milestones: pd.DataFrame, data_date: date) -> list[date]:
+    """Dates a delivery view can be judged "as at": month ends from the first planned milestone to a year after
+    the data date, and the data date itself (a select box of these is keyboard- and touch-friendly)."""
+    planned = pd.to_datetime(milestones["planned_date"]).dropna() if not milestones.empty else pd.Series(dtype=object)
+    first = min(planned.min(), pd.Timestamp(data_date)) if len(planned) else pd.Timestamp(data_date)
+    ends = pd.date_range(first, pd.Timestamp(data_date) + pd.DateOffset(years=1), freq="ME").date
+    return sorted({*ends, data_date})

@@ -19,8 +19,17 @@ from data import programme as prog
 require_app_shell()
 
 SOURCE = "Programme delivery plan (milestones template)"
-COLUMNS = {"code": "Code", "name": "Milestone", "initiative": "Initiative", "owner": "Owner", "scope": "Borough",
-           "planned_date": "Planned", "actual_date": "Actual", "status": "Status", "slip_days": "Slip (days)"}
+COLUMNS = {
+    "code": "Code",
+    "name": "Milestone",
+    "initiative": "Initiative",
+    "owner": "Owner",
+    "scope": "Borough",
+    "planned_date": "Planned",
+    "actual_date": "Actual",
+    "status": "Status",
+    "slip_days": "Slip (days)",
+}
 
 filters = current_filters()
 area = selected_area(filters)
@@ -31,8 +40,13 @@ if all_milestones.empty:
     st.stop()
 
 data_date = cache.programme_data_date() or date.today()
-as_at = st.date_input(
-    "As at", value=data_date, key="delivery_as_at", format="DD/MM/YYYY",
+as_at_choices = prog.as_at_options(all_milestones, data_date)
+as_at = st.selectbox(
+    "As at",
+    as_at_choices,
+    index=as_at_choices.index(data_date),
+    key="delivery_as_at",
+    format_func=lambda d: f"{d:%d %b %Y}" + (" (data date)" if d == data_date else ""),
     help="Milestones are judged as at this date: done when their actual date is on or before it. It starts at the "
     "data date (the latest actual milestone, risk review or KPI observation), not today, so an old extract is not "
     "shown as overdue.",
@@ -69,14 +83,16 @@ timeline = status.assign(
     actual_text=status["actual_date"].map(lambda d: f"{d:%d %b %Y}" if d is not None and d == d else "not yet"),
 )
 chart = milestone_timeline(
-    timeline, as_at=as_at,
+    timeline,
+    as_at=as_at,
     alt_text=f"Timeline of {summary['total']} milestones: each line runs from the planned date (black tick) to the "
     f"actual date, or to the as-at date when overdue; {summary['slipped']} slipped items are orange triangles "
     "(done late) or red crosses (overdue) with the days of slippage written beside them.",
 )
 table = status[list(COLUMNS)].rename(columns=COLUMNS)
-chart_with_table(chart, table, export_context("Milestones: planned against actual", words, SOURCE, as_at),
-                 key="delivery_timeline")
+chart_with_table(
+    chart, table, export_context("Milestones: planned against actual", words, SOURCE, as_at), key="delivery_timeline"
+)
 
 st.markdown("#### Roll-out by borough")
 progress = prog.rollout(status)
@@ -89,8 +105,14 @@ else:
         "out of all planned (outline), each labelled like '3 of 4 live'.",
     )
     table = progress[["initiative", "borough", "label", "live", "total"]].rename(
-        columns={"initiative": "Initiative", "borough": "Borough", "label": "Progress", "live": "Live",
-                 "total": "Planned"})
+        columns={
+            "initiative": "Initiative",
+            "borough": "Borough",
+            "label": "Progress",
+            "live": "Live",
+            "total": "Planned",
+        }
+    )
     chart_with_table(chart, table, export_context("Roll-out by borough", words, SOURCE, as_at), key="delivery_rollout")
 
 st.markdown(f"#### Due in the next quarter ({first:%d %b %Y} to {last:%d %b %Y})")
@@ -99,8 +121,9 @@ if due.empty:
 else:
     shown = due[list(COLUMNS)].rename(columns=COLUMNS).drop(columns=["Actual", "Status", "Slip (days)"])
     st.dataframe(shown, hide_index=True, width="stretch")
-    export_buttons(None, shown, export_context("Milestones due in the next quarter", words, SOURCE, as_at),
-                   key="delivery_due")
+    export_buttons(
+        None, shown, export_context("Milestones due in the next quarter", words, SOURCE, as_at), key="delivery_due"
+    )
 
 st.markdown("#### Overdue")
 if late.empty:

@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from data.demo.spec import INITIATIVES, NCL_BOROUGHS
+from data.demo.spec import BOROUGH_INITIATIVES, INITIATIVES, NCL_BOROUGHS
 from models import Escalation, PointOfDelivery, Scenario
 
 FIRST_YEAR, LAST_YEAR = 2016, 2023  # financial years 2016/17 to 2023/24
@@ -41,8 +41,21 @@ _EVIDENCE: dict[tuple[str, PointOfDelivery], str] = {
     ("UCR-CRISIS", PointOfDelivery.COMMUNITY): "UCR_2H",
     ("UCR-REABLE", PointOfDelivery.COMMUNITY): "REABLE_2D",
 }
-# share of the plan delivered, per initiative (below 1: behind plan)
-_DELIVERY = {"UCR-CRISIS": 0.82, "EHCH-SUPPORT": 0.7, "VAR-AE": 0.9, "PREV-FLU": 0.6, "HCCH-EA": 1.04}
+_FINANCE.update(
+    {  # borough crisis-response teams: the same money in every borough
+        i.code: (850, 1300, {PointOfDelivery.NON_ELECTIVE: -260}) for i in BOROUGH_INITIATIVES
+    }
+)
+# share of the plan delivered, per initiative (below 1: behind plan); Enfield's team started late
+_DELIVERY = {
+    "UCR-CRISIS": 0.82,
+    "EHCH-SUPPORT": 0.7,
+    "VAR-AE": 0.9,
+    "PREV-FLU": 0.6,
+    "HCCH-EA": 1.04,
+    "UCR-CRT-ENF": 0.55,
+    "UCR-CRT-HAR": 1.05,
+}
 
 _RISKS = (
     ("R01", "HCCH", "HCCH-EA", "EA_APPTS", "GP workforce shortfall limits extended-access capacity", 4, 4, 3, 4),
@@ -81,7 +94,7 @@ def _ramp(initiative_start: date, year: int) -> float:
 def build_delivery(rng: np.random.Generator) -> Delivery:
     """Finance, activity, milestones and risks for the demo initiatives, deterministic for a given generator."""
     finance, activity = [], []
-    for initiative in INITIATIVES:
+    for initiative in (*INITIATIVES, *BOROUGH_INITIATIVES):
         invest, gross, shifts = _FINANCE[initiative.code]
         delivered = _DELIVERY.get(initiative.code, 0.95)
         for year in range(FIRST_YEAR, LAST_YEAR + 1):

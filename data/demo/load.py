@@ -20,6 +20,7 @@ from data.demo.delivery import build_delivery
 from data.demo.facts import LIST_GROWTH, observations_for, plans_for
 from data.demo.geography import NCL_SYSTEM, build_geography
 from data.demo.spec import (
+    BOROUGH_INITIATIVES,
     DEMO_SEED,
     DEMO_SOURCE,
     FIRST_MONTH,
@@ -171,9 +172,10 @@ def build_demo(engine: Engine, *, scale: str = "ncl", seed: int = DEMO_SEED) -> 
         initiatives = pd.DataFrame([
             {
                 "code": i.code, "workstream_id": workstream_ids[i.workstream], "name": i.name, "owner": i.owner,
-                "description": i.description, "start_date": i.start, "end_date": i.end, "borough_id": None,
+                "description": i.description, "start_date": i.start, "end_date": i.end,
+                "borough_id": borough_ids.get(i.borough) if i.borough else None,
             }
-            for i in INITIATIVES
+            for i in (*INITIATIVES, *BOROUGH_INITIATIVES)
         ])
         _insert(session, Initiative, initiatives, rows)
         initiative_ids = _ids(session, Initiative)

@@ -129,6 +129,7 @@ class InitiativeSpec:
     description: str
     start: date
     end: date
+    borough: str | None = None  # ONS code of a borough-level initiative; None for system-wide
 
 
 @dataclass(frozen=True)
@@ -285,6 +286,21 @@ INITIATIVES: tuple[InitiativeSpec, ...] = (
         date(2017, 4, 1),
         date(2020, 3, 31),
     ),
+)
+
+# Borough crisis-response teams: borough-level initiatives that carry their own money (finance by borough).
+BOROUGH_INITIATIVES: tuple[InitiativeSpec, ...] = tuple(
+    InitiativeSpec(
+        f"UCR-CRT-{b.name[:3].upper()}",
+        "UCR",
+        f"{b.name} crisis response team",
+        f"{b.name} community services lead",
+        f"The 2-hour crisis response team serving {b.name}.",
+        date(2019, 4, 1),
+        date(2024, 3, 31),
+        borough=b.code,
+    )
+    for b in NCL_BOROUGHS
 )
 
 _GP_SOURCE = "Synthetic; shaped like GP clinical system extracts (QOF business rules)"

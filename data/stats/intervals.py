@@ -204,6 +204,9 @@ def _wilson(x: ArrayLike, n: ArrayLike, confidence: float, sign: float) -> np.nd
         centre = p + z * z / (2 * na)
         half = z * np.sqrt(p * (1 - p) / na + z * z / (4 * na * na))
         bound = (centre + sign * half) / (1 + z * z / na)
+    # At the boundaries the exact limit is 1 (x = n, upper) or 0 (x = 0, lower); the formula can miss by one
+    # rounding step, which would call a 100% area "worse" than a 100% benchmark.
+    bound = np.where((sign > 0) & (xa == na), 1.0, np.where((sign < 0) & (xa == 0), 0.0, bound))
     bound = np.where(na > 0, np.clip(bound, 0.0, 1.0), np.nan)
     return bound
 

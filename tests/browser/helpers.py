@@ -30,6 +30,9 @@ PAGES = (
     AppPage("map", "/map", "Map", MAP_CANVAS),
     AppPage("care_homes", "/care_homes", "Care homes", CHART),
     AppPage("about", "/about", "About the KPIs", '[data-testid="stExpander"]'),
+    AppPage("finance", "/finance", "Finance and activity", CHART),
+    AppPage("delivery", "/delivery", "Delivery", CHART),
+    AppPage("risks", "/risks", "Risks", CHART),
     AppPage("data", "/data", "Data", '[data-testid="stFileUploader"], [data-testid="stTabs"], h1'),
 )
 
@@ -49,7 +52,7 @@ def wait_until_idle(page: object, *, timeout_s: float = 90.0, settle_ms: int = 6
 
 def open_page(page: object, base: str, path: str, query: str = "") -> None:
     """Load ``path`` (with an optional ``?query``) and wait for the run to finish."""
-    page.goto(f"{base}{path}{'?' + query if query else ''}", wait_until="domcontentloaded")
+    page.goto(f"{base}{path}{'?' + query if query else ''}", wait_until="domcontentloaded", timeout=90_000)
     wait_until_idle(page)
 
 

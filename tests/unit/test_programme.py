@@ -198,3 +198,11 @@ def test_every_programme_chart_exports_to_svg_with_provenance():
     ]
     for chart in charts:
         assert b"<svg" in chart_svg(chart, context)
+
+
+def test_as_at_options_are_month_ends_around_the_data_date():
+    milestones = pd.DataFrame({"planned_date": [date(2023, 11, 15)]})
+    options = prog.as_at_options(milestones, date(2024, 3, 20))
+    assert options[0] == date(2023, 11, 30) and options[-1] == date(2025, 2, 28)
+    assert date(2024, 3, 20) in options and date(2024, 3, 31) in options
+    assert options == sorted(options)

@@ -200,3 +200,14 @@ def test_property_rate_ci_contains_rate_and_998_is_wider(x, n):
     assert float(ci95.lower) <= float(ci95.value) <= float(ci95.upper)
     assert float(ci998.lower) <= float(ci95.lower) + 1e-9
     assert float(ci998.upper) >= float(ci95.upper) - 1e-9
+
+
+def test_wilson_limits_are_exact_at_the_boundaries():
+    """x = n gives an upper limit of exactly 1 and x = 0 a lower limit of exactly 0, for any n (no rounding step
+    may make a 100% area look worse than a 100% benchmark)."""
+    from data.stats.benchmark import benchmark_proportion
+    from data.stats.intervals import wilson_lower, wilson_upper
+
+    n = np.arange(1, 2000, dtype=float)
+    assert (wilson_upper(n, n) == 1.0).all() and (wilson_lower(np.zeros_like(n), n) == 0.0).all()
+    assert benchmark_proportion(n, n, 1.0, "higher_is_better").eq("Similar").all()
