@@ -287,6 +287,11 @@ class Kpi(SQLModel, table=True):
     multiplier: float = Field(default=1.0, description="value = numerator / denominator x multiplier")
     polarity: Polarity = Field(sa_column=_enum_column(Polarity))
     source: str = Field(max_length=300)
+    counts_people: bool = Field(
+        default=True,
+        description="numerator and denominator count people or events, so counts of 1-7 are suppressed; "
+        "false for counts of organisations (practices, care homes), which are not disclosive",
+    )
     caveats: str | None = Field(default=None, sa_column=Column(Text))
     baseline_value: float | None = None
     baseline_period: date | None = None
@@ -363,9 +368,7 @@ class FinanceLine(SQLModel, table=True):
 
     __tablename__ = "finance_line"
     __table_args__ = (
-        UniqueConstraint(
-            "initiative_id", "financial_year", "scenario", "recurrent", name="uq_finance_line_natural"
-        ),
+        UniqueConstraint("initiative_id", "financial_year", "scenario", "recurrent", name="uq_finance_line_natural"),
         CheckConstraint("financial_year BETWEEN 2000 AND 2100", name="ck_finance_line_year"),
     )
 

@@ -47,6 +47,9 @@ def export_context(title: str, words: dict[str, str], source: str, data_date: da
     )
 
 
-def small_number_max() -> int:
-    """The suppression threshold for counts (setting SMALL_NUMBER_MAX)."""
+def small_number_max(kpi: pd.Series | None = None) -> int:
+    """The suppression threshold for counts (setting SMALL_NUMBER_MAX); 0 (nothing suppressed) for a KPI that
+    counts organisations rather than people."""
+    if kpi is not None and not bool(kpi.get("counts_people", True)):
+        return 0
     return get_settings().small_number_max

@@ -92,6 +92,7 @@ KPI_CATALOGUE_COLUMNS = [
     "numerator_definition",
     "denominator_definition",
     "caveats",
+    "counts_people",
 ]
 
 
@@ -122,6 +123,7 @@ def kpi_catalogue(*, session: Session, workstream_code: str | None = None) -> pd
             Kpi.numerator_definition,
             Kpi.denominator_definition,
             Kpi.caveats,
+            Kpi.counts_people,
         )
         .join(Initiative, Initiative.id == Kpi.initiative_id)
         .join(Workstream, Workstream.id == Initiative.workstream_id)

@@ -129,8 +129,9 @@ def sequential_scale(values: Sequence[float] | pd.Series, *, title: str, classes
     finite = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
     finite = finite[np.isfinite(finite)]
     low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
-    if high == low:
-        high = low + 1.0
+    if high == low:  # every area has the same value: one class, not five empty ranges around it
+        middle = SEQUENTIAL[len(SEQUENTIAL) // 2]
+        return ClassedScale("sequential", (low, low), (middle,), (f"{low:,.10g} (every area)",), title)
     step = _nice_step(high - low, classes, low)
     start = math.floor(low / step) * step
     breaks = tuple(round(start + i * step, 10) for i in range(classes + 1))

@@ -128,7 +128,7 @@ else:
             alt_text=f"Funnel plot of {kpi['kpi']} for {len(points)} care homes over the 12 months to {last:%B %Y}: "
             f"each home's rate against its bed-years, with 95% and 99.8% limits around {funnel.centre:.1f}.",
         )
-        rates = home_rates(rows, kpi["value_type"], kpi["multiplier"], small_number_max()).merge(
+        rates = home_rates(rows, kpi["value_type"], kpi["multiplier"], small_number_max(kpi)).merge(
             names[["area_code", "name", "pcn", "borough"]], on="area_code", how="left"
         )
         rates = rates.merge(points[["area_code", "outside"]], on="area_code", how="left")

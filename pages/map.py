@@ -60,7 +60,7 @@ if pcn_bounds.empty or borough_bounds.empty:
 values = with_intervals(
     cache.kpi_period_across_areas(kpi["kpi_code"], level, filters.period), kpi["value_type"], kpi["multiplier"]
 )
-measure = Measure(kpi["kpi"], kpi["unit"], small_number_max(), f"{filters.period:%b %Y}")
+measure = Measure(kpi["kpi"], kpi["unit"], small_number_max(kpi), f"{filters.period:%b %Y}")
 if against_target and has_target:
     scale = diverging_scale(
         shown_values(values, measure.small_number_max),

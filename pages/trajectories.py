@@ -49,7 +49,7 @@ frame = trajectory_frame(series, plans)
 target = area_target(plans, kpi["target_value"], kpi["target_date"])
 data_date = series["period_end"].max()
 words = filter_wording(filters, area, kpi)
-table = trajectory_table(frame, small_number_max())
+table = trajectory_table(frame, small_number_max(kpi))
 
 st.markdown("#### Actual, plan and target")
 chart = trajectory_chart(

@@ -49,7 +49,7 @@ except AnalysisError as exc:
     st.stop()
 
 highlight = filters.pcn or filters.borough
-points = funnel_points(funnel, names, highlight, small_number_max=small_number_max())
+points = funnel_points(funnel, names, highlight, small_number_max=small_number_max(kpi))
 words = filter_wording(filters, area, kpi)
 data_date = pd.Timestamp(filters.period) + pd.offsets.MonthEnd(0)
 outliers = outlier_table(funnel, names)
@@ -73,7 +73,7 @@ chart = funnel_chart(
 table = suppress_small_counts(
     points[["area_code", "name", "pcn", "borough", "value", "x", "outside"]].rename(columns={"x": "denominator"}),
     ["denominator"],
-    maximum=small_number_max(),
+    maximum=small_number_max(kpi),
 )
 chart_with_table(chart, table, export_context(f"Funnel: {kpi['kpi']}", words, kpi["source"], data_date), key="funnel")
 

@@ -187,7 +187,8 @@ def build_demo(engine: Engine, *, scale: str = "ncl", seed: int = DEMO_SEED) -> 
                 "definition": spec.definition, "numerator_definition": spec.numerator,
                 "denominator_definition": spec.denominator, "unit": spec.unit, "value_type": spec.value_type.value,
                 "multiplier": spec.multiplier, "polarity": spec.polarity.value, "source": spec.source,
-                "caveats": spec.caveats or None, "baseline_value": None, "baseline_period": FIRST_MONTH,
+                "caveats": spec.caveats or None,
+                    "counts_people": spec.counts_people, "baseline_value": None, "baseline_period": FIRST_MONTH,
                 "target_value": spec.target, "target_date": spec.target_date,
                 "validation_date": spec.validation_date,
             })

@@ -168,6 +168,7 @@ class KpiSpec:
     seasonal: float = 0.0  # amplitude of a winter peak on the link scale
     covid: bool = False  # activity fell in spring 2020
     caveats: str = ""
+    counts_people: bool = True  # False: counts of organisations, never suppressed as small numbers
     # delivery factor by borough name (share of the planned improvement achieved); default 1.0
     delivery: dict[str, float] = field(default_factory=dict)
     # planted step changes: (borough name, first month, shift on the link scale)
@@ -583,6 +584,7 @@ KPIS: tuple[KpiSpec, ...] = (
         validation_date=date(2020, 12, 31),
         between_sd=0.0,
         denominator_kind="care_homes",
+        counts_people=False,
     ),
     KpiSpec(
         "AE_RATE",
@@ -652,5 +654,6 @@ KPIS: tuple[KpiSpec, ...] = (
         validation_date=date(2020, 6, 30),
         between_sd=0.0,
         denominator_kind="practices",
+        counts_people=False,
     ),
 )

@@ -45,7 +45,8 @@ def test_missing_values_take_the_no_data_colour_and_the_legend_says_so():
 
 def test_constant_values_still_make_a_scale():
     scale = sequential_scale([5.0, 5.0], title="x")
-    assert scale.breaks[0] <= 5.0 < scale.breaks[-1]
+    assert scale.breaks[0] <= 5.0 <= scale.breaks[-1]
+    assert scale.colour(5.0) == scale.colours[0] and len(scale.colours) == 1
 
 
 def test_diverging_scale_is_symmetric_about_the_target_and_follows_polarity():
@@ -66,3 +67,10 @@ def test_ratings_have_colours_and_words_in_cqc_order():
 def test_rgb_and_text_colour_helpers():
     assert rgb("#0072B2") == [0, 114, 178, 255] and rgb("#FFFFFF", 10) == [255, 255, 255, 10]
     assert text_colour_on("#00224E") == "#FFFFFF" and text_colour_on("#FEE838") == "#000000"
+
+
+def test_one_value_everywhere_is_one_class():
+    scale = sequential_scale([100.0, 100.0, 100.0], title="t")
+    assert scale.labels == ("100 (every area)",)
+    assert len(scale.colours) == 1 and scale.colour(100.0) == scale.colours[0]
+    assert scale.legend()[0].label == "100 (every area)"
