@@ -18,6 +18,7 @@ OPTION_HELP = {
     "age": "Fingertips: keep this age band only (default All ages when the export has several)",
     "all_settings": "epraccur: 'true' loads every organisation, not only GP practices (prescribing setting 4)",
     "period": "QOF year, e.g. 2020/21 (default: read from the file name)",
+    "include_pcas": "QOF achievement: 'true' adds personalised care adjustments back to the denominator",
     "level": "Boundaries: area level (lsoa, msoa, ward, borough, pcn, system); default from the code field",
     "code_field": "Boundaries: the attribute holding area codes, e.g. LSOA21CD",
     "name_field": "Boundaries: the attribute holding area names, e.g. LSOA21NM",

@@ -24,10 +24,20 @@ __all__ = [
 
 
 def _sources() -> dict[str, Source]:
-    from data.importers import areas, boundaries, cqc, fingertips, gp, imd, kpi, ods, programme
+    from data.importers import areas, boundaries, cqc, fingertips, gp, imd, kpi, ods, programme, qof
 
-    found: list[Source] = [*areas.SOURCES, *kpi.SOURCES, *fingertips.SOURCES, *ods.SOURCES, *gp.SOURCES, *cqc.SOURCES,
-                           *boundaries.SOURCES, *imd.SOURCES, *programme.SOURCES]
+    found: list[Source] = [
+        *areas.SOURCES,
+        *kpi.SOURCES,
+        *fingertips.SOURCES,
+        *ods.SOURCES,
+        *gp.SOURCES,
+        *qof.SOURCES,
+        *cqc.SOURCES,
+        *boundaries.SOURCES,
+        *imd.SOURCES,
+        *programme.SOURCES,
+    ]
     return {s.name: s for s in found}
 
 
@@ -54,15 +64,21 @@ def load_upload(
         DataImportError: ``source`` is not a known source name.
     """
     if source not in SOURCES:
-        raise DataImportError(Problem(file_name, None, None, source, f"unknown source '{source}'; choose one of: "
-                                      + ", ".join(SOURCES)))
+        raise DataImportError(
+            Problem(file_name, None, None, source, f"unknown source '{source}'; choose one of: " + ", ".join(SOURCES))
+        )
     return run_import(engine, SOURCES[source], data, file_name, options=options, dry_run=dry_run)
 
 
 def source_catalogue() -> list[dict[str, object]]:
     """The sources as plain records (name, label, description, extensions, options) for the Data page."""
     return [
-        {"name": s.name, "label": s.label, "description": s.description, "extensions": s.extensions,
-         "options": s.options}
+        {
+            "name": s.name,
+            "label": s.label,
+            "description": s.description,
+            "extensions": s.extensions,
+            "options": s.options,
+        }
         for s in SOURCES.values()
     ]
