@@ -14,10 +14,8 @@ Practices must be in the register (epraccur first); national files' other practi
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session
 
 from data.importers.common import (
@@ -30,15 +28,15 @@ from data.importers.common import (
     clean_code,
     id_map,
     match_columns,
-    parse_period,
     problems_where,
     read_table,
     to_date,
     to_number,
     upsert,
 )
-from data.importers.kpi import load_kpi_observations, resolve_observations
-from models import AreaLevel, Kpi, Practice, PracticeListSize
+from data.importers.kpi import load_kpi_observations
+from data.importers.qof import qof_period, validate_qof_kpis
+from models import AreaLevel, Practice, PracticeListSize
 
 # ------------------------------------------------------------------------------------------------ list sizes
 
@@ -125,16 +123,6 @@ QOF_COLUMNS = [
 ]
 
 
-def qof_period(file_name: str, option: object = None) -> tuple | None:
-    """The QOF year: the ``period`` option (``2020/21``), else from the name (``PREVALENCE_2021`` -> 2020/21)."""
-    if option:
-        return parse_period(option)
-    match = re.search(r"_(\d{2})(\d{2})(?:_|\.|v)", file_name + ".")
-    if match and int(match[2]) == int(match[1]) + 1:
-        return parse_period(f"20{match[1]}/{match[2]}")
-    return None
-
-
 def parse_qof_prevalence(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
     """Read QOF prevalence into practice observations of ``QOF_<GROUP>`` (numerator register, denominator list)."""
     options = options or {}
@@ -169,19 +157,7 @@ def parse_qof_prevalence(data: bytes, file_name: str, options: Options | None = 
 
 def validate_qof_prevalence(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
     """Keep the groups that have a ``QOF_<GROUP>`` KPI (error if none does); skip practices outside the register."""
-    existing = set(session.execute(select(Kpi.code).where(Kpi.code.like("QOF\\_%", escape="\\"))).scalars())
-    wanted = frame["kpi_code"].isin(existing)
-    groups = sorted(frame["kpi_code"].unique())
-    if not wanted.any():
-        return Parsed(frame.iloc[0:0], [Problem(file_name, None, "GROUP_CODE", None, "no KPI is defined for any QOF "
-                      f"group in this file; add KPIs coded {', '.join(groups[:5])}... with the KPI definitions "
-                      "template (value type proportion, multiplier 100)")])
-    notes = []
-    skipped = sorted(set(groups) - existing)
-    if skipped:
-        notes.append(f"skipped groups without a KPI: {', '.join(skipped)}")
-    checked = resolve_observations(session, frame[wanted], file_name, unknown_area="warning")
-    return Parsed(checked.frame, checked.problems, notes + checked.notes)
+    return validate_qof_kpis(session, frame, file_name, column="GROUP_CODE", what="group")
 
 
 # ---------------------------------------------------------------------------------------- NHS website GP file

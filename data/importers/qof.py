@@ -11,6 +11,8 @@ QOF also reports). The QOF year comes from the ``period`` option or the file nam
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from sqlalchemy import select
 from sqlmodel import Session
@@ -24,13 +26,24 @@ from data.importers.common import (
     clean_code,
     match_columns,
     normalise_header,
+    parse_period,
     problems_where,
     read_table,
     to_number,
 )
-from data.importers.gp import qof_period
 from data.importers.kpi import load_kpi_observations, resolve_observations
 from models import AreaLevel, Kpi
+
+
+def qof_period(file_name: str, option: object = None) -> tuple | None:
+    """The QOF year: the ``period`` option (``2020/21``), else from the name (``PREVALENCE_2021`` -> 2020/21)."""
+    if option:
+        return parse_period(option)
+    match = re.search(r"_(\d{2})(\d{2})(?:_|\.|v)", file_name + ".")
+    if match and int(match[2]) == int(match[1]) + 1:
+        return parse_period(f"20{match[1]}/{match[2]}")
+    return None
+
 
 LONG_COLUMNS = [
     Column("practice_code", ("PRACTICE_CODE",)),
@@ -115,19 +128,25 @@ def parse_qof_achievement(data: bytes, file_name: str, options: Options | None =
     return Parsed(out, problems, rows_read=len(raw))
 
 
-def validate_qof_achievement(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
-    """Keep indicators that have a ``QOF_<INDICATOR>`` KPI (an error if none has); practices must be known."""
+def validate_qof_kpis(session: Session, frame: pd.DataFrame, file_name: str, *, column: str, what: str) -> Parsed:
+    """Keep rows whose ``QOF_<code>`` KPI exists (an error if none does, naming the codes to define); skip codes
+    without a KPI with a note; unknown practices are warnings (shared by prevalence and achievement)."""
     existing = set(session.execute(select(Kpi.code).where(Kpi.code.like("QOF\\_%", escape="\\"))).scalars())
     wanted = frame["kpi_code"].isin(existing)
-    indicators = sorted(frame["kpi_code"].unique())
+    codes = sorted(frame["kpi_code"].unique())
     if not wanted.any():
-        return Parsed(frame.iloc[0:0], [Problem(file_name, None, "INDICATOR_CODE", None, "no KPI is defined for any "
-                      f"QOF indicator in this file; add KPIs coded {', '.join(indicators[:5])}... with the KPI "
-                      "definitions template (value type proportion, multiplier 100)")])
-    skipped = sorted(set(indicators) - existing)
-    notes = [f"skipped indicators without a KPI: {', '.join(skipped)}"] if skipped else []
+        return Parsed(frame.iloc[0:0], [Problem(file_name, None, column, None, f"no KPI is defined for any QOF {what} "
+                      f"in this file; add KPIs coded {', '.join(codes[:5])}... with the KPI definitions template "
+                      "(value type proportion, multiplier 100)")])
+    skipped = sorted(set(codes) - existing)
+    notes = [f"skipped {what}s without a KPI: {', '.join(skipped)}"] if skipped else []
     checked = resolve_observations(session, frame[wanted], file_name, unknown_area="warning")
     return Parsed(checked.frame, checked.problems, notes + checked.notes)
+
+
+def validate_qof_achievement(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
+    """Keep indicators that have a ``QOF_<INDICATOR>`` KPI (an error if none has); practices must be known."""
+    return validate_qof_kpis(session, frame, file_name, column="INDICATOR_CODE", what="indicator")
 
 
 SOURCES = [

@@ -10,6 +10,7 @@ Screenshots of every page are written to ``reports/screenshots/`` (a CI artefact
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -69,12 +70,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + STARTUP_SECONDS
     while True:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
+        with contextlib.suppress(OSError), urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+            if response.status == 200:
+                break
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             log.close()
