@@ -11,12 +11,16 @@ from datetime import date
 
 import pandas as pd
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models import (
+    ActivityChange,
     AreaLevel,
     Borough,
+    Boundary,
     CareHome,
+    FinanceLine,
     HealthSystem,
     ImportLog,
     ImportStatus,
@@ -25,8 +29,12 @@ from models import (
     KpiAreaLevel,
     KpiObservation,
     KpiPlan,
+    Milestone,
     Pcn,
     Practice,
+    PracticeListSize,
+    Risk,
+    RiskReview,
     Workstream,
 )
 
@@ -316,7 +324,6 @@ def boundaries(*, session: Session, level: AreaLevel | str, system_code: str) ->
 
     Columns: ``BOUNDARY_COLUMNS`` (``display_wkb`` is WKB in EPSG:4326; decode it with ``geo.layers``).
     """
-    from models import Boundary  # local: the module's header imports belong to its first author
 
     level = AreaLevel(level)
     b = Boundary
@@ -334,8 +341,17 @@ def boundaries(*, session: Session, level: AreaLevel | str, system_code: str) ->
     return frame.drop_duplicates("code", keep="last").reset_index(drop=True)
 
 
-PRACTICE_POINT_COLUMNS = ["code", "name", "latitude", "longitude", "pcn_code", "pcn", "borough_code", "borough",
-                          "patients"]
+PRACTICE_POINT_COLUMNS = [
+    "code",
+    "name",
+    "latitude",
+    "longitude",
+    "pcn_code",
+    "pcn",
+    "borough_code",
+    "borough",
+    "patients",
+]
 
 
 def practice_points(*, session: Session, system_code: str) -> pd.DataFrame:
@@ -343,7 +359,6 @@ def practice_points(*, session: Session, system_code: str) -> pd.DataFrame:
 
     Columns: ``PRACTICE_POINT_COLUMNS`` (``patients`` empty when no list size is loaded).
     """
-    from models import PracticeListSize
 
     latest = (
         select(PracticeListSize.practice_id, func.max(PracticeListSize.extract_date).label("extract_date"))
@@ -352,8 +367,15 @@ def practice_points(*, session: Session, system_code: str) -> pd.DataFrame:
     )
     stmt = (
         select(
-            Practice.code, Practice.name, Practice.latitude, Practice.longitude, Pcn.code, Pcn.name, Borough.code,
-            Borough.name, PracticeListSize.patients,
+            Practice.code,
+            Practice.name,
+            Practice.latitude,
+            Practice.longitude,
+            Pcn.code,
+            Pcn.name,
+            Borough.code,
+            Borough.name,
+            PracticeListSize.patients,
         )
         .join(Borough, Borough.id == Practice.borough_id)
         .join(HealthSystem, HealthSystem.id == Borough.system_id)
@@ -376,8 +398,21 @@ def practice_points(*, session: Session, system_code: str) -> pd.DataFrame:
 
 
 CARE_HOME_COLUMNS = [
-    "cqc_location_id", "name", "beds", "care_type", "cqc_rating", "rating_date", "postcode", "latitude",
-    "longitude", "pcn_code", "pcn", "borough_code", "borough", "aligned_practice_code", "aligned_practice",
+    "cqc_location_id",
+    "name",
+    "beds",
+    "care_type",
+    "cqc_rating",
+    "rating_date",
+    "postcode",
+    "latitude",
+    "longitude",
+    "pcn_code",
+    "pcn",
+    "borough_code",
+    "borough",
+    "aligned_practice_code",
+    "aligned_practice",
 ]
 
 
@@ -387,14 +422,24 @@ def care_homes(*, session: Session, system_code: str) -> pd.DataFrame:
     Columns: ``CARE_HOME_COLUMNS``; ``aligned_practice_code`` is empty for a home without a named GP practice
     (Enhanced Health in Care Homes alignment). Ordered by borough, PCN and name.
     """
-    from sqlalchemy.orm import aliased
-
     aligned = aliased(Practice)
     stmt = (
         select(
-            CareHome.cqc_location_id, CareHome.name, CareHome.beds, CareHome.care_type, CareHome.cqc_rating,
-            CareHome.rating_date, CareHome.postcode, CareHome.latitude, CareHome.longitude, Pcn.code, Pcn.name,
-            Borough.code, Borough.name, aligned.code, aligned.name,
+            CareHome.cqc_location_id,
+            CareHome.name,
+            CareHome.beds,
+            CareHome.care_type,
+            CareHome.cqc_rating,
+            CareHome.rating_date,
+            CareHome.postcode,
+            CareHome.latitude,
+            CareHome.longitude,
+            Pcn.code,
+            Pcn.name,
+            Borough.code,
+            Borough.name,
+            aligned.code,
+            aligned.name,
         )
         .join(Borough, Borough.id == CareHome.borough_id)
         .join(HealthSystem, HealthSystem.id == Borough.system_id)
@@ -433,8 +478,18 @@ def kpi_window_across_areas(
 # ------------------------------------------------------------------------ programme delivery (issue 8: finance, risks)
 
 FINANCE_LINE_COLUMNS = [
-    "workstream_code", "workstream", "initiative_code", "initiative", "borough_code", "borough", "financial_year",
-    "scenario", "recurrent", "investment", "gross_saving", "net_saving",
+    "workstream_code",
+    "workstream",
+    "initiative_code",
+    "initiative",
+    "borough_code",
+    "borough",
+    "financial_year",
+    "scenario",
+    "recurrent",
+    "investment",
+    "gross_saving",
+    "net_saving",
 ]
 
 
@@ -444,13 +499,22 @@ def finance_lines(*, session: Session) -> pd.DataFrame:
     Columns: ``FINANCE_LINE_COLUMNS``; ``financial_year`` is the start year (2019 means 2019/20); ``borough_code``
     is empty for a system-wide initiative. Ordered by workstream, initiative, year, scenario.
     """
-    from models import FinanceLine
 
     f = FinanceLine
     stmt = (
         select(
-            Workstream.code, Workstream.name, Initiative.code, Initiative.name, Borough.code, Borough.name,
-            f.financial_year, f.scenario, f.recurrent, f.investment, f.gross_saving, f.net_saving,
+            Workstream.code,
+            Workstream.name,
+            Initiative.code,
+            Initiative.name,
+            Borough.code,
+            Borough.name,
+            f.financial_year,
+            f.scenario,
+            f.recurrent,
+            f.investment,
+            f.gross_saving,
+            f.net_saving,
         )
         .join(Initiative, Initiative.id == f.initiative_id)
         .join(Workstream, Workstream.id == Initiative.workstream_id)
@@ -463,8 +527,18 @@ def finance_lines(*, session: Session) -> pd.DataFrame:
 
 
 ACTIVITY_COLUMNS = [
-    "workstream_code", "workstream", "initiative_code", "initiative", "borough_code", "borough", "financial_year",
-    "point_of_delivery", "scenario", "change", "evidence_kpi_code", "evidence_kpi",
+    "workstream_code",
+    "workstream",
+    "initiative_code",
+    "initiative",
+    "borough_code",
+    "borough",
+    "financial_year",
+    "point_of_delivery",
+    "scenario",
+    "change",
+    "evidence_kpi_code",
+    "evidence_kpi",
 ]
 
 
@@ -474,13 +548,22 @@ def activity_changes(*, session: Session) -> pd.DataFrame:
     Columns: ``ACTIVITY_COLUMNS`` (``change`` negative = less activity; evidence columns empty when no KPI is
     linked; ``borough_code`` empty for a system-wide initiative).
     """
-    from models import ActivityChange
 
     a = ActivityChange
     stmt = (
         select(
-            Workstream.code, Workstream.name, Initiative.code, Initiative.name, Borough.code, Borough.name,
-            a.financial_year, a.point_of_delivery, a.scenario, a.change, Kpi.code, Kpi.name,
+            Workstream.code,
+            Workstream.name,
+            Initiative.code,
+            Initiative.name,
+            Borough.code,
+            Borough.name,
+            a.financial_year,
+            a.point_of_delivery,
+            a.scenario,
+            a.change,
+            Kpi.code,
+            Kpi.name,
         )
         .join(Initiative, Initiative.id == a.initiative_id)
         .join(Workstream, Workstream.id == Initiative.workstream_id)
@@ -492,8 +575,17 @@ def activity_changes(*, session: Session) -> pd.DataFrame:
 
 
 MILESTONE_COLUMNS = [
-    "workstream_code", "workstream", "initiative_code", "initiative", "code", "name", "owner", "borough_code",
-    "borough", "planned_date", "actual_date",
+    "workstream_code",
+    "workstream",
+    "initiative_code",
+    "initiative",
+    "code",
+    "name",
+    "owner",
+    "borough_code",
+    "borough",
+    "planned_date",
+    "actual_date",
 ]
 
 
@@ -503,16 +595,24 @@ def milestones(*, session: Session) -> pd.DataFrame:
     Columns: ``MILESTONE_COLUMNS``; the borough is the milestone's own, else its initiative's (empty for a
     system-wide milestone). Ordered by planned date.
     """
-    from sqlalchemy.orm import aliased
-
-    from models import Milestone
 
     m = Milestone
     own, parent = aliased(Borough), aliased(Borough)
     stmt = (
         select(
-            Workstream.code, Workstream.name, Initiative.code, Initiative.name, m.code, m.name, m.owner,
-            own.code, own.name, parent.code, parent.name, m.planned_date, m.actual_date,
+            Workstream.code,
+            Workstream.name,
+            Initiative.code,
+            Initiative.name,
+            m.code,
+            m.name,
+            m.owner,
+            own.code,
+            own.name,
+            parent.code,
+            parent.name,
+            m.planned_date,
+            m.actual_date,
         )
         .join(Initiative, Initiative.id == m.initiative_id)
         .join(Workstream, Workstream.id == Initiative.workstream_id)
@@ -520,30 +620,64 @@ def milestones(*, session: Session) -> pd.DataFrame:
         .join(parent, parent.id == Initiative.borough_id, isouter=True)
         .order_by(m.planned_date, Initiative.code, m.code)
     )
-    raw = _frame(session, stmt, [*MILESTONE_COLUMNS[:7], "own_code", "own_name", "parent_code", "parent_name",
-                                 "planned_date", "actual_date"])
+    raw = _frame(
+        session,
+        stmt,
+        [*MILESTONE_COLUMNS[:7], "own_code", "own_name", "parent_code", "parent_name", "planned_date", "actual_date"],
+    )
     raw["borough_code"] = raw["own_code"].where(raw["own_code"].notna(), raw["parent_code"])
     raw["borough"] = raw["own_name"].where(raw["own_code"].notna(), raw["parent_name"])
     return raw[MILESTONE_COLUMNS]
 
 
 RISK_COLUMNS = [
-    "code", "title", "description", "workstream_code", "workstream", "initiative_code", "initiative", "borough_code",
-    "borough", "kpi_code", "kpi", "owner", "likelihood", "impact", "mitigation", "revised_likelihood",
-    "revised_impact", "escalation", "raised_date",
+    "code",
+    "title",
+    "description",
+    "workstream_code",
+    "workstream",
+    "initiative_code",
+    "initiative",
+    "borough_code",
+    "borough",
+    "kpi_code",
+    "kpi",
+    "owner",
+    "likelihood",
+    "impact",
+    "mitigation",
+    "revised_likelihood",
+    "revised_impact",
+    "escalation",
+    "raised_date",
 ]
 
 
 def risks(*, session: Session) -> pd.DataFrame:
     """The risk register with what each risk threatens (initiative, its borough, KPI). Columns: ``RISK_COLUMNS``."""
-    from models import Risk
 
     r = Risk
     stmt = (
         select(
-            r.code, r.title, r.description, Workstream.code, Workstream.name, Initiative.code, Initiative.name,
-            Borough.code, Borough.name, Kpi.code, Kpi.name, r.owner, r.likelihood, r.impact, r.mitigation,
-            r.revised_likelihood, r.revised_impact, r.escalation, r.raised_date,
+            r.code,
+            r.title,
+            r.description,
+            Workstream.code,
+            Workstream.name,
+            Initiative.code,
+            Initiative.name,
+            Borough.code,
+            Borough.name,
+            Kpi.code,
+            Kpi.name,
+            r.owner,
+            r.likelihood,
+            r.impact,
+            r.mitigation,
+            r.revised_likelihood,
+            r.revised_impact,
+            r.escalation,
+            r.raised_date,
         )
         .join(Workstream, Workstream.id == r.workstream_id)
         .join(Initiative, Initiative.id == r.initiative_id, isouter=True)
@@ -559,7 +693,6 @@ def risk_reviews(*, session: Session) -> pd.DataFrame:
 
     Columns: risk_code, review_date, likelihood, impact, revised_likelihood, revised_impact.
     """
-    from models import Risk, RiskReview
 
     v = RiskReview
     stmt = (
@@ -574,7 +707,6 @@ def risk_reviews(*, session: Session) -> pd.DataFrame:
 
 def programme_data_date(*, session: Session) -> date | None:
     """The programme pages' data date: the latest actual milestone, risk review or KPI observation period end."""
-    from models import Milestone, RiskReview
 
     found = [
         session.execute(select(func.max(Milestone.actual_date))).scalar_one_or_none(),
