@@ -1,4 +1,4 @@
-"""Entry point: page config, database readiness, shared sidebar filters, synthetic-data banner, navigation."""
+"""Entry point: page config, sign-in (hosted mode), database readiness, sidebar filters, banner, navigation."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.exc import OperationalError
 
+from components.auth import require_sign_in
 from components.filters import sidebar_filters
 from components.messages import synthetic_banner
+from components.state import ROLE_KEY
 from data import cache
+from data.access import can_import
 from settings import SettingsError, get_settings
 
 FAVICON = Path(__file__).parent / "components" / "favicon.png"  # a local file: no icon fetched from the internet
@@ -18,6 +21,8 @@ st.set_page_config(page_title="NCL benefits realisation", page_icon=str(FAVICON)
 
 try:
     settings = get_settings()
+    role = require_sign_in()  # hosted mode: stops at the sign-in screen, before any database access
+    st.session_state[ROLE_KEY] = role
     cache.engine()
 except SettingsError as exc:
     st.error(str(exc))
@@ -46,6 +51,7 @@ PAGES = [
     st.Page("pages/finance.py", title="Finance and activity", icon=":material/payments:"),
     st.Page("pages/delivery.py", title="Delivery", icon=":material/event:"),
     st.Page("pages/risks.py", title="Risks", icon=":material/warning:"),
-    st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
 ]
+if can_import(role):  # viewers do not see it; pages/data.py also refuses them server-side
+    PAGES.append(st.Page("pages/data.py", title="Data", icon=":material/upload_file:"))
 st.navigation(PAGES).run()

@@ -4,14 +4,20 @@ Every setting has a safe local default, so ``streamlit run app.py`` needs no con
 SQLite file under ``var/`` that fills itself with the synthetic demo data on first run. A hosted deployment sets
 ``DATABASE_URL`` to a PostgreSQL URL (``postgresql+psycopg://user@host:5432/db``). A bad value stops start-up
 with a message that names the variable and how to fix it.
+
+``APP_MODE=hosted`` requires sign-in (``st.login``, OpenID Connect, configured in ``.streamlit/secrets.toml``) and
+gives everyone signed in the viewer role, except analysts: emails in ``ANALYST_EMAILS``, or users whose identity
+claim ``ANALYST_CLAIM`` is (or contains) ``ANALYST_CLAIM_VALUE``. With neither set, nobody can import data.
+See docs/deploy.md.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -50,6 +56,50 @@ class Settings(BaseSettings):
         description="A KPI behind plan by at most this share of the plan value is 'at risk', beyond it 'off track'.",
     )
 
+    app_mode: Literal["local", "hosted"] = Field(
+        default="local",
+        description="'local': no sign-in, everyone may import. 'hosted': sign-in required, roles apply.",
+    )
+    analyst_emails: str = Field(
+        default="",
+        description="Hosted mode: comma-separated emails (any case) of users with the analyst role.",
+    )
+    analyst_claim: str = Field(
+        default="", description="Hosted mode: identity-token claim that marks analysts, e.g. 'roles'."
+    )
+    analyst_claim_value: str = Field(
+        default="",
+        validate_default=True,
+        description="Hosted mode: value ANALYST_CLAIM must equal (or, for a list claim, contain).",
+    )
+    auth_provider: str = Field(
+        default="", description="Name of the [auth.<name>] section of secrets.toml to sign in with; empty = [auth]."
+    )
+
+    @field_validator("analyst_emails")
+    @classmethod
+    def _email_list(cls, value: str) -> str:
+        bad = [item for item in (part.strip() for part in value.split(",")) if item and "@" not in item]
+        if bad:
+            raise ValueError(f"not an email address: {', '.join(map(repr, bad))}; use a comma-separated list")
+        return value
+
+    @field_validator("analyst_claim", "auth_provider")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("analyst_claim_value")
+    @classmethod
+    def _claim_pair(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        claim = info.data.get("analyst_claim", "")
+        if claim and not value:
+            raise ValueError(f"ANALYST_CLAIM is {claim!r} but ANALYST_CLAIM_VALUE is empty; set both or neither")
+        if value and not claim:
+            raise ValueError("ANALYST_CLAIM_VALUE is set but ANALYST_CLAIM is empty; set both or neither")
+        return value
+
     @field_validator("demo_scale")
     @classmethod
     def _known_scale(cls, value: str) -> str:
@@ -79,6 +129,11 @@ class Settings(BaseSettings):
         """The URL to connect to: the configured one, or the local SQLite file."""
         return self.database_url or f"sqlite:///{self.data_dir / 'benefits.sqlite'}"
 
+    @property
+    def analyst_email_set(self) -> frozenset[str]:
+        """The allow-listed analyst emails, lower-cased."""
+        return frozenset(part.strip().lower() for part in self.analyst_emails.split(",") if part.strip())
+
 
 def load_settings() -> Settings:
     """Read settings, turning validation errors into one readable message per bad variable."""
@@ -92,7 +147,8 @@ def load_settings() -> Settings:
         hint = (
             "Fix or unset these environment variables (or .env entries). Examples: "
             "DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test, DEMO_SCALE=ncl, SYSTEM_CODE=QMJ, "
-            "STATUS_TOLERANCE=0.05."
+            "STATUS_TOLERANCE=0.05, APP_MODE=hosted, ANALYST_EMAILS=a.analyst@nhs.net,b.analyst@nhs.net, "
+            "ANALYST_CLAIM=roles with ANALYST_CLAIM_VALUE=Benefits.Analyst."
         )
         raise SettingsError("Invalid settings:\n  " + "\n  ".join(lines) + "\n" + hint) from None
 

@@ -18,6 +18,7 @@ KPI_KEY = "kpi"  # KPI code, e.g. AE_RATE
 PERIOD_KEY = "period"  # ISO date of the period's start, e.g. 2024-03-01
 URL_KEYS = (BOROUGH_KEY, PCN_KEY, WORKSTREAM_KEY, KPI_KEY, PERIOD_KEY)
 NOTICES_KEY = "_url_notices"  # messages about URL values that were ignored
+ROLE_KEY = "_role"  # the signed-in user's data.access.Role, set by app.py on every run (never from the URL)
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.auth import current_role, require_role
 from components.messages import provenance_caption
 from components.shell import require_app_shell
 from components.upload import file_upload, option_inputs, render_report, source_picker
 from data import cache
+from data.access import Role
 from data.importers import load_upload, source_catalogue
 
 require_app_shell()
+require_role(current_role(), Role.ANALYST)  # server-side refusal for viewers, whatever the navigation shows
 
 st.title("Data")
 st.write("Import your own data or the files NHS England, OHID, CQC and ONS publish. The file is checked first; "

@@ -11,7 +11,8 @@ pytestmark = pytest.mark.unit
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch, tmp_path):
-    for name in ("DATABASE_URL", "DATA_DIR", "DEMO_SCALE", "STATUS_TOLERANCE", "SYSTEM_CODE", "DEMO_ON_EMPTY"):
+    for name in ("DATABASE_URL", "DATA_DIR", "DEMO_SCALE", "STATUS_TOLERANCE", "SYSTEM_CODE", "DEMO_ON_EMPTY",
+                 "APP_MODE", "ANALYST_EMAILS", "ANALYST_CLAIM", "ANALYST_CLAIM_VALUE", "AUTH_PROVIDER"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
 
@@ -41,6 +42,10 @@ def test_postgresql_urls_work_unchanged(monkeypatch, given, expected):
         ("DATABASE_URL", "not a url", "DATABASE_URL"),
         ("STATUS_TOLERANCE", "2", "STATUS_TOLERANCE"),
         ("DEMO_SCALE", "wales", "DEMO_SCALE: Value error, must be 'ncl' or 'england'"),
+        ("APP_MODE", "cloud", "APP_MODE: Input should be 'local' or 'hosted'"),
+        ("ANALYST_EMAILS", "a@nhs.net, bob", "ANALYST_EMAILS: Value error, not an email address: 'bob'"),
+        ("ANALYST_CLAIM", "roles", "ANALYST_CLAIM_VALUE: Value error, ANALYST_CLAIM is 'roles' but"),
+        ("ANALYST_CLAIM_VALUE", "Benefits.Analyst", "ANALYST_CLAIM_VALUE: Value error, ANALYST_CLAIM_VALUE is set"),
     ],
 )
 def test_bad_settings_name_the_variable_and_the_fix(monkeypatch, variable, value, fragment):
@@ -49,3 +54,25 @@ def test_bad_settings_name_the_variable_and_the_fix(monkeypatch, variable, value
         load_settings()
     assert fragment in str(caught.value)
     assert "Fix or unset" in str(caught.value)
+
+
+def test_local_mode_is_the_default():
+    settings = load_settings()
+    assert settings.app_mode == "local" and settings.analyst_email_set == frozenset()
+
+
+def test_hosted_mode_settings(monkeypatch):
+    monkeypatch.setenv("APP_MODE", "hosted")
+    monkeypatch.setenv("ANALYST_EMAILS", " A.Analyst@NHS.net,,b.analyst@nhs.net ")
+    monkeypatch.setenv("ANALYST_CLAIM", "roles")
+    monkeypatch.setenv("ANALYST_CLAIM_VALUE", "Benefits.Analyst")
+    monkeypatch.setenv("AUTH_PROVIDER", "microsoft")
+    settings = load_settings()
+    assert settings.app_mode == "hosted" and settings.auth_provider == "microsoft"
+    assert settings.analyst_email_set == {"a.analyst@nhs.net", "b.analyst@nhs.net"}
+    assert (settings.analyst_claim, settings.analyst_claim_value) == ("roles", "Benefits.Analyst")
+
+
+def test_hosted_mode_without_analysts_is_allowed(monkeypatch):
+    monkeypatch.setenv("APP_MODE", "hosted")
+    assert load_settings().app_mode == "hosted"  # everyone signed in is a viewer (see docs/deploy.md)
