@@ -17,38 +17,21 @@ from data.export import ExportContext, chart_png, chart_svg, csv_bytes, file_ste
 def export_buttons(chart: alt.TopLevelMixin | None, rows: pd.DataFrame, context: ExportContext, *, key: str) -> None:
     """PNG, SVG (when there is a chart) and CSV download buttons for what is shown."""
     stem = file_stem(context.title, context.data_date)
-    columns = st.columns(3)
-    if chart is not None:
-        columns[0].download_button(
-            "PNG",
-            (lambda: chart_png(chart, context)),
-            file_name=f"{stem}.png",
-            mime="image/png",
-            key=f"{key}-png",
-            on_click="ignore",
-            icon=":material/image:",
-            help="Chart with title, filters and source",
-        )
-        columns[1].download_button(
-            "SVG",
-            (lambda: chart_svg(chart, context)),
-            file_name=f"{stem}.svg",
-            mime="image/svg+xml",
-            key=f"{key}-svg",
-            on_click="ignore",
-            icon=":material/draw:",
-            help="Scalable chart for reports",
-        )
-    columns[2].download_button(
-        "CSV",
-        (lambda: csv_bytes(rows, context)),
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        key=f"{key}-csv",
-        on_click="ignore",
-        icon=":material/table:",
-        help="Exactly the rows shown, small numbers suppressed",
-    )
+    formats = [
+        ("PNG", "png", "image/png", ":material/image:", "Chart with title, filters and source",
+         lambda: chart_png(chart, context)),
+        ("SVG", "svg", "image/svg+xml", ":material/draw:", "Scalable chart for reports",
+         lambda: chart_svg(chart, context)),
+        ("CSV", "csv", "text/csv", ":material/table:", "Exactly the rows shown, small numbers suppressed",
+         lambda: csv_bytes(rows, context)),
+    ]
+    for column, (label, ext, mime, icon, help_text, build) in zip(st.columns(3), formats, strict=True):
+        if chart is None and ext != "csv":
+            continue
+        column.download_button(
+            label, build, file_name=f"{stem}.{ext}", mime=mime, key=f"{key}-{ext}", on_click="ignore", icon=icon,
+            help=help_text,
+        )  # the callable builds the file only when clicked
 
 
 def chart_with_table(

@@ -57,6 +57,13 @@ def _seed_from_url(key: str, options: list[str]) -> None:
         st.session_state.setdefault(NOTICES_KEY, []).append(unknown_value_notice(key, value))
 
 
+def _seed_or_first(key: str, options: list[str]) -> None:
+    """Seed ``key`` from the URL; when it is then not one of ``options``, choose the first option (or none)."""
+    _seed_from_url(key, options)
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = options[0] if options else None
+
+
 def _write_url(filters: Filters) -> None:
     """Mirror the current choice into the URL (only the whitelisted keys, only codes)."""
     period = filters.period.isoformat() if filters.period else None
@@ -148,9 +155,7 @@ def sidebar_filters(
         )
         offered_kpis = kpi_options(kpis, workstream)
         kpi_names = dict(zip(offered_kpis["kpi_code"], offered_kpis["kpi"], strict=True))
-        _seed_from_url(KPI_KEY, list(kpi_names))
-        if st.session_state.get(KPI_KEY) not in kpi_names:  # a new workstream: its first KPI
-            st.session_state[KPI_KEY] = next(iter(kpi_names), None)
+        _seed_or_first(KPI_KEY, list(kpi_names))  # a new workstream: its first KPI
         kpi = st.selectbox(
             "KPI",
             list(kpi_names),
@@ -164,9 +169,7 @@ def sidebar_filters(
             pd.Timestamp(r.period_start).date().isoformat(): period_label(r.period_start, r.period_end)
             for r in periods.itertuples()
         }
-        _seed_from_url(PERIOD_KEY, list(period_names))
-        if st.session_state.get(PERIOD_KEY) not in period_names:
-            st.session_state[PERIOD_KEY] = next(iter(period_names), None)
+        _seed_or_first(PERIOD_KEY, list(period_names))  # newest first
         period = st.selectbox(
             "Period",
             list(period_names),
