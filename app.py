@@ -24,6 +24,7 @@ try:
     role = require_sign_in()  # hosted mode: stops at the sign-in screen, before any database access
     st.session_state[ROLE_KEY] = role
     cache.engine()
+    cache.refresh_if_changed()  # another instance may have imported since this one cached its reads
 except SettingsError as exc:
     st.error(str(exc))
     st.stop()

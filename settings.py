@@ -38,7 +38,23 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default="",
+        repr=False,  # may hold a password: never in logs or tracebacks
         description="SQLAlchemy URL. Empty means sqlite:///<DATA_DIR>/benefits.sqlite (the local default).",
+    )
+    database_read_url: str = Field(
+        default="",
+        repr=False,
+        description="Optional URL of a read-only database role for page reads (hosted); empty = DATABASE_URL.",
+    )
+    db_pool_size: int = Field(default=5, ge=1, le=100, description="PostgreSQL: connections kept open per engine.")
+    db_max_overflow: int = Field(
+        default=10, ge=0, le=200, description="PostgreSQL: extra connections allowed above DB_POOL_SIZE at peaks."
+    )
+    db_pool_timeout: float = Field(
+        default=30, gt=0, le=600, description="PostgreSQL: seconds to wait for a free connection before failing."
+    )
+    db_pool_recycle: int = Field(
+        default=1800, ge=-1, description="PostgreSQL: seconds after which a pooled connection is replaced (-1 never)."
     )
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Folder for the local SQLite database.")
     demo_on_empty: bool = Field(
@@ -71,6 +87,18 @@ class Settings(BaseSettings):
         default="",
         validate_default=True,
         description="Hosted mode: value ANALYST_CLAIM must equal (or, for a list claim, contain).",
+    )
+    session_max_age_minutes: float = Field(
+        default=480,
+        gt=0,
+        le=43200,
+        description="Hosted mode: minutes after sign-in (the identity token's iat) when a user must sign in again.",
+    )
+    cache_check_seconds: float = Field(
+        default=30,
+        ge=0,
+        le=3600,
+        description="How often (seconds) an instance checks the import log for data loaded by another instance.",
     )
     auth_provider: str = Field(
         default="", description="Name of the [auth.<name>] section of secrets.toml to sign in with; empty = [auth]."
@@ -107,7 +135,7 @@ class Settings(BaseSettings):
             raise ValueError("must be 'ncl' or 'england'")
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "database_read_url")
     @classmethod
     def _parseable_url(cls, value: str) -> str:
         if not value:
@@ -130,9 +158,24 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{self.data_dir / 'benefits.sqlite'}"
 
     @property
+    def resolved_read_url(self) -> str:
+        """The URL page reads use: the read-only role's when configured, else the main one."""
+        return self.database_read_url or self.resolved_database_url
+
+    @property
     def analyst_email_set(self) -> frozenset[str]:
         """The allow-listed analyst emails, lower-cased."""
         return frozenset(part.strip().lower() for part in self.analyst_emails.split(",") if part.strip())
+
+
+def _shown(variable: str, value: object) -> str:
+    """A bad value as the error message may show it: database URLs with any password hidden."""
+    if variable.startswith("DATABASE_") and isinstance(value, str):
+        try:
+            return repr(make_url(value).render_as_string(hide_password=True))
+        except (ArgumentError, ValueError):
+            return "(a value that is not a URL; not shown, it may hold a password)"
+    return repr(value)
 
 
 def load_settings() -> Settings:
@@ -143,7 +186,7 @@ def load_settings() -> Settings:
         lines = []
         for err in exc.errors():
             variable = str(err["loc"][0]).upper() if err["loc"] else "?"
-            lines.append(f"{variable}: {err['msg']} (got {err.get('input')!r}).")
+            lines.append(f"{variable}: {err['msg']} (got {_shown(variable, err.get('input'))}).")
         hint = (
             "Fix or unset these environment variables (or .env entries). Examples: "
             "DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test, DEMO_SCALE=ncl, SYSTEM_CODE=QMJ, "

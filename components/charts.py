@@ -273,3 +273,26 @@ def status_heatmap(matrix: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
         ),
     )
     return alt.layer(cells, text).properties(width=WIDTH, height=alt.Step(34), description=alt_text)
+
+
+def legend_chart(title: str, entries: list[tuple[str, str]], *, shape: str = "square") -> alt.LayerChart:
+    """A legend drawn as a chart: one swatch (``shape``: square or circle) per (colour, label), its words beside it.
+
+    Used for the map (pydeck has no legend); Vega escapes every label, so no HTML is built from data. Drawn at
+    the container's width: the words are text marks, not axis labels, so they are never clipped.
+    """
+    frame = pd.DataFrame(entries, columns=["colour", "label"])
+    base = alt.Chart(frame, title=alt.Title(title, anchor="start", fontSize=13)).encode(
+        y=alt.Y("label:N", sort=None, axis=None), tooltip=alt.value(None)
+    )
+    swatches = base.mark_point(shape=shape, filled=True, size=160, stroke="#425563", strokeWidth=1, opacity=1).encode(
+        x=alt.value(8), color=alt.Color("colour:N", scale=None)
+    )
+    words = base.mark_text(align="left", baseline="middle", fontSize=13, color="#0B0C0C").encode(
+        x=alt.value(22), text="label:N"
+    )
+    return (
+        alt.layer(swatches, words)
+        .properties(height=alt.Step(22), description=f"Legend: {title}: " + "; ".join(label for _, label in entries))
+        .configure_view(stroke=None)
+    )

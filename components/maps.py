@@ -7,13 +7,13 @@ the map's ``on_select`` callback, which Streamlit runs before the next run draws
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
 import pydeck as pdk
 import streamlit as st
 
+from components.charts import legend_chart
 from components.state import BOROUGH_KEY, NOTICES_KEY, PCN_KEY
 from geo.colours import LegendEntry
 from geo.layers import BOROUGH_FILL_LAYER, PCN_LAYER, selected_code
@@ -62,22 +62,10 @@ def interactive_map(deck: pdk.Deck, *, pcn_boroughs: Mapping[str, str], alt_text
 
 
 def legend(sections: Sequence[tuple[str, Sequence[LegendEntry], str]]) -> None:
-    """The map's legend: for each section a heading and colour swatches with their words.
+    """The map's legend: for each section a heading and colour swatches with their words, side by side.
 
-    ``sections`` holds (title, entries, shape) with shape "square" or "circle".
+    ``sections`` holds (title, entries, shape) with shape "square" or "circle". Drawn as charts, not HTML.
     """
-    parts = ['<div class="map-legend" style="display:flex;flex-wrap:wrap;gap:0.5rem 2.5rem;">']
-    for title, entries, shape in sections:
-        radius = "50%" if shape == "circle" else "2px"
-        items = "".join(
-            '<li style="display:flex;align-items:center;gap:0.5rem;margin:0.1rem 0;">'
-            f'<span aria-hidden="true" style="display:inline-block;width:14px;height:14px;border-radius:{radius};'
-            f'background:{html.escape(e.colour)};border:1px solid #425563;"></span>{html.escape(e.label)}</li>'
-            for e in entries
-        )
-        parts.append(
-            f'<section aria-label="{html.escape(title)}"><p style="font-weight:600;margin:0 0 0.2rem 0;">'
-            f'{html.escape(title)}</p><ul style="list-style:none;padding:0;margin:0;">{items}</ul></section>'
-        )
-    parts.append("</div>")
-    st.html("".join(parts))
+    for column, (title, entries, shape) in zip(st.columns(len(sections)), sections, strict=True):
+        with column:
+            st.altair_chart(legend_chart(title, [(e.colour, e.label) for e in entries], shape=shape), width="stretch")

@@ -1,16 +1,22 @@
 """The only data/ module that imports streamlit: the cached engine and cached query wrappers for the pages.
 
 Cached functions take hashable primitives and return DataFrames (never a session or ORM object), so a cached
-value is safe to share between sessions. ``clear()`` empties every cache after an import.
+value is safe to share between sessions. Pages read through a read-only engine; only imports use
+``writer_engine()``. ``clear()`` empties every cache after an import here; ``refresh_if_changed()`` (called by
+app.py on every run) empties it when another instance has imported.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from data import queries
@@ -22,16 +28,66 @@ from settings import get_settings
 
 
 @st.cache_resource(show_spinner="Preparing the database (first run loads the synthetic demo data)…")
-def engine() -> Engine:
-    """The process-wide engine, with the schema created and the demo loaded when the database is empty."""
+def writer_engine() -> Engine:
+    """The engine that may write (imports, migrations): schema migrated, demo loaded when the database is empty.
+
+    Only the Data page (analysts) and start-up use it; on PostgreSQL it holds no idle connections.
+    """
     settings = get_settings()
-    eng = make_engine(settings.resolved_database_url)
+    pooling = {"poolclass": NullPool} if make_url(settings.resolved_database_url).get_backend_name() != "sqlite" else {}
+    eng = make_engine(settings.resolved_database_url, **pooling)
     ensure_database(eng, demo_on_empty=settings.demo_on_empty, scale=settings.demo_scale)
     return eng
 
 
+@st.cache_resource(show_spinner=False)
+def engine() -> Engine:
+    """The process-wide read-only engine every page reads through (``DATABASE_READ_URL`` when set).
+
+    Writes through it fail in the database, whoever is signed in: viewer sessions never hold a writable
+    connection. The writer engine is created first, so the schema exists before the first read.
+    """
+    writer_engine()
+    return make_engine(get_settings().resolved_read_url, read_only=True)
+
+
 def _session() -> Session:
     return Session(engine())
+
+
+@dataclass
+class _Freshness:
+    """What this process last saw of the import log, and when it looked (shared by every session)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    checked_at: float = float("-inf")
+    version: tuple[int, int, str] | None = None
+
+
+@st.cache_resource(show_spinner=False)
+def _freshness() -> _Freshness:
+    return _Freshness()
+
+
+def refresh_if_changed() -> bool:
+    """Clear the cached query results when data was loaded since this process last looked (by any instance).
+
+    Several app instances share one database but each has its own caches: an import through one instance is
+    seen by the others at their next run after ``CACHE_CHECK_SECONDS``. Returns True when caches were cleared.
+    """
+    state = _freshness()
+    with state.lock:
+        now = time.monotonic()
+        if now - state.checked_at < get_settings().cache_check_seconds:
+            return False
+        state.checked_at = now
+        with _session() as session:
+            version = queries.data_version(session=session)
+        stale = state.version is not None and version != state.version
+        state.version = version
+    if stale:
+        st.cache_data.clear()
+    return stale
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
@@ -168,6 +224,7 @@ def kpi_freshness() -> pd.DataFrame:
 def clear() -> None:
     """Forget every cached query result (call after an import changes the database)."""
     st.cache_data.clear()
+    _freshness().checked_at = float("-inf")  # the next run records the new version without clearing again
 
 
 # ------------------------------------------------------------------------------------- maps and care homes (issue 6)

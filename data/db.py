@@ -1,7 +1,9 @@
-"""Engine, sessions and schema creation for SQLite and PostgreSQL (one schema, no PostGIS).
+"""Engines, sessions and schema creation for SQLite and PostgreSQL (one schema, no PostGIS).
 
 SQLite needs two things PostgreSQL does by default: foreign keys switched on for every connection, and a
-folder for the database file. Schema creation is idempotent (``create_all`` only adds missing tables).
+folder for the database file. A *read-only* engine (page reads) refuses writes on both engines: SQLite with
+``PRAGMA query_only``, PostgreSQL with ``default_transaction_read_only`` (defence in depth beside a read-only
+database role, see docs/deploy.md). PostgreSQL pools are sized by settings (``DB_POOL_SIZE`` and friends).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
 import models
-from settings import get_settings
+from settings import Settings, get_settings
+
+READ_ONLY_OPTION = "-c default_transaction_read_only=on"
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
@@ -26,12 +30,31 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+def _sqlite_query_only(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+def pool_options(settings: Settings) -> dict[str, Any]:
+    """SQLAlchemy pool arguments for a PostgreSQL engine, from settings (pre-ping: survive database restarts)."""
+    return {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout,
+        "pool_recycle": settings.db_pool_recycle,
+        "pool_pre_ping": True,
+    }
+
+
+def make_engine(url: str | None = None, *, read_only: bool = False, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` (default: the configured database), ready for this schema.
 
     In-memory SQLite uses a ``StaticPool`` so every session sees the same database (SQLModel testing guide).
+    With ``read_only``, every connection refuses writes (an INSERT fails with a database error).
     """
-    url = url or get_settings().resolved_database_url
+    settings = get_settings()
+    url = url or settings.resolved_database_url
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -42,19 +65,30 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         kwargs.setdefault("connect_args", {"check_same_thread": False})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        if read_only:
+            event.listen(engine, "connect", _sqlite_query_only)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    if "poolclass" not in kwargs:
+        for key, value in pool_options(settings).items():
+            kwargs.setdefault(key, value)
+    if read_only:
+        connect_args = dict(kwargs.get("connect_args", {}))
+        connect_args["options"] = f"{connect_args.get('options', '')} {READ_ONLY_OPTION}".strip()
+        kwargs["connect_args"] = connect_args
     return create_engine(url, **kwargs)
 
 
 def create_schema(engine: Engine) -> None:
-    """Create any missing tables and indexes (idempotent)."""
+    """Create any missing tables and indexes (idempotent). The app migrates instead: see data/migrate.py."""
     SQLModel.metadata.create_all(engine)
 
 
 def drop_schema(engine: Engine) -> None:
-    """Drop every table of this schema (used by the reset command and tests)."""
+    """Drop every table of this schema and the migration record (used by the reset command and tests)."""
     SQLModel.metadata.drop_all(engine)
+    from data.migrate import drop_version_table  # late: data.migrate imports this module
+
+    drop_version_table(engine)
 
 
 @contextmanager

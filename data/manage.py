@@ -1,6 +1,9 @@
 """Command line for the database: create the schema, load the demo, rebuild or reset.
 
-    python -m data.manage init              # create tables; load the demo when empty (what the app does)
+    python -m data.manage init              # migrate the schema; load the demo when empty (what the app does)
+    python -m data.manage migrate           # migrate the schema to the newest revision, nothing else
+    python -m data.manage grant-read ROLE   # let a PostgreSQL role read (only read) every table: hosted viewers
+    python -m data.manage revision -m MSG   # developers: autogenerate a migration after changing models.py
     python -m data.manage rebuild [--scale england] [--seed N]   # drop everything, load a fresh demo
     python -m data.manage reset             # drop everything and leave an empty schema
     python -m data.manage status            # what is loaded
@@ -14,24 +17,25 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlmodel import Session, SQLModel
 
-from data import queries
-from data.db import create_schema, drop_schema, is_empty, make_engine
+from data import migrate, queries
+from data.db import drop_schema, is_empty, make_engine
 from data.demo import DemoSummary, build_demo
 from data.demo.spec import DEMO_SEED
 from settings import SettingsError, get_settings
 
 
 def ensure_database(engine: Engine, *, demo_on_empty: bool = True, scale: str = "ncl") -> DemoSummary | None:
-    """Create missing tables and, when the database holds no KPIs, load the demo; later calls change nothing.
+    """Migrate the schema to the newest revision and, when the database holds no KPIs, load the demo.
 
-    Safe when two processes start together on one empty database: the loser of the race sees the winner's
-    unique-key violation, and finds the database filled.
+    Later calls change nothing. Safe when two processes start together on one empty database: migrations take
+    a lock, and the loser of the demo race sees the winner's unique-key violation and finds the database filled.
     """
-    create_schema(engine)
+    migrate.upgrade(engine)
     if not demo_on_empty or not is_empty(engine):
         return None
     try:
@@ -40,6 +44,35 @@ def ensure_database(engine: Engine, *, demo_on_empty: bool = True, scale: str = 
         if is_empty(engine):
             raise
         return None
+
+
+def grant_read(engine: Engine, role: str) -> list[str]:
+    """Let PostgreSQL ``role`` read every table of the schema, and nothing else (hosted page reads).
+
+    Grants USAGE on the current schema and SELECT on each table; revokes any write privilege the role has on
+    them. Tables a later migration adds need the command run again (the deploy docs run it after migrating).
+
+    Returns:
+        The statements executed, for the operator's log.
+    """
+    if engine.dialect.name != "postgresql":
+        raise ValueError("read-only roles need PostgreSQL; SQLite has no roles (local mode needs none)")
+    preparer = engine.dialect.identifier_preparer
+    quoted = preparer.quote(role)
+    with engine.begin() as connection:
+        schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+        exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
+        if exists is None:
+            raise ValueError(f"PostgreSQL role {role!r} does not exist; create it first (docs/deploy.md)")
+        tables = [*SQLModel.metadata.sorted_tables]
+        statements = [f"GRANT USAGE ON SCHEMA {preparer.quote(schema)} TO {quoted}"]
+        for table in tables:
+            name = f"{preparer.quote(schema)}.{preparer.quote(table.name)}"
+            statements.append(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {name} FROM {quoted}")
+            statements.append(f"GRANT SELECT ON {name} TO {quoted}")
+        for statement in statements:
+            connection.execute(text(statement))
+    return statements
 
 
 def _status(engine: Engine) -> str:
@@ -59,26 +92,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="python -m data.manage", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("init", help="create tables; load the demo when the database is empty")
+    sub.add_parser("init", help="migrate the schema; load the demo when the database is empty")
+    sub.add_parser("migrate", help="migrate the schema to the newest revision")
+    grant = sub.add_parser("grant-read", help="let a PostgreSQL role read, and only read, every table")
+    grant.add_argument("role")
+    revision = sub.add_parser("revision", help="developers: autogenerate a migration after changing models.py")
+    revision.add_argument("-m", "--message", required=True)
     rebuild = sub.add_parser("rebuild", help="drop all tables and load a fresh demo dataset")
     rebuild.add_argument("--scale", choices=["ncl", "england"], default="ncl")
     rebuild.add_argument("--seed", type=int, default=DEMO_SEED)
     sub.add_parser("reset", help="drop all tables and create an empty schema")
     sub.add_parser("status", help="show what is loaded")
     args = parser.parse_args(argv)
+    if args.command == "revision":
+        print(f"wrote {migrate.new_revision(args.message)}; read it, edit it, and run the tests")
+        return 0
     try:
         settings = get_settings()
         engine = make_engine(settings.resolved_database_url)
         if args.command == "init":
             summary = ensure_database(engine, demo_on_empty=settings.demo_on_empty, scale=settings.demo_scale)
             print(f"loaded demo in {summary.seconds} s" if summary else "database ready; nothing to load")
+        elif args.command == "migrate":
+            print(f"schema at revision {migrate.upgrade(engine)}")
+        elif args.command == "grant-read":
+            for statement in grant_read(engine, args.role):
+                print(statement)
         elif args.command == "rebuild":
             drop_schema(engine)
+            migrate.upgrade(engine)
             summary = build_demo(engine, scale=args.scale, seed=args.seed)
             print(f"rebuilt {args.scale} demo in {summary.seconds} s: {sum(summary.rows.values()):,} rows")
         elif args.command == "reset":
             drop_schema(engine)
-            create_schema(engine)
+            migrate.upgrade(engine)
             print("empty schema created")
         print(_status(engine))
     except SettingsError as exc:
@@ -86,6 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except OperationalError as exc:
         print(f"cannot reach the database ({exc.orig}); check DATABASE_URL", file=sys.stderr)
+        return 1
+    except (ValueError, ProgrammingError) as exc:
+        print(f"{args.command}: {getattr(exc, 'orig', None) or exc}", file=sys.stderr)
         return 1
     return 0
 

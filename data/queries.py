@@ -215,6 +215,18 @@ def provenance(*, session: Session) -> pd.DataFrame:
     return _frame(session, stmt, ["source", "file_name", "finished_at", "synthetic"])
 
 
+def data_version(*, session: Session) -> tuple[int, int, str]:
+    """A fingerprint of what has been loaded: (number of imports, newest import id, newest finish time).
+
+    It changes when any process finishes an import (or the database is rebuilt), so an instance can tell that
+    its cached query results are stale. One aggregate over the import log's primary key: cheap to ask often.
+    """
+    count, newest, finished = session.execute(
+        select(func.count(), func.max(ImportLog.id), func.max(ImportLog.finished_at))
+    ).one()
+    return int(count), int(newest or 0), str(finished or "")
+
+
 def latest_period(*, session: Session) -> date | None:
     """The end of the latest period with any KPI observation (the dashboard's data date)."""
     return session.execute(select(func.max(KpiObservation.period_end))).scalar_one_or_none()

@@ -26,11 +26,11 @@ options = option_inputs(source)
 
 if upload is not None:
     data, name = upload
-    checked = load_upload(cache.engine(), source["name"], data, name, options=options, dry_run=True)
+    checked = load_upload(cache.writer_engine(), source["name"], data, name, options=options, dry_run=True)
     render_report(checked)
     if checked.status == "validated" and st.button("Load into the database", type="primary", key="import_confirm"):
         with st.spinner("Loading…"):
-            loaded = load_upload(cache.engine(), source["name"], data, name, options=options)
+            loaded = load_upload(cache.writer_engine(), source["name"], data, name, options=options)
         cache.clear()
         render_report(loaded)
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from data.db import create_schema, make_engine
 from data.demo import build_demo
 
-TIERS = ("unit", "db", "app", "browser")
+TIERS = ("unit", "db", "app", "browser", "hosted")
 BACKENDS = ("sqlite", "postgresql")
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES", "") == "1"
@@ -28,7 +28,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Refuse unmarked tests: a test without a tier cannot be selected or reasoned about."""
     unmarked = [item.nodeid for item in items if not any(item.get_closest_marker(t) for t in TIERS)]
     if unmarked:
-        raise pytest.UsageError("tests without a tier marker (unit/db/app/browser): " + ", ".join(unmarked))
+        raise pytest.UsageError("tests without a tier marker (unit/db/app/browser/hosted): " + ", ".join(unmarked))
 
 
 def _unavailable(reason: str) -> None:

@@ -14,7 +14,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from data.db import create_schema, make_engine
+from data import migrate
+from data.db import make_engine
 from data.importers import SOURCES, load_upload
 from settings import SettingsError, get_settings
 
@@ -68,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    create_schema(engine)
+    migrate.upgrade(engine)
     report = load_upload(engine, args.source, args.file.read_bytes(), args.file.name, options=options,
                          dry_run=args.dry_run)
     print(report.text(limit=200))

@@ -24,6 +24,12 @@ def _deck(app) -> dict:
     return json.loads(charts[0].proto.json)
 
 
+def _legend(app) -> str:
+    """The words of the map legend (charts whose description starts "Legend:")."""
+    specs = [json.loads(c.proto.spec) for c in app.get("vega_lite_chart")]
+    return " ".join(s["description"] for s in specs if s.get("description", "").startswith("Legend:"))
+
+
 def test_map_shows_pcns_coloured_by_the_kpi_with_points_legend_and_exports(app):
     _open(app, kpi="AE_RATE", period="2024-03-01")
     assert [t.value for t in app.title] == ["Map"]
@@ -35,8 +41,9 @@ def test_map_shows_pcns_coloured_by_the_kpi_with_points_legend_and_exports(app):
     pcns = deck["layers"][0]["data"]
     assert len({p["code"] for p in pcns}) == 30
     assert "95% CI" in pcns[0]["tooltip"]
-    legend = " ".join(h.proto.body for h in app.get("html"))
+    legend = _legend(app)
     assert "No data or suppressed" in legend and "Requires improvement" in legend
+    assert not app.get("html")  # the legend is a chart, not HTML
     assert {b.label for b in app.get("download_button")} == {"PNG", "SVG", "CSV"}
     assert "Boundaries: synthetic" in " ".join(c.value for c in app.caption)
 
@@ -61,7 +68,7 @@ def test_colour_against_target_uses_a_diverging_scale(app):
     _open(app, kpi="AE_RATE")
     app.toggle(key="map_target").set_value(True).run()
     assert not app.exception
-    legend = " ".join(h.proto.body for h in app.get("html"))
+    legend = _legend(app)
     assert "below target" in legend and "above target" in legend
 
 

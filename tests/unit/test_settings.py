@@ -12,7 +12,8 @@ pytestmark = pytest.mark.unit
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch, tmp_path):
     for name in ("DATABASE_URL", "DATA_DIR", "DEMO_SCALE", "STATUS_TOLERANCE", "SYSTEM_CODE", "DEMO_ON_EMPTY",
-                 "APP_MODE", "ANALYST_EMAILS", "ANALYST_CLAIM", "ANALYST_CLAIM_VALUE", "AUTH_PROVIDER"):
+                 "APP_MODE", "ANALYST_EMAILS", "ANALYST_CLAIM", "ANALYST_CLAIM_VALUE", "AUTH_PROVIDER",
+                 "DATABASE_READ_URL", "DB_POOL_SIZE", "SESSION_MAX_AGE_MINUTES", "CACHE_CHECK_SECONDS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
 
@@ -76,3 +77,34 @@ def test_hosted_mode_settings(monkeypatch):
 def test_hosted_mode_without_analysts_is_allowed(monkeypatch):
     monkeypatch.setenv("APP_MODE", "hosted")
     assert load_settings().app_mode == "hosted"  # everyone signed in is a viewer (see docs/deploy.md)
+
+
+@pytest.mark.parametrize("variable", ["DATABASE_URL", "DATABASE_READ_URL"])
+def test_a_bad_database_url_does_not_show_its_password(monkeypatch, variable):
+    monkeypatch.setenv(variable, "mysql://admin:s3cret-Pa55@db.internal/benefits")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert variable in str(caught.value)
+    assert "s3cret-Pa55" not in str(caught.value)
+    assert "admin:***@db.internal" in str(caught.value)
+
+
+def test_settings_repr_hides_database_urls(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://dash:s3cret-Pa55@db.internal/benefits")
+    monkeypatch.setenv("DATABASE_READ_URL", "postgresql://reader:an0ther-Pa55@db.internal/benefits")
+    settings = load_settings()
+    assert "s3cret-Pa55" not in repr(settings) and "an0ther-Pa55" not in repr(settings)
+    assert settings.resolved_read_url == "postgresql+psycopg://reader:an0ther-Pa55@db.internal/benefits"
+
+
+def test_read_url_defaults_to_the_main_url(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://dash@db.internal/benefits")
+    assert load_settings().resolved_read_url == "postgresql+psycopg://dash@db.internal/benefits"
+
+
+@pytest.mark.parametrize(("variable", "value"), [("DB_POOL_SIZE", "0"), ("SESSION_MAX_AGE_MINUTES", "0"),
+                                                 ("CACHE_CHECK_SECONDS", "-1")])
+def test_hosted_tuning_values_are_checked(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=variable):
+        load_settings()
