@@ -11,9 +11,9 @@ from sqlalchemy.exc import OperationalError
 from components.auth import require_sign_in
 from components.filters import sidebar_filters
 from components.messages import synthetic_banner
+from components.navigation import app_pages
 from components.state import ROLE_KEY
 from data import cache
-from data.access import can_import
 from settings import SettingsError, get_settings
 
 FAVICON = Path(__file__).parent / "components" / "favicon.png"  # a local file: no icon fetched from the internet
@@ -42,17 +42,4 @@ sidebar_filters(
 )
 synthetic_banner(cache.provenance())
 
-PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/checklist:", default=True),
-    st.Page("pages/trajectories.py", title="Trajectories", icon=":material/show_chart:"),
-    st.Page("pages/variation.py", title="Variation", icon=":material/scatter_plot:"),
-    st.Page("pages/map.py", title="Map", icon=":material/map:"),
-    st.Page("pages/care_homes.py", title="Care homes", icon=":material/elderly:"),
-    st.Page("pages/about.py", title="About the KPIs", icon=":material/info:"),
-    st.Page("pages/finance.py", title="Finance and activity", icon=":material/payments:"),
-    st.Page("pages/delivery.py", title="Delivery", icon=":material/event:"),
-    st.Page("pages/risks.py", title="Risks", icon=":material/warning:"),
-]
-if can_import(role):  # viewers do not see it; pages/data.py also refuses them server-side
-    PAGES.append(st.Page("pages/data.py", title="Data", icon=":material/upload_file:"))
-st.navigation(PAGES).run()
+st.navigation(app_pages(role)).run()

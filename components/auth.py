@@ -1,21 +1,29 @@
 """Sign-in and roles for hosted mode (``APP_MODE=hosted``); local mode has neither and allows everything.
 
 :func:`require_sign_in` runs in app.py before any database access: a visitor who is not signed in sees only the
-sign-in screen, and the script stops there, so no data reaches the browser. :func:`require_role` is the
-server-side refusal a page with a write path calls first, whatever the navigation shows.
+sign-in screen, and the script stops there, so no data reaches the browser. A user whose sign-in is older than
+``SESSION_MAX_AGE_MINUTES`` (Streamlit itself keeps the identity cookie for 30 days) gets the same treatment on
+their next page load or interaction: a "session expired" screen, without their name or any data, and a button to
+sign in again. :func:`require_role` is the server-side refusal a page with a write path calls first, whatever the
+navigation shows.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import NoReturn
 
 import streamlit as st
 from streamlit.errors import StreamlitAuthError
 
+from components.shell import require_app_shell
 from components.state import ROLE_KEY
-from data.access import Role, allows, role_for
+from data.access import Role, allows, role_for, session_expired
 from settings import get_settings
 
+PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
 SIGN_IN_KEY = "auth_sign_in"
 SIGN_OUT_KEY = "auth_sign_out"
 
@@ -34,8 +42,10 @@ def require_sign_in() -> Role:
         return Role.ANALYST
     user = _user()
     if user.get("is_logged_in") is not True:
-        _sign_in_screen(settings.auth_provider or None)
-        st.stop()
+        _stop_at_sign_in(settings.auth_provider or None)
+    if session_expired(user, datetime.now(UTC), settings.session_max_age_minutes):
+        _LOG.info("identity cookie older than SESSION_MAX_AGE_MINUTES (or without a usable iat): sign-in required")
+        _stop_at_sign_in(settings.auth_provider or None, expired_after=settings.session_max_age_minutes)
     role = role_for(user, settings)
     who = " ".join(f"{user[k]}" for k in ("name", "email") if isinstance(user.get(k), str) and user[k])
     st.sidebar.caption(f"Signed in as {who or 'an unnamed user'} ({role})")
@@ -44,10 +54,45 @@ def require_sign_in() -> Role:
     return role
 
 
-def _sign_in_screen(provider: str | None) -> None:
+def _stop_at_sign_in(provider: str | None, *, expired_after: float | None = None) -> NoReturn:
+    """Show the sign-in screen as the whole app, and stop the run: nothing after it reads data.
+
+    The screen is the only page of a hidden navigation, registered under the URL of every page in ``pages/``, so
+    a deep link (``/trajectories``) shows it without a "page not found" error, and the browser is sent no list of
+    pages: neither the ``pages/`` folder Streamlit offers before any ``st.navigation`` call on a new server, nor
+    the previous run's navigation when a session has just expired.
+    """
+    require_app_shell()  # started as a legacy pages/ script: rerun through app.py first
+    st.session_state.pop(ROLE_KEY, None)  # no role survives from an earlier run of this session
+
+    def screen() -> None:
+        _sign_in_screen(provider, expired_after=expired_after)
+
+    title = "Sign in again" if expired_after is not None else "Sign in"
+    paths = sorted(path.stem for path in PAGES_DIR.glob("*.py") if not path.name.startswith(("_", ".")))
+    pages = [st.Page(screen, title=title, default=True)]
+    pages += [st.Page(screen, title=title, url_path=path) for path in paths]
+    st.navigation(pages, position="hidden").run()
+    st.stop()
+
+
+def _sign_in_screen(provider: str | None, *, expired_after: float | None = None) -> None:
+    """The only thing a visitor without a valid session sees: what the dashboard is, and a sign-in button.
+
+    With ``expired_after`` (minutes) it is the "session expired" variant. Neither variant names the user: the
+    screen may be on a shared computer that someone else walked up to.
+    """
     st.title("NCL benefits realisation")
-    st.write("This dashboard is for NHS staff: sign in with your organisation account to see it.")
-    if st.button("Sign in with your organisation account", type="primary", key=SIGN_IN_KEY):
+    if expired_after is None:
+        st.write("This dashboard is for NHS staff: sign in with your organisation account to see it.")
+        label = "Sign in with your organisation account"
+    else:
+        st.warning(
+            f"Your session has expired — sign in again. For security, a sign-in lasts {_duration(expired_after)}.",
+            icon=":material/lock_clock:",
+        )
+        label = "Sign in again"
+    if st.button(label, type="primary", key=SIGN_IN_KEY):
         try:
             st.login(provider)
         except StreamlitAuthError as exc:  # no [auth] in secrets.toml, or Authlib missing
@@ -56,6 +101,15 @@ def _sign_in_screen(provider: str | None) -> None:
                 "Sign-in is not configured on this server. An administrator needs to add the [auth] section to "
                 ".streamlit/secrets.toml and install streamlit[auth] (see docs/deploy.md)."
             )
+
+
+def _duration(minutes: float) -> str:
+    """``minutes`` in words for the expired screen: "8 hours", "90 minutes", "30 seconds"."""
+    if minutes >= 120 and minutes % 60 == 0:
+        return f"{minutes / 60:g} hours"
+    if minutes >= 1:
+        return f"{minutes:g} minutes" if minutes != 1 else "1 minute"
+    return f"{round(minutes * 60)} seconds"
 
 
 def current_role() -> Role:

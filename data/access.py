@@ -4,11 +4,17 @@ Local mode (the default) has no sign-in and everyone is an analyst. Hosted mode 
 viewer role, and the analyst role to users whose email is in ``ANALYST_EMAILS`` (any case) or whose identity
 claim ``ANALYST_CLAIM`` equals ``ANALYST_CLAIM_VALUE`` (a string claim) or contains it (a list claim, such as
 Entra ID ``roles``). Anyone not signed in is a viewer at most; the UI stops them before any data is read.
+
+Streamlit keeps a signed-in user's identity cookie for 30 days and never asks the identity provider again, so a
+user disabled at the provider would keep access that long. :func:`session_expired` bounds it: a session is over
+``SESSION_MAX_AGE_MINUTES`` after sign-in, and the user must sign in at the provider again.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -69,3 +75,61 @@ def allows(role: Role, needed: Role) -> bool:
 def can_import(role: Role) -> bool:
     """True when ``role`` may import data (the Data page and every write path)."""
     return allows(role, Role.ANALYST)
+
+
+CLOCK_SKEW_SECONDS = 300
+"""How far in the future (by this server's clock) an identity token's ``iat`` may lie and still be trusted."""
+
+
+def session_expired(user: Mapping[str, object], now: datetime | float, max_age_minutes: float) -> bool:
+    """True when a signed-in user's session is over and they must sign in again.
+
+    The session starts when the identity provider issued the identity token (its ``iat`` claim, which Streamlit
+    copies into ``st.user`` when it writes the identity cookie): the moment this app's sign-in completed. The
+    ``auth_time`` claim (when the user last typed a password at the provider) is deliberately not used: a
+    provider that keeps its own single sign-on session re-issues a token with the old ``auth_time`` and no
+    password prompt, so an expiry based on it would send the user back to the "session expired" screen after
+    every sign-in until the provider's own session ended. How often a password is asked for is the provider's
+    policy; how long this app trusts one sign-in is this one's.
+
+    It fails closed: a missing, non-numeric, non-finite or boolean ``iat``, or one more than
+    :data:`CLOCK_SKEW_SECONDS` in the future, counts as expired.
+
+    Args:
+        user: the ``st.user`` claims of a signed-in user.
+        now: the current time, as a timezone-aware datetime or seconds since the Unix epoch.
+        max_age_minutes: how long a sign-in lasts (``SESSION_MAX_AGE_MINUTES``); must be positive.
+
+    Returns:
+        True when the session is older than ``max_age_minutes`` or its start cannot be trusted.
+
+    Raises:
+        ValueError: ``max_age_minutes`` is not positive, or ``now`` is a naive datetime (a programming error).
+    """
+    if not max_age_minutes > 0:
+        raise ValueError(f"max_age_minutes must be positive, got {max_age_minutes!r}")
+    if isinstance(now, datetime):
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise ValueError("now must be a timezone-aware datetime (use datetime.now(UTC))")
+        now = now.timestamp()
+    issued_at = _epoch_seconds(user.get("iat"))
+    if issued_at is None:
+        return True
+    age = float(now) - issued_at
+    if age < -CLOCK_SKEW_SECONDS:  # issued in the future: a clock or token that cannot be trusted
+        return True
+    return age > max_age_minutes * 60
+
+
+def _epoch_seconds(value: object) -> float | None:
+    """A claim holding seconds since the epoch (a JSON number, or a numeric string) as a float; None if not one."""
+    if isinstance(value, bool):  # bool is an int subclass: True is not a time
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)

@@ -1,10 +1,14 @@
-"""Roles: local mode allows everything; hosted mode makes analysts from the allow-list or an identity claim."""
+"""Roles: local mode allows everything; hosted mode makes analysts from the allow-list or an identity claim.
+Sessions: a sign-in lasts SESSION_MAX_AGE_MINUTES from the identity token's ``iat``, and fails closed."""
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime, timedelta, timezone
+
 import pytest
 
-from data.access import Role, allows, can_import, role_for
+from data.access import CLOCK_SKEW_SECONDS, Role, allows, can_import, role_for, session_expired
 from settings import Settings
 
 pytestmark = pytest.mark.unit
@@ -72,3 +76,83 @@ def test_missing_claim_is_a_viewer():
 def test_only_analysts_can_import():
     assert can_import(Role.ANALYST) and not can_import(Role.VIEWER)
     assert allows(Role.ANALYST, Role.VIEWER) and not allows(Role.VIEWER, Role.ANALYST)
+
+
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+EIGHT_HOURS = 480.0
+
+
+def signed_in_at(when: datetime, **claims: object) -> dict[str, object]:
+    """A signed-in user whose identity token was issued at ``when``."""
+    return {**SIGNED_IN, "iat": int(when.timestamp()), **claims}
+
+
+@pytest.mark.parametrize(
+    ("age", "expired"),
+    [
+        (timedelta(0), False),
+        (timedelta(hours=7, minutes=59), False),
+        (timedelta(hours=8), False),  # exactly the max age: still in
+        (timedelta(hours=8, seconds=1), True),
+        (timedelta(days=29), True),  # Streamlit would keep this cookie another day
+    ],
+)
+def test_a_session_lasts_the_max_age_from_sign_in(age, expired):
+    assert session_expired(signed_in_at(NOW - age), NOW, EIGHT_HOURS) is expired
+
+
+def test_now_may_be_epoch_seconds_or_an_aware_datetime_in_any_zone():
+    user = signed_in_at(NOW - timedelta(minutes=10))
+    assert session_expired(user, NOW.timestamp(), 5) and not session_expired(user, NOW.timestamp(), 15)
+    in_paris = NOW.astimezone(timezone(timedelta(hours=1)))
+    assert session_expired(user, in_paris, 5) and not session_expired(user, in_paris, 15)
+
+
+def test_fractions_of_a_minute_count():
+    user = signed_in_at(NOW - timedelta(seconds=7))
+    assert session_expired(user, NOW, 0.1) and not session_expired(user, NOW, 0.2)
+
+
+@pytest.mark.parametrize(
+    "iat",
+    [None, "", "yesterday", True, False, math.nan, math.inf, -math.inf, [1], {"t": 1}],
+)
+def test_a_missing_or_unusable_sign_in_time_fails_closed(iat):
+    assert session_expired({**SIGNED_IN, "iat": iat}, NOW, EIGHT_HOURS)
+
+
+def test_no_sign_in_time_at_all_fails_closed():
+    assert session_expired(SIGNED_IN, NOW, EIGHT_HOURS)
+
+
+def test_a_numeric_string_iat_is_read():
+    user = {**SIGNED_IN, "iat": f" {NOW.timestamp() - 60:.0f} "}
+    assert not session_expired(user, NOW, 5) and session_expired(user, NOW, 0.5)
+
+
+def test_a_token_from_the_future_is_trusted_only_within_the_clock_skew():
+    assert not session_expired(signed_in_at(NOW + timedelta(seconds=CLOCK_SKEW_SECONDS)), NOW, EIGHT_HOURS)
+    assert session_expired(signed_in_at(NOW + timedelta(seconds=CLOCK_SKEW_SECONDS + 1)), NOW, EIGHT_HOURS)
+
+
+def test_auth_time_does_not_shorten_a_fresh_sign_in():
+    """A provider's single sign-on re-issues a token (fresh iat) with the old auth_time and no password prompt:
+    counting from auth_time would show "session expired" straight after every such sign-in."""
+    user = signed_in_at(NOW - timedelta(minutes=1), auth_time=int((NOW - timedelta(days=2)).timestamp()))
+    assert not session_expired(user, NOW, EIGHT_HOURS)
+
+
+def test_auth_time_does_not_lengthen_an_old_sign_in():
+    user = signed_in_at(NOW - timedelta(hours=9), auth_time=int(NOW.timestamp()))
+    assert session_expired(user, NOW, EIGHT_HOURS)
+
+
+@pytest.mark.parametrize("max_age", [0, -1, math.nan])
+def test_max_age_must_be_positive(max_age):
+    with pytest.raises(ValueError, match="max_age_minutes must be positive"):
+        session_expired(signed_in_at(NOW), NOW, max_age)
+
+
+def test_a_naive_now_is_refused():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        session_expired(signed_in_at(NOW), datetime(2025, 3, 1, 12, 0), EIGHT_HOURS)
