@@ -18,6 +18,7 @@ from data.analysis import with_intervals
 from geo.colours import PRACTICE_COLOUR, LegendEntry, diverging_scale, rating_legend, sequential_scale
 from geo.export import attribution, static_map
 from geo.layers import BASEMAP_CREDIT, CARTO_POSITRON, Measure, map_model, map_table, shown_values
+from settings import get_settings
 
 require_app_shell()
 
@@ -47,7 +48,8 @@ against_target = controls[2].toggle(
     disabled=not has_target,
     help="A diverging scale centred on the KPI's target instead of the sequential scale of values.",
 )
-basemap = controls[3].toggle(
+# Hosted: the proxy's Content-Security-Policy lets nothing load from a third party, so no street map is offered.
+basemap = get_settings().app_mode == "local" and controls[3].toggle(
     "Street map", value=False, key="map_basemap", help="Loads map tiles from CARTO over the internet."
 )
 

@@ -38,6 +38,20 @@ def _unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
+def playwright() -> Iterator[object]:
+    """One Playwright driver for the whole run: the sync API allows one per thread, and the browser, auth and
+    deploy tiers each launch their own Chromium from it. Missing Playwright skips here and fails in CI."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("playwright is required in CI (CI=true) but is not installed")
+        pytest.skip("playwright is not installed (pip install -r requirements-dev.txt)")
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
 def postgres_schema() -> Iterator[tuple[str, str]]:
     """A fresh schema in the PostgreSQL test database for this session: (url, schema name)."""
     if not POSTGRES_URL:

@@ -202,3 +202,11 @@ def test_the_max_age_comes_from_session_max_age_minutes(demo_database, monkeypat
         assert not at.exception
         assert any(EXPIRED in w.value for w in at.warning) is expired
         assert bool(at.metric) is not expired
+
+
+def test_hosted_map_offers_no_street_map(hosted_app):
+    """The proxy's CSP blocks third-party tiles in hosted mode, so the toggle would fail silently: not offered."""
+    hosted_app.user = signed_in(VIEWER)
+    hosted_app.switch_page("pages/map.py").run()
+    assert not hosted_app.exception
+    assert [t.key for t in hosted_app.toggle] == ["map_practices", "map_homes", "map_target"]

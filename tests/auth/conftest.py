@@ -236,14 +236,11 @@ def hosted_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostedSta
 
 
 @pytest.fixture(scope="session")
-def chromium(hosted_stack: HostedStack) -> Iterator[object]:
-    """Debian's Chromium, headless, through Playwright (started after the stack, so a skip skips both)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def chromium(hosted_stack: HostedStack, playwright: object) -> Iterator[object]:
+    """Debian's Chromium, headless, through the run's one Playwright driver (started after the stack)."""
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
