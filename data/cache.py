@@ -47,8 +47,11 @@ def engine() -> Engine:
     Writes through it fail in the database, whoever is signed in: viewer sessions never hold a writable
     connection. The writer engine is created first, so the schema exists before the first read.
     """
-    writer_engine()
-    return make_engine(get_settings().resolved_read_url, read_only=True)
+    writer = writer_engine()
+    url = make_url(get_settings().resolved_read_url)
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return writer  # an in-memory database exists only inside the writer's one connection
+    return make_engine(url.render_as_string(hide_password=False), read_only=True)
 
 
 def _session() -> Session:
