@@ -70,7 +70,7 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"hosted-mode tests skipped: {reason}")
 
 
-def _check_tools() -> str:
+def check_tools() -> str:
     """The node executable; skip (or fail in CI) when anything the tier needs is missing."""
     node = shutil.which("node")
     if node is None:
@@ -86,7 +86,7 @@ def _check_tools() -> str:
     return str(node)
 
 
-def _demo_names(database_url: str) -> DemoNames:
+def demo_names(database_url: str) -> DemoNames:
     from data.db import make_engine
     from data.demo.spec import SYNTHETIC_LABEL
 
@@ -102,7 +102,7 @@ def _demo_names(database_url: str) -> DemoNames:
     return found
 
 
-def _app_env(database_url: str, **settings: str) -> dict[str, str]:
+def app_env(database_url: str, **settings: str) -> dict[str, str]:
     """The environment of a hosted instance: nothing inherited that could change the settings under test."""
     env = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
     no_proxy = ",".join(filter(None, [os.environ.get("NO_PROXY", ""), "127.0.0.1", "localhost"]))
@@ -181,7 +181,7 @@ def _stop(processes: list[_Process]) -> None:
 @pytest.fixture(scope="session")
 def hosted_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostedStack]:
     """The provider and both hosted instances, started together (the demo database is built meanwhile)."""
-    node = _check_tools()
+    node = check_tools()
     folder = tmp_path_factory.mktemp("hosted")
     database_url = f"sqlite:///{folder / 'demo.sqlite'}"
     provider_port, app_port, expiring_port = _free_port(), _free_port(), _free_port()
@@ -210,11 +210,11 @@ def hosted_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostedSta
     )  # fmt: skip
     app = _streamlit(
         "app", folder, app_port, _secrets(folder, app_port, provider_port, client_secret),
-        _app_env(database_url, ANALYST_EMAILS=ANALYST.login),
+        app_env(database_url, ANALYST_EMAILS=ANALYST.login),
     )  # fmt: skip
     expiring = _streamlit(
         "expiring-app", folder, expiring_port, _secrets(folder, expiring_port, provider_port, client_secret),
-        _app_env(
+        app_env(
             database_url, SESSION_MAX_AGE_MINUTES=str(SHORT_SESSION_MINUTES),
             ANALYST_CLAIM="roles", ANALYST_CLAIM_VALUE=ANALYST_ROLE,
         ),
@@ -228,7 +228,7 @@ def hosted_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostedSta
         engine = make_engine(database_url)
         build_demo(engine)
         engine.dispose()
-        names = _demo_names(database_url)
+        names = demo_names(database_url)
         _wait_until_ready(processes)
         yield HostedStack(issuer, f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{expiring_port}", names, folder)
     finally:
