@@ -261,6 +261,8 @@ class Cluster:
     cert: Path
     instances: dict[str, Instance] = field(default_factory=dict)
     nginx: Nginx | None = None
+    app_mode: str = "local"  # APP_MODE of both instances
+    extra_args: tuple[str, ...] = ()  # more `streamlit run` options for both instances
 
     @property
     def base(self) -> str:
@@ -287,7 +289,7 @@ class Cluster:
             **env,
             "DATABASE_URL": self.database_url,
             "DATABASE_READ_URL": self.read_url,
-            "APP_MODE": "local",
+            "APP_MODE": self.app_mode,
             "DEMO_ON_EMPTY": "false",
             "CACHE_CHECK_SECONDS": str(CACHE_CHECK_SECONDS),
             "STREAMLIT_SERVER_COOKIE_SECRET": cookie_secret,
@@ -295,7 +297,7 @@ class Cluster:
         args = [
             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none", "--server.allowedHosts", SERVER_NAME,
-            "--server.corsAllowedOrigins", self.base,
+            "--server.corsAllowedOrigins", self.base, *self.extra_args,
         ]  # fmt: skip
         for label, port in self.ports.instances.items():
             self.instances[label] = Instance(label, port, instance_env, args, self.folder / f"streamlit-{label}.log")

@@ -29,15 +29,9 @@ from pathlib import Path
 from tests.auth.conftest import CLIENT_ID, NODE_MODULES, PROVIDER_SCRIPT
 from tests.auth.flows import Account
 from tests.deploy.cluster import (
-    CACHE_CHECK_SECONDS,
     SERVER_NAME,
-    SITE_CONF,
     STARTUP_SECONDS,
     Cluster,
-    Instance,
-    Nginx,
-    main_config,
-    render_site,
 )
 
 CALLBACK_PATH = "/oauth2callback"
@@ -144,36 +138,11 @@ class HostedCluster(Cluster):
     secrets_file: Path | None = None
 
     def start(self, env: Mapping[str, str]) -> None:
-        """Start both instances (in parallel), wait for their health, then render and start nginx."""
+        """Start both instances in hosted mode with the shared secrets file, then nginx (see Cluster.start)."""
         assert self.secrets_file is not None, "HostedCluster needs secrets_file (see write_secrets)"
-        instance_env = {
-            **env,
-            "DATABASE_URL": self.database_url,
-            "DATABASE_READ_URL": self.read_url,
-            "APP_MODE": "hosted",
-            "DEMO_ON_EMPTY": "false",
-            "CACHE_CHECK_SECONDS": str(CACHE_CHECK_SECONDS),
-            "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_urlsafe(32),  # the same on both, as in production
-        }
-        args = [
-            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none", "--server.allowedHosts", SERVER_NAME,
-            "--server.corsAllowedOrigins", self.base, "--secrets.files", str(self.secrets_file),
-        ]  # fmt: skip
-        for label, port in self.ports.instances.items():
-            self.instances[label] = Instance(label, port, instance_env, args, self.folder / f"streamlit-{label}.log")
-            self.instances[label].start()
-        for instance in self.instances.values():
-            instance.wait_healthy()
-        site = self.folder / "benefits-dashboard.conf"
-        site.write_text(
-            render_site(SITE_CONF.read_text(), ports=self.ports, cert=self.cert, key=self.cert.with_suffix(".key"),
-                        log_dir=self.folder)
-        )  # fmt: skip
-        main = self.folder / "nginx.conf"
-        main.write_text(main_config(site, self.folder))
-        self.nginx = Nginx(self.folder, main, self.ports.https)
-        self.nginx.start()
+        self.app_mode = "hosted"
+        self.extra_args = ("--secrets.files", str(self.secrets_file))
+        super().start(env)
 
     def logs(self) -> str:
         """The end of each instance's log and of nginx's error log, for a failed test's report."""
