@@ -19,6 +19,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
 import models
+from data.migrate import drop_version_table
 from settings import Settings, get_settings
 
 READ_ONLY_OPTION = "-c default_transaction_read_only=on"
@@ -86,8 +87,6 @@ def create_schema(engine: Engine) -> None:
 def drop_schema(engine: Engine) -> None:
     """Drop every table of this schema and the migration record (used by the reset command and tests)."""
     SQLModel.metadata.drop_all(engine)
-    from data.migrate import drop_version_table  # late: data.migrate imports this module
-
     drop_version_table(engine)
 
 

@@ -91,7 +91,7 @@ def drop_version_table(engine: Engine) -> None:
 
 def new_revision(message: str) -> Path:
     """Autogenerate a revision for what ``models.py`` changed since the newest one (a developer command)."""
-    from data.db import make_engine  # late: data.db imports this module's drop_version_table lazily
+    from data.db import make_engine  # late: data.db imports this module
 
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(f"sqlite:///{Path(folder) / 'scratch.sqlite'}")
