@@ -1,8 +1,9 @@
 """Boundaries (GeoJSON, GeoPackage, zipped Shapefile; any CRS) and PCN catchments dissolved from small areas.
 
 Boundaries: read with pyogrio, reprojected to EPSG:4326 (British National Grid EPSG:27700 is the usual source CRS;
-a file without a CRS is taken as lon/lat or BNG by its coordinates, with a warning), invalid polygons repaired with
-``make_valid`` and reported, and stored exactly (``geometry_wkb``) beside a display-simplified copy
+a file without a CRS is refused unless the option ``crs`` declares one: coordinates are never guessed), invalid
+polygons repaired with ``make_valid`` and reported (refused when the repair changes the area by more than 1%), and
+stored exactly (``geometry_wkb``) beside a display-simplified copy
 (``display_wkb``, about 30 m) with a bounding box. The level and code/name fields are inferred from ONS field names
 (``LSOA11CD``/``LSOA11NM``, ``WD13CD``, ``LAD13CD`` ...) or given as options (``level``, ``code_field``,
 ``name_field``, ``vintage``, ``source``).
@@ -16,8 +17,12 @@ functions (frames and shapely arrays in and out) and can move to ``geo/`` unchan
 
 from __future__ import annotations
 
+import io
 import re
+import sqlite3
 import tempfile
+import zipfile
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -51,20 +56,108 @@ LEVEL_PREFIXES = {"LSOA": AreaLevel.LSOA, "MSOA": AreaLevel.MSOA, "WD": AreaLeve
 DEFAULT_SOURCE = "ONS / OS boundaries; Contains OS data © Crown copyright and database right (OGL v3)"
 
 
-def _read_geo(data: bytes, file_name: str):  # noqa: ANN202 - geopandas stays a lazy import (slow to load)
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj")
+MAX_UNZIPPED_BYTES = 2_000_000_000  # a zip that would unpack to more than this is refused (zip bomb)
+REPAIR_MAX_AREA_CHANGE = 0.01  # a repair that changes a polygon's area by more than 1% is refused
+
+
+def _geo_problem(file_name: str, message: str, value: str | None = None) -> DataImportError:
+    return DataImportError(Problem(file_name, None, None, value, message))
+
+
+def _unzip_shapefile(data: bytes, file_name: str, folder: Path, *, need_prj: bool = True) -> Path:
+    """Extract the one Shapefile of a zip (found in any sub-folder) safely; returns its ``.shp`` path.
+
+    Member names are never used as paths (no zip-slip): the parts are written under fixed names. A missing part
+    (``.shx``, ``.dbf``, ``.prj``) is named; a damaged zip, a zip of several Shapefiles or one too big are refused.
+    """
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise _geo_problem(file_name, "this is not a readable zip file (damaged or partly downloaded); download it "
+                           "again, or zip the Shapefile's .shp, .shx, .dbf and .prj together") from None
+    with book:
+        members = [m for m in book.infolist() if not m.is_dir() and not Path(m.filename).name.startswith((".", "__"))]
+        if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+            raise _geo_problem(file_name, "the zip unpacks to more than 2 GB; give the boundaries on their own")
+        stems: dict[str, dict[str, zipfile.ZipInfo]] = {}
+        for m in members:
+            path = Path(m.filename)
+            if path.suffix.lower() in SHAPEFILE_PARTS:
+                stems.setdefault(str(path.with_suffix("")).lower(), {})[path.suffix.lower()] = m
+        shapefiles = {stem: parts for stem, parts in stems.items() if ".shp" in parts}
+        if not shapefiles:
+            found = ", ".join(m.filename for m in members[:10]) or "nothing"
+            geo = [m for m in members if Path(m.filename).suffix.lower() in (".geojson", ".json", ".gpkg")]
+            if len(geo) == 1:
+                target = folder / f"upload{Path(geo[0].filename).suffix.lower()}"
+                target.write_bytes(book.read(geo[0]))
+                return target
+            raise _geo_problem(file_name, f"the zip holds no Shapefile (.shp) or single GeoJSON/GeoPackage (it holds: "
+                               f"{found}); zip the Shapefile's .shp, .shx, .dbf and .prj together")
+        if len(shapefiles) > 1:
+            names = ", ".join(parts[".shp"].filename for parts in shapefiles.values())
+            raise _geo_problem(file_name, f"the zip holds {len(shapefiles)} Shapefiles ({names}); import one at a time")
+        ((_stem, parts),) = shapefiles.items()
+        missing = [ext for ext in SHAPEFILE_PARTS if ext not in parts and (need_prj or ext != ".prj")]
+        if missing:
+            shp = parts[".shp"].filename
+            what = {".shx": "the index", ".dbf": "the attributes (area codes and names)",
+                    ".prj": "the coordinate reference system, or give the option crs=, e.g. crs=EPSG:27700"}
+            raise _geo_problem(file_name, f"the Shapefile {shp} has no {', '.join(missing)} beside it ("
+                               + "; ".join(f"{ext}: {what[ext]}" for ext in missing)
+                               + "); add the missing file(s) to the zip, in the same folder", shp)
+        for ext, member in parts.items():
+            (folder / f"upload{ext}").write_bytes(book.read(member))
+    return folder / "upload.shp"
+
+
+def _geopackage_layers(path: Path) -> int | None:
+    """How many feature layers a GeoPackage lists (GDAL will not open one with none); None if not a GeoPackage."""
+    if path.read_bytes()[:16] != b"SQLite format 3\x00":
+        return None
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            return int(db.execute("SELECT count(*) FROM gpkg_contents WHERE data_type = 'features'").fetchone()[0])
+    except sqlite3.Error:
+        return None
+
+
+def _read_geo(data: bytes, file_name: str, *, need_prj: bool = True):  # noqa: ANN202 - geopandas is slow to import
+    """The file's first layer as a GeoDataFrame; every way it cannot be read becomes a ``DataImportError``."""
     import geopandas as gpd
     import pyogrio
 
     suffix = Path(file_name).suffix.lower() or ".geojson"
+    if suffix == ".shp":
+        raise _geo_problem(file_name, "a Shapefile is several files (.shp, .shx, .dbf, .prj); zip them together and "
+                           "import the zip")
+    if not data.strip():
+        raise _geo_problem(file_name, "the file is empty; choose the boundary file")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        path.write_bytes(data)
+        folder = Path(tmp)
+        if suffix == ".zip" or data[:4] == b"PK\x03\x04":
+            path = _unzip_shapefile(data, file_name, folder, need_prj=need_prj)
+        else:
+            path = folder / f"upload{suffix}"
+            path.write_bytes(data)
         try:
-            return gpd.read_file(path, engine="pyogrio")
-        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
-            problem = Problem(file_name, None, None, None, f"could not read boundaries ({exc}); give a GeoJSON, "
-                              "a GeoPackage or a zipped Shapefile (.shp, .shx, .dbf, .prj)")
-            raise DataImportError(problem) from None
+            layers = pyogrio.list_layers(path)
+        except Exception:  # GDAL cannot open it at all
+            layers = None
+        if (layers is not None and len(layers) == 0) or (layers is None and _geopackage_layers(path) == 0):
+            raise _geo_problem(file_name, "the file has no layers (an empty GeoPackage or collection); export the "
+                               "boundaries layer into it")
+        try:
+            gdf = gpd.read_file(path, engine="pyogrio", layer=str(layers[0][0]) if layers is not None else None)
+        except Exception as exc:  # pyogrio's DataSourceError/DataLayerError, IndexError, ValueError ...
+            reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            reason = reason.replace(str(path), file_name)  # never show the server's temporary path
+            raise _geo_problem(file_name, f"could not read boundaries ({reason}); give a GeoJSON, a GeoPackage or a "
+                               "zipped Shapefile (.shp, .shx, .dbf, .prj)") from None
+    if layers is not None and len(layers) > 1:
+        gdf.attrs["note"] = f"the file has {len(layers)} layers; read the first, '{layers[0][0]}'"
+    return gdf
 
 
 def _field(columns: list[str], wanted: str | None, pattern: str, fallbacks: tuple[str, ...]) -> str | None:
@@ -108,7 +201,7 @@ def boundary_frame(geoms: np.ndarray, *, level: str, codes: pd.Series, names: pd
 def parse_boundaries(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
     """Read, reproject, repair and simplify boundary polygons into ``boundary`` rows (one per feature)."""
     options = options or {}
-    gdf = _read_geo(data, file_name)
+    gdf = _read_geo(data, file_name, need_prj=not options.get("crs"))
     problems: list[Problem] = []
     notes: list[str] = []
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
@@ -126,20 +219,29 @@ def parse_boundaries(data: bytes, file_name: str, options: Options | None = None
     if not vintage:
         raise DataImportError(Problem(file_name, None, "vintage", None, "cannot tell the boundaries' year; give the "
                                       "option vintage=... (e.g. 2021)"))
-    if gdf.crs is None:
-        minx, miny, maxx, maxy = gdf.total_bounds
-        if minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90:
-            gdf = gdf.set_crs(4326)
-            notes.append("the file names no CRS; its coordinates look like lon/lat, so EPSG:4326 was assumed")
-        elif minx >= 0 and maxx <= 700_000 and miny >= 0 and maxy <= 1_300_000:
-            gdf = gdf.set_crs(27700)
-            notes.append("the file names no CRS; its coordinates look like British National Grid (EPSG:27700)")
-        else:
-            raise DataImportError(Problem(file_name, None, None, None, "the file names no CRS and its coordinates "
-                                          "are neither lon/lat nor British National Grid; save it with a .prj/CRS"))
-    elif gdf.crs.to_epsg() != 4326:
+    if gdf.attrs.get("note"):
+        notes.append(gdf.attrs["note"])
+    declared = options.get("crs")
+    if gdf.crs is None and not declared:
+        raise DataImportError(Problem(
+            file_name, None, None, None, "the file names no coordinate reference system (a Shapefile without its "
+            ".prj, or a GeoPackage layer without one), and coordinates are never guessed; add the .prj, or give the "
+            "option crs= (e.g. crs=EPSG:27700 for British National Grid, crs=EPSG:4326 for longitude/latitude)"))
+    if declared:
+        try:
+            gdf = gdf.set_crs(str(declared), allow_override=True)
+        except Exception:  # pyproj's CRSError for a name it does not know
+            raise DataImportError(Problem(file_name, None, "crs", str(declared), "not a coordinate reference system "
+                                          "pyproj knows; give an EPSG code such as EPSG:27700")) from None
+    if gdf.crs.to_epsg() != 4326:
         notes.append(f"reprojected from {gdf.crs.to_string()} to EPSG:4326")
         gdf = gdf.to_crs(4326)
+    minx, miny, maxx, maxy = gdf.total_bounds if len(gdf) else (0, 0, 0, 0)
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise DataImportError(Problem(
+            file_name, None, None, f"{minx:.0f}, {miny:.0f} .. {maxx:.0f}, {maxy:.0f}", "the coordinates are not "
+            "longitude/latitude although the file says they are (they look like metres, e.g. British National Grid); "
+            "fix the file's CRS, or give the option crs=EPSG:27700"))
     frame = pd.DataFrame({"_row": np.arange(len(gdf)) + 1,
                           "code": clean_code(gdf[code_field].astype("string")),
                           "name": gdf[name_field] if name_field else gdf[code_field]})
@@ -158,12 +260,22 @@ def parse_boundaries(data: bytes, file_name: str, options: Options | None = None
                                message="this code appears in two features; merge them or fix the code")
     ok = ~missing & ~not_polygon
     fixed, repaired, reasons = repair(geoms[ok])
+    geoms_in = geoms
     geoms = geoms.copy()
     geoms[ok] = fixed
     idx = np.flatnonzero(ok)[repaired]
-    for i, reason in zip(idx, reasons, strict=True):
-        problems.append(Problem(file_name, int(frame["_row"].iloc[i]), "geometry", str(frame["code"].iloc[i]),
-                                f"invalid polygon repaired ({reason}); check the area looks right", "warning"))
+    before = shapely.area(geoms_in[idx]) if len(idx) else np.array([])
+    after = shapely.area(geoms[idx]) if len(idx) else np.array([])
+    change = np.abs(after - before) / np.maximum(np.maximum(before, after), 1e-300)
+    for i, reason, changed in zip(idx, reasons, change, strict=True):
+        row, code = int(frame["_row"].iloc[i]), str(frame["code"].iloc[i])
+        if changed > REPAIR_MAX_AREA_CHANGE:
+            problems.append(Problem(file_name, row, "geometry", code, f"invalid polygon ({reason}) whose repair would "
+                                    f"change its area by {changed:.0%}: the shape is wrong (e.g. a self-crossing "
+                                    "'bow-tie' ring), not just untidy; fix the polygon in a GIS and import again"))
+        else:
+            problems.append(Problem(file_name, row, "geometry", code, f"invalid polygon repaired ({reason}; area "
+                                    f"changed by {changed:.2%}); check the area looks right", "warning"))
     if len(idx):
         notes.append(f"repaired {len(idx):,} invalid polygons")
     rows = boundary_frame(geoms[ok], level=str(level), codes=frame["code"][ok], names=frame["name"][ok],
@@ -242,7 +354,7 @@ SOURCES = [
     Source("boundaries", "Boundaries (GeoJSON, GeoPackage, zipped Shapefile)",
            "Area polygons in any CRS (reprojected to EPSG:4326); options level, code_field, name_field, vintage.",
            GEO_EXTENSIONS, parse_boundaries, load_boundaries,
-           options=("level", "code_field", "name_field", "vintage", "source")),
+           options=("level", "code_field", "name_field", "vintage", "source", "crs")),
     Source("pcn_catchments", "PCN catchments (area -> PCN lookup)",
            "A CSV of LSOA (or ward) codes and PCN codes; dissolves the loaded area boundaries into PCN polygons.",
            (".csv", ".xlsx"), parse_catchment_lookup, load_boundaries, validate_catchments,

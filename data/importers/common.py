@@ -23,16 +23,20 @@ import io
 import json
 import logging
 import re
+import uuid
+import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 from data.db import session_scope
@@ -66,9 +70,11 @@ class Problem:
     value: str | None
     message: str
     severity: Severity = "error"
+    line: int | None = None  # the file's own line number, where it differs from the row or there is no row
 
     def __str__(self) -> str:
         where = self.file + (f", row {self.row}" if self.row is not None else "")
+        where += f", line {self.line}" if self.line is not None else ""
         where += f", column '{self.column}'" if self.column else ""
         shown = f" (value {self.value!r})" if self.value not in (None, "") else ""
         return f"{self.severity.upper()} {where}{shown}: {self.message}"
@@ -129,18 +135,56 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def decode_text(data: bytes) -> str:
-    """Bytes to text: UTF-8 (with or without BOM) when it decodes, else Windows-1252 (NHS website files).
+UTF8_MULTIBYTE = re.compile(rb"[\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\xF4][\x80-\xBF]{3}")
+SAVE_AS_UTF8 = "save it again as CSV UTF-8 (in Excel: Save As > CSV UTF-8) and import that file"
 
-    Windows-1252 leaves five bytes undefined; those fall back to Latin-1 so decoding never fails on a real file.
+
+def line_at(data: bytes, offset: int) -> int:
+    """The 1-based line of the file that holds byte ``offset``."""
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _encoding_problem(data: bytes, file_name: str, offset: int, message: str) -> DataImportError:
+    value = f"0x{data[offset]:02X}" if offset < len(data) else None
+    return DataImportError(Problem(file_name, None, None, value, message, line=line_at(data, offset)))
+
+
+def decode_text(data: bytes, file_name: str = "") -> str:
+    """Bytes to text: UTF-8 (with or without BOM), else Windows-1252 (NHS website files); nothing else.
+
+    There is no Latin-1 fallback, so a file is never "decoded" into the wrong characters silently. Refused, with
+    the byte's offset and line: a byte that neither encoding defines; a file that is UTF-8 in one place and not
+    in another (a UTF-8 BOM or UTF-8 characters elsewhere in it, so Windows-1252 would garble them); NUL bytes
+    (UTF-16 "Unicode text" or a binary file).
+
+    Raises:
+        DataImportError: the bytes are not UTF-8 or Windows-1252 text.
     """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _encoding_problem(data, file_name, 0, "the file is UTF-16 (Excel's 'Unicode text'), not UTF-8 or "
+                                f"Windows-1252; {SAVE_AS_UTF8}")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise _encoding_problem(data, file_name, nul, f"a NUL byte at offset {nul:,}: this is a binary file (or "
+                                f"UTF-16), not a text table; choose the CSV export, or {SAVE_AS_UTF8}")
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as not_utf8:
+        bad = not_utf8.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)  # utf-8-sig counts after the BOM
+        if data.startswith(b"\xef\xbb\xbf") or UTF8_MULTIBYTE.search(data):
+            raise _encoding_problem(
+                data, file_name, bad, f"the file is UTF-8 but byte 0x{data[bad]:02X} at offset {bad:,} is not valid "
+                f"UTF-8 (the file is damaged there, or mixes two encodings); fix that line, or {SAVE_AS_UTF8}"
+            ) from None
         try:
             return data.decode("cp1252")
-        except UnicodeDecodeError:
-            return data.decode("latin-1")
+        except UnicodeDecodeError as neither:
+            bad = neither.start
+            raise _encoding_problem(
+                data, file_name, bad, f"byte 0x{data[bad]:02X} at offset {bad:,} is not a character in UTF-8 or "
+                f"Windows-1252, the encodings published files use; the file is damaged or in another encoding: "
+                f"{SAVE_AS_UTF8}"
+            ) from None
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -184,6 +228,52 @@ def _rows_to_frame(rows: list[list[str]], *, header: bool, names: Sequence[str] 
     return pd.DataFrame(fixed, columns=columns, dtype=object)
 
 
+def _read_delimited(text: str, file_name: str) -> tuple[list[list[str]], list[int]]:
+    """Records of a delimited text file and the file line each record starts on.
+
+    Refuses an unterminated quote (a record that runs to the end of the file, as a truncated download leaves it):
+    Python's tolerant reader would otherwise swallow the rest of the file into one field.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text.split("\n", 1)[0]))
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    start = 1
+    try:
+        for row in reader:
+            rows.append(row)
+            lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise DataImportError(Problem(file_name, None, None, None, f"cannot read this line as delimited text ({exc}); "
+                                      "check the quoting on it", line=start)) from None
+    if text.count('"') % 2 and lines:
+        try:
+            for _ in csv.reader(io.StringIO(text, newline=""), delimiter=reader.dialect.delimiter, strict=True):
+                pass
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                raise DataImportError(Problem(
+                    file_name, len(rows), None, None, "a quoted value opened on this line is never closed, so the "
+                    "file ends inside it: the file is truncated or a quote is missing; download it again",
+                    line=lines[-1])) from None
+    return rows, lines
+
+
+def _truncated_last_record(rows: list[list[str]], lines: list[int], *, header: bool, skipped: int,
+                           file_name: str) -> None:
+    """Refuse a last record with fewer fields than every record before it (a file cut off mid-record)."""
+    body = rows[1:] if header else rows
+    if len(body) < 2:
+        return
+    shortest_before = min(len(r) for r in body[:-1])
+    if len(body[-1]) < shortest_before:
+        raise DataImportError(Problem(
+            file_name, len(rows) + skipped, None, None, f"the last record has {len(body[-1])} fields where every "
+            f"record before it has at least {shortest_before}: the file looks cut off (truncated); download or "
+            "export it again",
+            line=lines[len(rows) - 1] if lines else None))
+
+
 def read_table(
     data: bytes,
     file_name: str,
@@ -201,19 +291,21 @@ def read_table(
     title block above the table). ``_row`` is the row number as seen in a spreadsheet.
 
     Raises:
-        DataImportError: the file is empty, not a table, or an Excel sheet is missing.
+        DataImportError: the file is empty, holds a header but no data rows, is truncated (a last record with fewer
+            fields, an unterminated quote), is not UTF-8/Windows-1252 text, is a damaged workbook, has formula
+            cells without saved values, is not a table, or an Excel sheet is missing.
     """
     lower = file_name.lower()
+    lines: list[int] = []
     try:
         if lower.endswith(EXCEL_EXTENSIONS):
             raw = _read_excel(data, file_name, sheet=sheet)
             rows = [["" if _blank(v) else _cell_text(v) for v in r] for r in raw.itertuples(index=False)]
         else:
-            text = decode_text(data)
+            text = decode_text(data, file_name)
             if not text.strip():
                 raise DataImportError(Problem(file_name, None, None, None, "the file is empty; choose the export file"))
-            first = text.split("\n", 1)[0]
-            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first)))
+            rows, lines = _read_delimited(text, file_name)
     except DataImportError as exc:
         raise DataImportError([_with_file(p, file_name) for p in exc.problems]) from None
     except (ValueError, KeyError, OSError, csv.Error) as exc:
@@ -228,18 +320,25 @@ def read_table(
             if sum(normalise_header(v) in wanted for v in r) >= 2:
                 skipped = i
                 break
-        rows = rows[skipped:]
+        rows, lines = rows[skipped:], lines[skipped:]
     while rows and not any(str(v).strip() for v in rows[-1]):
         rows.pop()  # blank trailing lines
+    if lines:
+        _truncated_last_record(rows, lines, header=header, skipped=skipped, file_name=file_name)
     try:
         frame = _rows_to_frame(rows, header=header, names=names)
     except DataImportError as exc:
         p = exc.problems[0]
-        raise DataImportError(Problem(file_name, (p.row or 0) + skipped, None, None, p.message)) from None
+        line = lines[p.row - 1] if lines and p.row and p.row <= len(lines) else None
+        raise DataImportError(Problem(file_name, (p.row or 0) + skipped, None, None, p.message, line=line)) from None
     keep = [c for c in frame.columns if normalise_header(c) and not normalise_header(c).startswith("unnamed ")]
     frame = frame.loc[:, ~frame.columns.duplicated()][list(dict.fromkeys(keep))]
     frame = frame.apply(lambda s: s.str.strip()).replace("", pd.NA) if len(frame) else frame
     blank = frame.isna().all(axis=1) if len(frame.columns) else pd.Series(False, index=frame.index)
+    if not len(frame) or bool(blank.all()):
+        what = "a header row but no data rows" if header and rows else "no data rows"
+        raise DataImportError(Problem(file_name, None, None, None, f"the file has {what}; export it again with its "
+                                      "data, or choose the right file"))
     frame.insert(0, "_row", np.arange(len(frame)) + (2 if header else 1) + skipped)
     return frame.loc[~blank].reset_index(drop=True)
 
@@ -259,9 +358,63 @@ def _cell_text(v: object) -> str:
     return str(v)
 
 
+def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> worksheet XML member of an .xlsx (from workbook.xml and its relationships)."""
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+    rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("p:Relationship", ns)}
+    workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+    parts = {}
+    for sheet in workbook.findall("m:sheets/m:sheet", ns):
+        target = targets.get(sheet.get(f"{{{ns['r']}}}id"), "")
+        parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return parts
+
+
+def formula_cells_without_values(data: bytes, sheet_name: str) -> list[str]:
+    """Cells of an .xlsx sheet that hold a formula but no saved result (written by a program, never recalculated).
+
+    pandas/openpyxl read such a cell as blank, which would silently lose the value; the file must be opened and
+    saved in a spreadsheet (or the values pasted) first.
+    """
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        member = _sheet_parts(book).get(sheet_name)
+        if member is None or member not in book.namelist():
+            return []
+        xml = book.read(member)
+    if b"<f" not in xml:
+        return []
+    missing = []
+    for cell in ElementTree.fromstring(xml).iter(f"{main}c"):
+        if cell.find(f"{main}f") is not None:
+            value = cell.find(f"{main}v")
+            if (value is None or not (value.text or "").strip()) and cell.get("t") != "inlineStr":
+                missing.append(cell.get("r", "?"))
+    return missing
+
+
+def _column_index(ref: str) -> int:
+    letters = re.match(r"[A-Z]+", ref)
+    index = 0
+    for ch in letters[0] if letters else "A":
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
 def _read_excel(data: bytes, file_name: str, *, sheet: str | int | None) -> pd.DataFrame:
     engine = "odf" if file_name.lower().endswith(".ods") else None
-    book = pd.ExcelFile(io.BytesIO(data), engine=engine)
+    try:
+        book = pd.ExcelFile(io.BytesIO(data), engine=engine)
+    except zipfile.BadZipFile:
+        raise DataImportError(Problem(file_name, None, None, None, "the workbook is damaged: its zip container cannot "
+                                      "be opened (a broken or partial download, or not really an .xlsx/.ods); "
+                                      "download it again or save it from the spreadsheet")) from None
+    except Exception as exc:  # openpyxl/odfpy raise their own types for files that are not workbooks
+        raise DataImportError(Problem(file_name, None, None, None, f"this is not a workbook that can be read "
+                                      f"({type(exc).__name__}); save it again as .xlsx or CSV")) from None
     names = book.sheet_names
     if sheet is None:
         chosen: str | int = 0
@@ -275,11 +428,25 @@ def _read_excel(data: bytes, file_name: str, *, sheet: str | int | None) -> pd.D
                         f"{', '.join(map(str, names))}); choose the published workbook, or rename the sheet")
             )
         chosen = matches[0]
-    return pd.read_excel(book, sheet_name=chosen, header=None, dtype=object)
+    frame = pd.read_excel(book, sheet_name=chosen, header=None, dtype=object)
+    if file_name.lower().endswith((".xlsx", ".xlsm")):
+        sheet_name = names[chosen] if isinstance(chosen, int) else chosen
+        missing = formula_cells_without_values(data, str(sheet_name))
+        if missing:
+            header = [str(v) for v in frame.iloc[0]] if len(frame) else []
+            raise DataImportError([
+                Problem(file_name, int(re.sub(r"[A-Z]+", "", ref) or 0) or None,
+                        header[_column_index(ref)] if _column_index(ref) < len(header) else ref, ref,
+                        f"cell {ref} of sheet '{sheet_name}' holds a formula with no saved result, so its value "
+                        "cannot be read; open the workbook in a spreadsheet and save it (or paste values), then "
+                        "import it again")
+                for ref in missing[:MAX_LOGGED_PROBLEMS]
+            ])
+    return frame
 
 
 def _with_file(p: Problem, file_name: str) -> Problem:
-    return Problem(file_name, p.row, p.column, p.value, p.message, p.severity)
+    return Problem(file_name, p.row, p.column, p.value, p.message, p.severity, p.line)
 
 
 # ----------------------------------------------------------------------------------------- column matching
@@ -640,11 +807,11 @@ class ImportReport:
         return errors_in(self.problems)
 
     def problems_frame(self) -> pd.DataFrame:
-        """Problems as a table (severity, file, row, column, value, message) for the Data page and exports."""
+        """Problems as a table (severity, file, row, line, column, value, message) for the Data page and exports."""
         return pd.DataFrame(
-            [(p.severity, p.file, p.row, p.column, p.value, p.message) for p in self.problems],
-            columns=["severity", "file", "row", "column", "value", "message"],
-        )
+            [(p.severity, p.file, p.row, p.line, p.column, p.value, p.message) for p in self.problems],
+            columns=["severity", "file", "row", "line", "column", "value", "message"],
+        ).astype({"row": "Int64", "line": "Int64"})
 
     def raise_for_status(self) -> None:
         """Raise ``DataImportError`` with the problems unless the import succeeded."""
@@ -746,6 +913,9 @@ def run_import(
     except DataImportError as exc:
         problems += exc.problems
         frame = pd.DataFrame()
+    except Exception as exc:  # a defect here, or a library's own error on a strange file: never a traceback
+        problems.append(unexpected_problem(exc, file_name, source.name, "reading"))
+        frame = pd.DataFrame()
 
     errors = errors_in(problems)
     if errors:
@@ -773,15 +943,53 @@ def run_import(
             entry.finished_at = datetime.now(UTC)
             session.add(entry)
     except Exception as exc:  # unexpected: roll back (done by session_scope), log it, report it
-        log.exception("import of %s (%s) failed", file_name, source.name)
-        problem = Problem(file_name, None, None, None, f"unexpected error while writing ({type(exc).__name__}: "
-                          f"{str(exc).splitlines()[0][:300]}); nothing was written. Report this with the file")
+        problem = (constraint_problem(exc, file_name) if isinstance(exc, IntegrityError) else None) or \
+            unexpected_problem(exc, file_name, source.name, "writing")
         import_id = _log(engine, **base, started_at=started, status=ImportStatus.FAILED,
                          error_report=_error_report([*problems, problem]))
         return ImportReport(**base, status=ImportStatus.FAILED.value, rows_read=rows_read,
                             problems=[*problems, problem], notes=notes, import_id=import_id)
     return ImportReport(**base, status=ImportStatus.LOADED.value, rows_read=rows_read, rows_accepted=len(frame),
                         written=written, problems=problems, notes=notes, import_id=import_id)
+
+
+CONSTRAINT_MEANING = {  # database rules (models.py) in words, for the rare value a validator let through
+    "ck_practice_latitude": "latitude must be between -90 and 90",
+    "ck_practice_longitude": "longitude must be between -180 and 180",
+    "ck_practice_list_size_patients": "a list size cannot be negative",
+    "ck_care_home_beds": "beds cannot be negative",
+    "ck_kpi_multiplier": "a KPI's multiplier must be above zero",
+    "ck_kpi_observation_period": "a period cannot end before it starts",
+    "ck_kpi_observation_denominator": "a denominator cannot be negative",
+    "ck_finance_line_year": "a financial year must be between 2000 and 2100",
+}
+
+
+def unexpected_problem(exc: BaseException, file_name: str, source: str, stage: str) -> Problem:
+    """A domain problem for an unexpected error: logged in full under a short id, shown without a traceback."""
+    error_id = uuid.uuid4().hex[:8]
+    log.error("import of %s (%s) failed while %s [error id %s]", file_name, source, stage, error_id,
+              exc_info=(type(exc), exc, exc.__traceback__))
+    return Problem(file_name, None, None, None, f"unexpected error while {stage} the file ({type(exc).__name__}); "
+                   f"nothing was written. Check it is the published {source} file; if it is, report error id "
+                   f"{error_id} with the file")
+
+
+def constraint_problem(exc: IntegrityError, file_name: str) -> Problem | None:
+    """The database rule a value broke, in words (CHECK, NOT NULL or UNIQUE), or None when it cannot be named."""
+    orig = getattr(exc, "orig", None)
+    diag = getattr(orig, "diag", None)
+    text = str(orig or exc)
+    name = getattr(diag, "constraint_name", None) or next(
+        (n for n in CONSTRAINT_MEANING if n in text), None)
+    if name is None:
+        match = re.search(r"(UNIQUE|NOT NULL|CHECK) constraint failed: ([\w.]+)", text)
+        if match is None:
+            return None
+        name = match[2]
+    meaning = CONSTRAINT_MEANING.get(name, f"the database rule '{name}'")
+    return Problem(file_name, None, None, None, f"a value in the file breaks a rule of the database ({meaning}); "
+                   "nothing was written. Find the row with that value, correct it and import again")
 
 
 def _replace(report: ImportReport, **changes: Any) -> ImportReport:
