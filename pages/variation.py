@@ -12,7 +12,15 @@ from components.page import export_context, filter_wording, kpi_row, small_numbe
 from components.shell import require_app_shell
 from components.state import current_filters
 from data import cache
-from data.analysis import AnalysisError, compare_areas, funnel_for, funnel_points, in_areas, outlier_table
+from data.analysis import (
+    AnalysisError,
+    compare_areas,
+    funnel_for,
+    funnel_points,
+    funnel_summary,
+    in_areas,
+    outlier_table,
+)
 from data.export import suppress_small_counts
 
 require_app_shell()
@@ -56,7 +64,7 @@ outliers = outlier_table(funnel, names)
 n_high = int((outliers["direction"] == "High").sum())
 n_low = int((outliers["direction"] == "Low").sum())
 st.markdown(
-    f"**{len(points)} {LEVEL_NAMES[level]}: {n_high} above and {n_low} below the 95% limits.** "
+    f"**{funnel_summary(funnel, outliers, LEVEL_NAMES[level])}** "
     f"Method: {funnel.method}; dispersion ratio φ = {funnel.result.phi:.2f}"
     f"{' (limits widened)' if funnel.result.adjusted else ' (limits not widened)'}."
     + (f" Larger outlined points are in {area.name}." if highlight else "")

@@ -150,9 +150,19 @@ class FunnelResult:
             (``od_adjust`` requested and ``phi > 1``).
         trim_by: Winsorisation/truncation fraction at each end.
         n_units: units plotted; ``n_dispersion``: z-scores used to estimate phi and tau2.
+        trim_lower, trim_upper: the Winsorisation cut points on the z scale (the ``trim_by`` and
+            ``1 - trim_by`` R type-7 quantiles of ``z``; FunnelPlotR's ``lz``/``uz``); for SHMI
+            truncation, the smallest and largest z-score kept. NaN when ``trim_by`` is 0.
+        n_zero: units with no events (SR only; PR and RC zeros need no special handling).
+        n_not_assessed: units that cannot be judged by the active limits (zero events on the
+            SHMI log scale with overdispersion-adjusted limits); plotted, never flagged.
+        zero_note: how zero-event units were judged, in words ("" when there are none).
         units: one row per unit -- columns ``unit``, ``numerator``, ``denominator``, ``value``
-            (= numerator/denominator x multiplier), ``z`` (transformed-scale z-score, unadjusted),
-            ``z_adjusted`` (= (Y - target)/sqrt(s^2 + tau2)), ``trimmed`` (Winsorised/truncated),
+            (= numerator/denominator x multiplier), ``z`` (transformed-scale z-score, unadjusted;
+            always finite), ``z_winsorised`` (FunnelPlotR's ``Wuzscore``: z clipped to the cut
+            points, or NaN where SHMI truncation dropped it), ``z_adjusted`` (= (Y - target) /
+            sqrt(s^2 + tau2); NaN where not assessed), ``trimmed`` (Winsorised/truncated),
+            ``zero`` (no events, SR), ``assessed`` (judged against the active limits),
             active limits ``lcl95, ucl95, lcl998, ucl998``, unadjusted limits ``unadj_*``,
             overdispersion limits ``od_*``, ``outlier95``, ``outlier998``, ``outlier`` (at
             ``limit``), ``direction`` (``"high"``, ``"low"`` or None) and ``distance`` (value minus
@@ -176,6 +186,11 @@ class FunnelResult:
     units: pd.DataFrame
     limits: pd.DataFrame
     excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
+    trim_lower: float = math.nan
+    trim_upper: float = math.nan
+    n_zero: int = 0
+    n_not_assessed: int = 0
+    zero_note: str = ""
 
     def outliers(self) -> pd.DataFrame:
         """Rows of :attr:`units` flagged as outliers at :attr:`limit`, furthest out first."""
@@ -244,21 +259,37 @@ def _transform(
     return y, s, t, z
 
 
-def _winsorise(z: np.ndarray, trim_by: float) -> tuple[np.ndarray, np.ndarray]:
+def _winsorise(z: np.ndarray, trim_by: float) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Winsorised z-scores, which were moved, and the cut points (FunnelPlotR ``winsorisation``)."""
     finite = np.isfinite(z)
     if not finite.any():
-        return np.full_like(z, np.nan), np.ones_like(z, dtype=bool)
+        return np.full_like(z, np.nan), np.ones_like(z, dtype=bool), math.nan, math.nan
     lz, uz = np.quantile(z[finite], [trim_by, 1 - trim_by])  # R quantile type 7 == numpy "linear"
     trimmed = ~((z > lz) & (z < uz))
-    return np.clip(z, lz, uz), trimmed
+    return np.clip(z, lz, uz), trimmed, float(lz), float(uz)
 
 
-def _truncate(z: np.ndarray, trim_by: float) -> tuple[np.ndarray, np.ndarray]:
+def _truncate(z: np.ndarray, trim_by: float) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """SHMI truncation by rank group (FunnelPlotR ``truncation``) and the range of z-scores kept."""
     k = 1 / trim_by
     ranks = stats.rankdata(z, method="average")
     group = np.floor(ranks * k / (len(z) + 1))
     keep = (group > 0) & (group < k - 1)
-    return np.where(keep, z, np.nan), ~keep
+    kept = z[keep & np.isfinite(z)]
+    low, high = (float(kept.min()), float(kept.max())) if kept.size else (math.nan, math.nan)
+    return np.where(keep, z, np.nan), ~keep, low, high
+
+
+def _zero_count_z(expected: np.ndarray) -> np.ndarray:
+    """z-score of a unit with no events: the normal deviate of P(no events | expected), capped at 0.
+
+    Under Poisson, P(O = 0 | E) = exp(-E); the deviate is below ``-z`` exactly when that
+    probability is below the one-sided tail, i.e. when the exact test calls the zero low. It is
+    finite for every E > 0, unlike log(0 / E) on the SHMI scale, and 0 where a zero is the likely
+    outcome (E <= ln 2).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.minimum(0.0, stats.norm.ppf(np.exp(-expected)))
 
 
 def _dispersion(wz: np.ndarray, s: np.ndarray) -> tuple[float, float, int]:
@@ -417,18 +448,29 @@ def funnel_plot(
     target = 1.0 if dtype is DataType.SR else float(num.sum() / den.sum())
 
     y, s, t, z = _transform(num, den, dtype, method, target)
+    shmi = dtype is DataType.SR and method is SRMethod.SHMI
+    zero = (num == 0) if dtype is DataType.SR else np.zeros(len(num), dtype=bool)
+    if shmi:  # log(0) has no z-score; use the exact Poisson one (finite, enters phi like any other)
+        z = np.where(zero, _zero_count_z(den), z)
     if trim_by == 0:
-        wz, trimmed = z.copy(), np.zeros(len(z), dtype=bool)
-    elif dtype is DataType.SR and method is SRMethod.SHMI:
-        wz, trimmed = _truncate(z, trim_by)
+        wz, trimmed, trim_lo, trim_hi = z.copy(), np.zeros(len(z), dtype=bool), math.nan, math.nan
+    elif shmi:
+        wz, trimmed, trim_lo, trim_hi = _truncate(z, trim_by)
     else:
-        wz, trimmed = _winsorise(z, trim_by)
+        wz, trimmed, trim_lo, trim_hi = _winsorise(z, trim_by)
     phi, tau2, n_disp = _dispersion(wz, s)
     adjusted = bool(od_adjust and np.isfinite(phi) and phi > 1)
     tau2_active = tau2 if adjusted else 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         z_adj = (y - t) / np.sqrt(s**2 + tau2_active)
         value = num / den * multiplier
+    # Zero events under SR: with the exact Poisson (unadjusted) limits a zero is judged exactly,
+    # low when P(O = 0 | E) = exp(-E) is below the tail; with the log-scale adjusted limits it
+    # cannot be judged (log 0); on the CQC square-root scale it is an ordinary point.
+    not_assessed = zero & shmi & adjusted
+    exact_zero = zero & ~adjusted
+    if shmi:
+        z_adj = np.where(zero, np.nan if adjusted else z, z_adj)
 
     unit_cols = _limit_columns(den, dtype, method, target, tau2, adjusted, multiplier)
     units = pd.DataFrame(
@@ -438,18 +480,27 @@ def funnel_plot(
             "denominator": den,
             "value": value,
             "z": z,
+            "z_winsorised": wz,
             "z_adjusted": z_adj,
             "trimmed": trimmed,
+            "zero": zero,
+            "assessed": ~not_assessed,
             **unit_cols,
         }
     )
-    for k in ("95", "998"):
-        flag, _ = flag_outliers(value, unit_cols[f"lcl{k}"], unit_cols[f"ucl{k}"])
-        units[f"outlier{k}"] = flag
-    flag, distance = flag_outliers(value, unit_cols[f"lcl{key}"], unit_cols[f"ucl{key}"])
-    units["outlier"] = flag
-    units["direction"] = np.where(distance > 0, "high", np.where(distance < 0, "low", None))
-    units["distance"] = distance
+    p_zero = np.exp(-den)
+    for k in ("95", "998", "active"):
+        level = key if k == "active" else k
+        flag, distance = flag_outliers(value, unit_cols[f"lcl{level}"], unit_cols[f"ucl{level}"])
+        exact_low = exact_zero & (p_zero < _LEVELS[level][1])
+        flag = np.where(exact_zero, exact_low, flag) & ~not_assessed
+        distance = np.where(flag, distance, 0.0)
+        if k == "active":
+            units["outlier"] = flag
+            units["direction"] = np.where(distance > 0, "high", np.where(distance < 0, "low", None))
+            units["distance"] = distance
+        else:
+            units[f"outlier{k}"] = flag
 
     start = 1.1 if dtype is DataType.SR else 3.0
     max_x = math.ceil(float(den.max()))
@@ -473,7 +524,27 @@ def funnel_plot(
         units=units,
         limits=curve,
         excluded=excluded,
+        trim_lower=trim_lo,
+        trim_upper=trim_hi,
+        n_zero=int(zero.sum()),
+        n_not_assessed=int(not_assessed.sum()),
+        zero_note=_zero_note(int(zero.sum()), shmi, adjusted),
     )
+
+
+def _zero_note(n_zero: int, shmi: bool, adjusted: bool) -> str:
+    """How units with no events were judged, in words for a caption (empty when there are none)."""
+    if n_zero == 0:
+        return ""
+    units = "1 unit" if n_zero == 1 else f"{n_zero} units"
+    has = "has" if n_zero == 1 else "have"
+    if shmi and adjusted:
+        return (f"{units} with no events cannot be assessed on the log scale of the overdispersion-adjusted "
+                "limits; shown at zero, not flagged.")
+    if adjusted:
+        return f"{units} with no events {has} been judged on the square-root scale like the others."
+    return (f"{units} with no events {has} been judged exactly: low only where no events at all had a Poisson "
+            "probability below the limit's tail.")
 
 
 def funnel_rate_sr(
