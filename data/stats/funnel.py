@@ -24,6 +24,17 @@ Two families are implemented from their published methods (not translated code):
    * outliers are points **strictly** beyond the active limit (a unit exactly on a limit is not
      an outlier), with direction ``"high"``/``"low"``.
 
+   * **zero counts** (FunnelPlotR leaves them unhandled -- its issue #17 -- so a zero's SHMI z is
+     ``-Inf`` and phi becomes infinite unless truncation drops it). Here, for SR, a unit with no
+     events has the z-score ``min(0, qnorm(exp(-E)))``, the normal deviate of the exact Poisson
+     probability of no events (finite; it takes part in truncation/Winsorisation and phi like
+     any unit). Against the exact Poisson (unadjusted) limits it is low exactly when
+     ``exp(-E)`` is below the tail (0.025 / 0.001) -- the same call as Fingertips' exact
+     significance -- instead of always, as a plotted 0 under any positive limit line would be.
+     The SHMI overdispersion-adjusted limits are normal on log(O/E), which has no value at 0:
+     such units are plotted at zero, not flagged and counted in ``n_not_assessed``. On the CQC
+     square-root scale and for PR (arcsine) and RC (log with +0.5) a zero is an ordinary point.
+
 2. **Fingertips** (PHEindicatormethods ``calculate_funnel_limits`` / ``assign_funnel_significance``
    / ``calculate_funnel_points``) -- :func:`fingertips_funnel_limits`,
    :func:`fingertips_funnel_significance`, :func:`fingertips_funnel_points`: proportions with
@@ -158,7 +169,9 @@ class FunnelResult:
             SHMI log scale with overdispersion-adjusted limits); plotted, never flagged.
         zero_note: how zero-event units were judged, in words ("" when there are none).
         units: one row per unit -- columns ``unit``, ``numerator``, ``denominator``, ``value``
-            (= numerator/denominator x multiplier), ``z`` (transformed-scale z-score, unadjusted;
+            (= numerator/denominator x multiplier), ``y`` and ``s`` (FunnelPlotR's ``Y`` and ``s``: the
+            value on the transformed scale, NaN for a zero on the log scale, and its standard error),
+            ``z`` (transformed-scale z-score, unadjusted;
             always finite), ``z_winsorised`` (FunnelPlotR's ``Wuzscore``: z clipped to the cut
             points, or NaN where SHMI truncation dropped it), ``z_adjusted`` (= (Y - target) /
             sqrt(s^2 + tau2); NaN where not assessed), ``trimmed`` (Winsorised/truncated),
@@ -420,8 +433,9 @@ def funnel_plot(
         InsufficientDataError: fewer than two units with usable data.
 
     Rows with missing values or zero denominators are excluded and listed in ``excluded``.
-    Units whose transformed z-score is infinite (e.g. zero events on the SHMI log scale) are
-    plotted but left out of the phi/tau2 estimate.
+    Standardised-ratio units with no events (see the module docstring, "Zero counts") get a
+    finite z-score, are judged exactly against the Poisson limits and are not assessed against
+    the SHMI log-scale adjusted limits; PR and RC zeros need nothing special.
 
     >>> fp = funnel_plot([100, 150, 180, 80, 120, 225], [108, 112, 165, 95, 100, 220],
     ...                  ["a", "b", "c", "d", "e", "f"])
@@ -479,6 +493,8 @@ def funnel_plot(
             "numerator": num,
             "denominator": den,
             "value": value,
+            "y": np.where(zero & shmi, np.nan, y),
+            "s": s,
             "z": z,
             "z_winsorised": wz,
             "z_adjusted": z_adj,

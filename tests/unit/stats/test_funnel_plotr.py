@@ -316,3 +316,33 @@ def test_property_shmi_adjusted_limits_contain_the_tau2_free_ones(data):
     e = fp.units["denominator"].to_numpy()
     assert (fp.units["od_ucl998"].to_numpy() >= np.exp(Z998 / np.sqrt(e)) - 1e-12).all()
     assert (fp.units["od_lcl998"].to_numpy() <= np.exp(-Z998 / np.sqrt(e)) + 1e-12).all()
+
+
+def test_cqc_ratio_scale_limits_flag_fewer_units_than_funnelplotr_sqrt_scale_ones():
+    """docs/statistics.md: on the parity example (CQC, trim 5 %, x100, 95 %) FunnelPlotR's square-root-scale limits
+    compared with the ratio would flag b (133.9) and e (120.0) high; the squared ones flag none."""
+    c = funnel_plot(NUM, DEN, GROUPS, sr_method="CQC", trim_by=0.05, multiplier=100, limit=95)
+    s2 = 1 / (4 * np.array(DEN, float))
+    funnelplotr_ucl = 100 * (1 + Z95 * np.sqrt(s2 + c.tau2))
+    funnelplotr_lcl = 100 * (1 - Z95 * np.sqrt(s2 + c.tau2))
+    value = c.units["value"].to_numpy()
+    inside = (funnelplotr_lcl <= value) & (value <= funnelplotr_ucl)
+    assert [g for g, ok in zip(GROUPS, inside, strict=True) if not ok] == ["b", "e"]
+    assert not c.units["outlier95"].any()
+
+
+def test_pr_clamp_keeps_a_full_proportion_inside_where_funnelplotr_folds_back():
+    """At p = 0.9 and n = 5 FunnelPlotR's upper angle passes pi/2 and sin^2 folds back to 0.986, so 5 of 5 would be
+    'high' (P = 0.9^5 = 0.59); the clamped limit is 1."""
+    fp = funnel_plot([5, 90, 180, 85], [5, 100, 200, 95], data_type="PR", od_adjust=False)
+    angle = math.asin(math.sqrt(fp.target)) + 1.959964 * math.sqrt(1 / 20)
+    assert angle > math.pi / 2 and math.sin(angle) ** 2 < 1
+    assert fp.units["unadj_ucl95"].iloc[0] == 1.0 and not fp.units["outlier95"].iloc[0]
+
+
+def test_zero_count_z_is_zero_where_no_events_is_the_likely_outcome():
+    """exp(-E) >= 0.5 when E <= ln 2: a zero is then not even below the centre, so its z is 0, not positive."""
+    fp = funnel_plot([0, 1, 2, 1, 0], [0.5, 1.0, 1.5, 1.2, 3.0], od_adjust=False, shmi_rounding=False)
+    assert fp.units["z"].iloc[0] == 0.0
+    assert fp.units["z"].iloc[4] == pytest.approx(stats.norm.ppf(math.exp(-3)), rel=1e-12)
+    assert not fp.units["outlier95"].any()
