@@ -22,18 +22,18 @@ Two families are implemented from their published methods (not translated code):
      exact Poisson (chi-square) limits for SR, the transformed-normal limits with ``tau2 = 0``
      for PR and RC.
    * outliers are points **strictly** beyond the active limit (a unit exactly on a limit is not
-     an outlier), with direction ``"high"``/``"low"``.
-
+     an outlier), with direction ``"high"``/``"low"``;
    * **zero counts** (FunnelPlotR leaves them unhandled -- its issue #17 -- so a zero's SHMI z is
      ``-Inf`` and phi becomes infinite unless truncation drops it). Here, for SR, a unit with no
-     events has the z-score ``min(0, qnorm(exp(-E)))``, the normal deviate of the exact Poisson
-     probability of no events (finite; it takes part in truncation/Winsorisation and phi like
-     any unit). Against the exact Poisson (unadjusted) limits it is low exactly when
-     ``exp(-E)`` is below the tail (0.025 / 0.001) -- the same call as Fingertips' exact
-     significance -- instead of always, as a plotted 0 under any positive limit line would be.
-     The SHMI overdispersion-adjusted limits are normal on log(O/E), which has no value at 0:
-     such units are plotted at zero, not flagged and counted in ``n_not_assessed``. On the CQC
-     square-root scale and for PR (arcsine) and RC (log with +0.5) a zero is an ordinary point.
+     events has, on the SHMI scale, the z-score ``min(0, qnorm(exp(-E)))``, the normal deviate of
+     the exact Poisson probability of no events (finite; it takes part in truncation and phi
+     like any unit; on the CQC scale z = -2 sqrt(E) as usual). Against the exact Poisson
+     (unadjusted) limits it is low exactly when ``exp(-E)`` is below the tail (0.025 / 0.001),
+     the same call as Fingertips' exact significance, instead of always (a plotted 0 lies under
+     any positive limit line). The SHMI overdispersion-adjusted limits are normal on log(O/E),
+     which has no value at 0: such units are plotted at zero, not flagged and counted in
+     ``n_not_assessed``. On the CQC square-root scale and for PR (arcsine) and RC (log with +0.5)
+     a zero is an ordinary point.
 
 2. **Fingertips** (PHEindicatormethods ``calculate_funnel_limits`` / ``assign_funnel_significance``
    / ``calculate_funnel_points``) -- :func:`fingertips_funnel_limits`,
@@ -171,10 +171,10 @@ class FunnelResult:
         units: one row per unit -- columns ``unit``, ``numerator``, ``denominator``, ``value``
             (= numerator/denominator x multiplier), ``y`` and ``s`` (FunnelPlotR's ``Y`` and ``s``: the
             value on the transformed scale, NaN for a zero on the log scale, and its standard error),
-            ``z`` (transformed-scale z-score, unadjusted;
-            always finite), ``z_winsorised`` (FunnelPlotR's ``Wuzscore``: z clipped to the cut
-            points, or NaN where SHMI truncation dropped it), ``z_adjusted`` (= (Y - target) /
-            sqrt(s^2 + tau2); NaN where not assessed), ``trimmed`` (Winsorised/truncated),
+            ``z`` (transformed-scale z-score, unadjusted; always finite), ``z_winsorised``
+            (FunnelPlotR's ``Wuzscore``: z clipped to the cut points, or NaN where SHMI truncation
+            dropped it), ``z_adjusted`` (= (Y - target) / sqrt(s^2 + tau2); NaN where not
+            assessed), ``trimmed`` (Winsorised/truncated),
             ``zero`` (no events, SR), ``assessed`` (judged against the active limits),
             active limits ``lcl95, ucl95, lcl998, ucl998``, unadjusted limits ``unadj_*``,
             overdispersion limits ``od_*``, ``outlier95``, ``outlier998``, ``outlier`` (at

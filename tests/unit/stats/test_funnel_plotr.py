@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ from data.stats.funnel import (
 pytestmark = pytest.mark.unit
 
 REL = 1e-6
+DATA = Path(__file__).parent / "data"
 NUM = [100, 150, 180, 80, 120, 225]
 DEN = [108, 112, 165, 95, 100, 220]
 GROUPS = ["a", "b", "c", "d", "e", "f"]
@@ -346,3 +348,23 @@ def test_zero_count_z_is_zero_where_no_events_is_the_likely_outcome():
     assert fp.units["z"].iloc[0] == 0.0
     assert fp.units["z"].iloc[4] == pytest.approx(stats.norm.ppf(math.exp(-3)), rel=1e-12)
     assert not fp.units["outlier95"].any()
+
+
+
+def test_zero_counts_match_phe_published_significance():
+    """PHEindicatormethods testdata: 0 observed against 240.6 expected is "Low (0.001)"
+    (testdata_funnel_ratio_inputs.csv), and a crude rate of 0 in 297,820 people is "Low (0.001)"
+    (testdata_funnel_rate_dsr_inputs.csv, crude_per_100000_with_0). The exact Poisson funnel calls both low at
+    99.8 % (before, any zero was low whatever its expected count, so this alone could not tell the fix apart:
+    the small-E cases above do)."""
+    ratio = pd.read_csv(DATA / "phe_funnel_ratio_inputs.csv")
+    fp = funnel_plot(ratio["obs"], ratio["expected"], od_adjust=False, shmi_rounding=False)
+    zero = fp.units[fp.units["numerator"] == 0]
+    published = ratio.loc[ratio["obs"] == 0, "significance"].tolist()
+    assert published == ["Low (0.001)"] and zero["outlier998"].all() and (zero["direction"] == "low").all()
+    assert np.isfinite(fp.units["z"]).all()
+    rates = pd.read_csv(DATA / "phe_funnel_rate_dsr_inputs.csv")
+    fr = funnel_rate_sr(rates["count"], rates["pop"], per=100_000, od_adjust=False)
+    zero = fr.units[fr.units["numerator"] == 0]
+    assert rates.loc[rates["count"] == 0, "crude_per_100000_with_0"].tolist() == ["Low (0.001)"]
+    assert len(zero) == 1 and zero["outlier998"].all()
