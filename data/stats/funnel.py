@@ -167,7 +167,6 @@ class FunnelResult:
         n_zero: units with no events (SR only; PR and RC zeros need no special handling).
         n_not_assessed: units that cannot be judged by the active limits (zero events on the
             SHMI log scale with overdispersion-adjusted limits); plotted, never flagged.
-        zero_note: how zero-event units were judged, in words ("" when there are none).
         units: one row per unit -- columns ``unit``, ``numerator``, ``denominator``, ``value``
             (= numerator/denominator x multiplier), ``y`` and ``s`` (FunnelPlotR's ``Y`` and ``s``: the
             value on the transformed scale, NaN for a zero on the log scale, and its standard error),
@@ -203,7 +202,6 @@ class FunnelResult:
     trim_upper: float = math.nan
     n_zero: int = 0
     n_not_assessed: int = 0
-    zero_note: str = ""
 
     def outliers(self) -> pd.DataFrame:
         """Rows of :attr:`units` flagged as outliers at :attr:`limit`, furthest out first."""
@@ -544,23 +542,7 @@ def funnel_plot(
         trim_upper=trim_hi,
         n_zero=int(zero.sum()),
         n_not_assessed=int(not_assessed.sum()),
-        zero_note=_zero_note(int(zero.sum()), shmi, adjusted),
     )
-
-
-def _zero_note(n_zero: int, shmi: bool, adjusted: bool) -> str:
-    """How units with no events were judged, in words for a caption (empty when there are none)."""
-    if n_zero == 0:
-        return ""
-    units = "1 unit" if n_zero == 1 else f"{n_zero} units"
-    has = "has" if n_zero == 1 else "have"
-    if shmi and adjusted:
-        return (f"{units} with no events cannot be assessed on the log scale of the overdispersion-adjusted "
-                "limits; shown at zero, not flagged.")
-    if adjusted:
-        return f"{units} with no events {has} been judged on the square-root scale like the others."
-    return (f"{units} with no events {has} been judged exactly: low only where no events at all had a Poisson "
-            "probability below the limit's tail.")
 
 
 def funnel_rate_sr(
