@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from data.analysis import Funnel
+from data.analysis import NOT_ASSESSED, WITHIN, Funnel
 
 # Okabe & Ito (2008) palette
 BLUE, ORANGE, SKY, GREEN, YELLOW, VERMILLION, PURPLE, GREY = (
@@ -140,7 +140,8 @@ def funnel_chart(
 ) -> alt.LayerChart:
     """Funnel plot: areas as points (highlighted ones larger and outlined), 95% and 99.8% limits, centre line.
 
-    ``points`` has columns x, value, name, area_code, highlighted (bool), outside (label text).
+    ``points`` has columns x, value, name, area_code, highlighted (bool), outside (label text); units with no
+    events that the method cannot judge are drawn at zero as squares labelled "Not assessed (no events)".
     """
     lcl95, ucl95, lcl998, ucl998 = funnel.limit_columns
     curve = funnel.result.limits.rename(columns={funnel.x_column: "x"})
@@ -168,7 +169,12 @@ def funnel_chart(
     )
     centre = alt.Chart(pd.DataFrame({"y": [funnel.centre]})).mark_rule(color="black").encode(y="y:Q")
     color, shape = _scale(
-        {"Within limits": (GREY, "circle"), "High": (VERMILLION, "triangle-up"), "Low": (BLUE, "triangle-down")},
+        {
+            WITHIN: (GREY, "circle"),
+            "High": (VERMILLION, "triangle-up"),
+            "Low": (BLUE, "triangle-down"),
+            NOT_ASSESSED: (PURPLE, "square"),
+        },
         points["outside"].unique().tolist(),
     )
     dots = (

@@ -45,6 +45,11 @@ POLARITY_TEXT: dict[str, str] = {
 }
 
 
+#: ``funnel_points`` labels of a unit inside the 99.8% limits, and of one the method cannot judge.
+WITHIN = "Within limits"
+NOT_ASSESSED = "Not assessed (no events)"
+
+
 class AnalysisError(ValueError):
     """A chart cannot be drawn for this KPI and selection; the message says why, for the user."""
 
@@ -183,24 +188,53 @@ def funnel_for(
     raise AnalysisError("Counts have no denominator, so they cannot be compared in a funnel plot.")
 
 
+def funnel_summary(funnel: Funnel, outliers: pd.DataFrame, units: str, events: str = "events") -> str:
+    """One sentence for the funnel: how many ``units`` (a plural noun) lie above and below the 95% limits, and what
+    happened to units with no ``events``, e.g. "230 care homes: 9 above and 23 below the 95% limits; 2 with no
+    admissions cannot be assessed on the log scale (shown at zero, not flagged)."
+    """
+    result = funnel.result
+
+    def count(n: int) -> str:
+        return "none" if n == 0 else f"{n:,}"
+
+    high = int((outliers["direction"] == "High").sum())
+    low = int((outliers["direction"] == "Low").sum())
+    text = f"{result.n_units:,} {units}: {count(high)} above and {count(low)} below the 95% limits"
+    if result.n_not_assessed:
+        n = result.n_not_assessed
+        text += f"; {n:,} with no {events} cannot be assessed on the log scale (shown at zero, not flagged)"
+    elif result.n_zero and not result.adjusted:
+        n = result.n_zero
+        which = "the one" if n == 1 else f"the {n:,}"
+        text += f"; {which} with no {events} {'is' if n == 1 else 'are'} judged by the exact Poisson chance of none"
+    return text + "."
+
+
 def outlier_table(funnel: Funnel, names: pd.DataFrame) -> pd.DataFrame:
-    """Areas beyond the 99.8% or 95% limits, furthest out first: code, name, value, limits, direction, how far."""
+    """Areas beyond the 99.8% or 95% limits, furthest out first: code, name, value, limits, direction, how far.
+
+    The flags are the funnel's own (``outlier95``/``outlier998``), so a unit the method cannot judge (no events on
+    the log scale) or judged exactly (no events against Poisson limits) is listed as the statistics say, not by
+    comparing its plotted zero with a limit line.
+    """
     u = funnel.result.units
-    lcl95, ucl95, lcl998, ucl998 = (u[c] for c in funnel.limit_columns)
+    _, _, lcl998, ucl998 = (u[c] for c in funnel.limit_columns)
     value = u[funnel.value_column]
-    beyond998 = (value > ucl998) | (value < lcl998)
-    beyond95 = (value > ucl95) | (value < lcl95)
+    beyond998 = u["outlier998"].to_numpy(bool)
+    beyond95 = u["outlier95"].to_numpy(bool) | beyond998
+    high = value > funnel.centre
     table = pd.DataFrame(
         {
             "area_code": u["unit"],
             "value": value,
             "denominator": u[funnel.x_column],
-            "direction": np.where(value > ucl95, "High", np.where(value < lcl95, "Low", "")),
+            "direction": np.where(beyond95 & high, "High", np.where(beyond95, "Low", "")),
             "beyond": np.where(beyond998, "99.8% limit", np.where(beyond95, "95% limit", "")),
             "z": u["z_adjusted"] if funnel.result.adjusted else u["z"],
         }
     )
-    table["distance"] = np.where(value > ucl998, value - ucl998, np.where(value < lcl998, value - lcl998, np.nan))
+    table["distance"] = np.where(beyond998 & high, value - ucl998, np.where(beyond998, value - lcl998, np.nan))
     table = table[table["beyond"] != ""].merge(names, on="area_code", how="left")
     return table.reindex(table["z"].abs().sort_values(ascending=False).index).reset_index(drop=True)
 
@@ -249,19 +283,22 @@ def funnel_points(
 ) -> pd.DataFrame:
     """The funnel's units as points to draw: x, value, names, whether highlighted, and their 99.8% position.
 
+    ``outside`` is "High", "Low", "Within limits" or "Not assessed (no events)" (a zero the method cannot judge).
+
     ``x_label`` is the denominator as tooltips show it: for proportions the denominator counts people, so a
     count from 1 to ``small_number_max`` reads "suppressed" (rates' patient-years and expected counts are not
     counts of people).
     """
     u = funnel.result.units
-    lcl998, ucl998 = u[funnel.limit_columns[2]], u[funnel.limit_columns[3]]
     value = u[funnel.value_column]
+    beyond = u["outlier998"].to_numpy(bool)
+    outside = np.where(beyond & (value > funnel.centre), "High", np.where(beyond, "Low", WITHIN))
     points = pd.DataFrame(
         {
             "area_code": u["unit"],
             "x": u[funnel.x_column],
             "value": value,
-            "outside": np.where(value > ucl998, "High", np.where(value < lcl998, "Low", "Within limits")),
+            "outside": np.where(u["assessed"].to_numpy(bool), outside, NOT_ASSESSED),
         }
     ).merge(names, on="area_code", how="left")
     points["name"] = points["name"].fillna(points["area_code"])

@@ -19,7 +19,9 @@ from data.analysis import (
     care_home_summary,
     funnel_for,
     funnel_points,
+    funnel_summary,
     home_rates,
+    outlier_table,
     ratings_mix,
     twelve_months_to,
 )
@@ -120,6 +122,9 @@ else:
         st.info(str(exc))
     else:
         points = funnel_points(funnel, names, filters.pcn or filters.borough)
+        st.markdown(
+            f"**{funnel_summary(funnel, outlier_table(funnel, names), 'care homes', RATE_KPIS[code].lower())}**"
+        )
         chart = funnel_chart(
             funnel,
             points,

@@ -12,7 +12,15 @@ from components.page import export_context, filter_wording, kpi_row, small_numbe
 from components.shell import require_app_shell
 from components.state import current_filters
 from data import cache
-from data.analysis import AnalysisError, compare_areas, funnel_for, funnel_points, in_areas, outlier_table
+from data.analysis import (
+    AnalysisError,
+    compare_areas,
+    funnel_for,
+    funnel_points,
+    funnel_summary,
+    in_areas,
+    outlier_table,
+)
 from data.export import suppress_small_counts
 
 require_app_shell()
@@ -53,10 +61,9 @@ points = funnel_points(funnel, names, highlight, small_number_max=small_number_m
 words = filter_wording(filters, area, kpi)
 data_date = pd.Timestamp(filters.period) + pd.offsets.MonthEnd(0)
 outliers = outlier_table(funnel, names)
-n_high = int((outliers["direction"] == "High").sum())
-n_low = int((outliers["direction"] == "Low").sum())
+summary = funnel_summary(funnel, outliers, LEVEL_NAMES[level])
 st.markdown(
-    f"**{len(points)} {LEVEL_NAMES[level]}: {n_high} above and {n_low} below the 95% limits.** "
+    f"**{summary}** "
     f"Method: {funnel.method}; dispersion ratio φ = {funnel.result.phi:.2f}"
     f"{' (limits widened)' if funnel.result.adjusted else ' (limits not widened)'}."
     + (f" Larger outlined points are in {area.name}." if highlight else "")
@@ -68,7 +75,7 @@ chart = funnel_chart(
     x_title=f"Denominator: {kpi['denominator_definition'] or 'see About'}",
     alt_text=f"Funnel plot of {kpi['kpi']} for {len(points)} {LEVEL_NAMES[level]} in {filters.period:%B %Y}: "
     f"each point's value against its denominator, with 95% and 99.8% control limits around the centre line "
-    f"{funnel.centre:.1f}; {n_high} above and {n_low} below the 95% limits.",
+    f"{funnel.centre:.1f}. {summary}",
 )
 table = suppress_small_counts(
     points[["area_code", "name", "pcn", "borough", "value", "x", "outside"]].rename(columns={"x": "denominator"}),

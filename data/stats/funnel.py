@@ -22,7 +22,18 @@ Two families are implemented from their published methods (not translated code):
      exact Poisson (chi-square) limits for SR, the transformed-normal limits with ``tau2 = 0``
      for PR and RC.
    * outliers are points **strictly** beyond the active limit (a unit exactly on a limit is not
-     an outlier), with direction ``"high"``/``"low"``.
+     an outlier), with direction ``"high"``/``"low"``;
+   * **zero counts** (FunnelPlotR leaves them unhandled -- its issue #17 -- so a zero's SHMI z is
+     ``-Inf`` and phi becomes infinite unless truncation drops it). Here, for SR, a unit with no
+     events has, on the SHMI scale, the z-score ``min(0, qnorm(exp(-E)))``, the normal deviate of
+     the exact Poisson probability of no events (finite; it takes part in truncation and phi
+     like any unit; on the CQC scale z = -2 sqrt(E) as usual). Against the exact Poisson
+     (unadjusted) limits it is low exactly when ``exp(-E)`` is below the tail (0.025 / 0.001),
+     the same call as Fingertips' exact significance, instead of always (a plotted 0 lies under
+     any positive limit line). The SHMI overdispersion-adjusted limits are normal on log(O/E),
+     which has no value at 0: such units are plotted at zero, not flagged and counted in
+     ``n_not_assessed``. On the CQC square-root scale and for PR (arcsine) and RC (log with +0.5)
+     a zero is an ordinary point.
 
 2. **Fingertips** (PHEindicatormethods ``calculate_funnel_limits`` / ``assign_funnel_significance``
    / ``calculate_funnel_points``) -- :func:`fingertips_funnel_limits`,
@@ -150,9 +161,20 @@ class FunnelResult:
             (``od_adjust`` requested and ``phi > 1``).
         trim_by: Winsorisation/truncation fraction at each end.
         n_units: units plotted; ``n_dispersion``: z-scores used to estimate phi and tau2.
+        trim_lower, trim_upper: the Winsorisation cut points on the z scale (the ``trim_by`` and
+            ``1 - trim_by`` R type-7 quantiles of ``z``; FunnelPlotR's ``lz``/``uz``); for SHMI
+            truncation, the smallest and largest z-score kept. NaN when ``trim_by`` is 0.
+        n_zero: units with no events (SR only; PR and RC zeros need no special handling).
+        n_not_assessed: units that cannot be judged by the active limits (zero events on the
+            SHMI log scale with overdispersion-adjusted limits); plotted, never flagged.
         units: one row per unit -- columns ``unit``, ``numerator``, ``denominator``, ``value``
-            (= numerator/denominator x multiplier), ``z`` (transformed-scale z-score, unadjusted),
-            ``z_adjusted`` (= (Y - target)/sqrt(s^2 + tau2)), ``trimmed`` (Winsorised/truncated),
+            (= numerator/denominator x multiplier), ``y`` and ``s`` (FunnelPlotR's ``Y`` and ``s``: the
+            value on the transformed scale, NaN for a zero on the log scale, and its standard error),
+            ``z`` (transformed-scale z-score, unadjusted; always finite), ``z_winsorised``
+            (FunnelPlotR's ``Wuzscore``: z clipped to the cut points, or NaN where SHMI truncation
+            dropped it), ``z_adjusted`` (= (Y - target) / sqrt(s^2 + tau2); NaN where not
+            assessed), ``trimmed`` (Winsorised/truncated),
+            ``zero`` (no events, SR), ``assessed`` (judged against the active limits),
             active limits ``lcl95, ucl95, lcl998, ucl998``, unadjusted limits ``unadj_*``,
             overdispersion limits ``od_*``, ``outlier95``, ``outlier998``, ``outlier`` (at
             ``limit``), ``direction`` (``"high"``, ``"low"`` or None) and ``distance`` (value minus
@@ -176,6 +198,10 @@ class FunnelResult:
     units: pd.DataFrame
     limits: pd.DataFrame
     excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
+    trim_lower: float = math.nan
+    trim_upper: float = math.nan
+    n_zero: int = 0
+    n_not_assessed: int = 0
 
     def outliers(self) -> pd.DataFrame:
         """Rows of :attr:`units` flagged as outliers at :attr:`limit`, furthest out first."""
@@ -244,21 +270,37 @@ def _transform(
     return y, s, t, z
 
 
-def _winsorise(z: np.ndarray, trim_by: float) -> tuple[np.ndarray, np.ndarray]:
+def _winsorise(z: np.ndarray, trim_by: float) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Winsorised z-scores, which were moved, and the cut points (FunnelPlotR ``winsorisation``)."""
     finite = np.isfinite(z)
     if not finite.any():
-        return np.full_like(z, np.nan), np.ones_like(z, dtype=bool)
+        return np.full_like(z, np.nan), np.ones_like(z, dtype=bool), math.nan, math.nan
     lz, uz = np.quantile(z[finite], [trim_by, 1 - trim_by])  # R quantile type 7 == numpy "linear"
     trimmed = ~((z > lz) & (z < uz))
-    return np.clip(z, lz, uz), trimmed
+    return np.clip(z, lz, uz), trimmed, float(lz), float(uz)
 
 
-def _truncate(z: np.ndarray, trim_by: float) -> tuple[np.ndarray, np.ndarray]:
+def _truncate(z: np.ndarray, trim_by: float) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """SHMI truncation by rank group (FunnelPlotR ``truncation``) and the range of z-scores kept."""
     k = 1 / trim_by
     ranks = stats.rankdata(z, method="average")
     group = np.floor(ranks * k / (len(z) + 1))
     keep = (group > 0) & (group < k - 1)
-    return np.where(keep, z, np.nan), ~keep
+    kept = z[keep & np.isfinite(z)]
+    low, high = (float(kept.min()), float(kept.max())) if kept.size else (math.nan, math.nan)
+    return np.where(keep, z, np.nan), ~keep, low, high
+
+
+def _zero_count_z(expected: np.ndarray) -> np.ndarray:
+    """z-score of a unit with no events: the normal deviate of P(no events | expected), capped at 0.
+
+    Under Poisson, P(O = 0 | E) = exp(-E); the deviate is below ``-z`` exactly when that
+    probability is below the one-sided tail, i.e. when the exact test calls the zero low. It is
+    finite for every E > 0, unlike log(0 / E) on the SHMI scale, and 0 where a zero is the likely
+    outcome (E <= ln 2).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.minimum(0.0, stats.norm.ppf(np.exp(-expected)))
 
 
 def _dispersion(wz: np.ndarray, s: np.ndarray) -> tuple[float, float, int]:
@@ -389,8 +431,9 @@ def funnel_plot(
         InsufficientDataError: fewer than two units with usable data.
 
     Rows with missing values or zero denominators are excluded and listed in ``excluded``.
-    Units whose transformed z-score is infinite (e.g. zero events on the SHMI log scale) are
-    plotted but left out of the phi/tau2 estimate.
+    Standardised-ratio units with no events (see the module docstring, "Zero counts") get a
+    finite z-score, are judged exactly against the Poisson limits and are not assessed against
+    the SHMI log-scale adjusted limits; PR and RC zeros need nothing special.
 
     >>> fp = funnel_plot([100, 150, 180, 80, 120, 225], [108, 112, 165, 95, 100, 220],
     ...                  ["a", "b", "c", "d", "e", "f"])
@@ -417,18 +460,29 @@ def funnel_plot(
     target = 1.0 if dtype is DataType.SR else float(num.sum() / den.sum())
 
     y, s, t, z = _transform(num, den, dtype, method, target)
+    shmi = dtype is DataType.SR and method is SRMethod.SHMI
+    zero = (num == 0) if dtype is DataType.SR else np.zeros(len(num), dtype=bool)
+    if shmi:  # log(0) has no z-score; use the exact Poisson one (finite, enters phi like any other)
+        z = np.where(zero, _zero_count_z(den), z)
     if trim_by == 0:
-        wz, trimmed = z.copy(), np.zeros(len(z), dtype=bool)
-    elif dtype is DataType.SR and method is SRMethod.SHMI:
-        wz, trimmed = _truncate(z, trim_by)
+        wz, trimmed, trim_lo, trim_hi = z.copy(), np.zeros(len(z), dtype=bool), math.nan, math.nan
+    elif shmi:
+        wz, trimmed, trim_lo, trim_hi = _truncate(z, trim_by)
     else:
-        wz, trimmed = _winsorise(z, trim_by)
+        wz, trimmed, trim_lo, trim_hi = _winsorise(z, trim_by)
     phi, tau2, n_disp = _dispersion(wz, s)
     adjusted = bool(od_adjust and np.isfinite(phi) and phi > 1)
     tau2_active = tau2 if adjusted else 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         z_adj = (y - t) / np.sqrt(s**2 + tau2_active)
         value = num / den * multiplier
+    # Zero events under SR: with the exact Poisson (unadjusted) limits a zero is judged exactly,
+    # low when P(O = 0 | E) = exp(-E) is below the tail; with the log-scale adjusted limits it
+    # cannot be judged (log 0); on the CQC square-root scale it is an ordinary point.
+    not_assessed = zero & shmi & adjusted
+    exact_zero = zero & ~adjusted
+    if shmi:
+        z_adj = np.where(zero, np.nan if adjusted else z, z_adj)
 
     unit_cols = _limit_columns(den, dtype, method, target, tau2, adjusted, multiplier)
     units = pd.DataFrame(
@@ -437,19 +491,30 @@ def funnel_plot(
             "numerator": num,
             "denominator": den,
             "value": value,
+            "y": np.where(zero & shmi, np.nan, y),
+            "s": s,
             "z": z,
+            "z_winsorised": wz,
             "z_adjusted": z_adj,
             "trimmed": trimmed,
+            "zero": zero,
+            "assessed": ~not_assessed,
             **unit_cols,
         }
     )
-    for k in ("95", "998"):
-        flag, _ = flag_outliers(value, unit_cols[f"lcl{k}"], unit_cols[f"ucl{k}"])
-        units[f"outlier{k}"] = flag
-    flag, distance = flag_outliers(value, unit_cols[f"lcl{key}"], unit_cols[f"ucl{key}"])
-    units["outlier"] = flag
-    units["direction"] = np.where(distance > 0, "high", np.where(distance < 0, "low", None))
-    units["distance"] = distance
+    p_zero = np.exp(-den)
+    for k in ("95", "998", "active"):
+        level = key if k == "active" else k
+        flag, distance = flag_outliers(value, unit_cols[f"lcl{level}"], unit_cols[f"ucl{level}"])
+        exact_low = exact_zero & (p_zero < _LEVELS[level][1])
+        flag = np.where(exact_zero, exact_low, flag) & ~not_assessed
+        distance = np.where(flag, distance, 0.0)
+        if k == "active":
+            units["outlier"] = flag
+            units["direction"] = np.where(distance > 0, "high", np.where(distance < 0, "low", None))
+            units["distance"] = distance
+        else:
+            units[f"outlier{k}"] = flag
 
     start = 1.1 if dtype is DataType.SR else 3.0
     max_x = math.ceil(float(den.max()))
@@ -473,6 +538,10 @@ def funnel_plot(
         units=units,
         limits=curve,
         excluded=excluded,
+        trim_lower=trim_lo,
+        trim_upper=trim_hi,
+        n_zero=int(zero.sum()),
+        n_not_assessed=int(not_assessed.sum()),
     )
 
 

@@ -43,6 +43,8 @@ from data.stats.errors import InvalidConfidenceError, StatsInputError
 
 __all__ = [
     "EXACT_THRESHOLD",
+    "DirectlyStandardised",
+    "IndirectlyStandardised",
     "Interval",
     "byars_lower",
     "byars_upper",
@@ -103,6 +105,56 @@ class Interval:
         )
         if self.index is not None and len(self.index) == len(frame):
             frame.index = self.index
+        return frame
+
+
+def _lead(frame: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:
+    """``frame`` with ``columns`` (broadcast to its length) inserted first, in order."""
+    for pos, (name, values) in enumerate(columns.items()):
+        frame.insert(pos, name, np.broadcast_to(np.atleast_1d(values), (len(frame),)))
+    return frame
+
+
+@dataclass(frozen=True, kw_only=True)
+class IndirectlyStandardised(Interval):
+    """An indirectly standardised ratio or rate with the counts it came from.
+
+    The columns PHEindicatormethods ``calculate_ISRatio`` / ``calculate_ISRate`` return with
+    ``type = "full"``: ``observed`` (total events), ``expected`` (expected events) and, for a rate,
+    ``ref_rate`` (the reference population's crude rate times the multiplier, which scales the
+    ratio into a rate); ``None`` for a ratio.
+    """
+
+    observed: np.ndarray
+    expected: np.ndarray
+    ref_rate: float | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """``observed``, ``expected`` (and ``ref_rate`` for a rate) before the :class:`Interval` columns."""
+        lead: dict[str, Any] = {"observed": self.observed, "expected": self.expected}
+        if self.ref_rate is not None:
+            lead["ref_rate"] = self.ref_rate
+        return _lead(super().to_frame(), lead)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DirectlyStandardised(Interval):
+    """A directly standardised rate with the totals and variance behind its Dobson limits.
+
+    ``total_count`` and ``total_pop`` are PHEindicatormethods ``calculate_dsr``'s columns (given
+    even where the DSR itself is not, below 10 events); ``variance`` is its ``vardsr``,
+    sum(w^2 x / n^2) / sum(w)^2 on the per-person scale (times ``multiplier ** 2`` for the
+    rate's scale), the quantity the non-independent-events method replaces.
+    """
+
+    total_count: np.ndarray
+    total_pop: np.ndarray
+    variance: np.ndarray
+
+    def to_frame(self) -> pd.DataFrame:
+        """``total_count``, ``total_pop`` before the :class:`Interval` columns, ``variance`` after them."""
+        frame = _lead(super().to_frame(), {"total_count": self.total_count, "total_pop": self.total_pop})
+        frame["variance"] = np.broadcast_to(np.atleast_1d(self.variance), (len(frame),))
         return frame
 
 
@@ -364,7 +416,7 @@ def calculate_isratio(
     expected: ArrayLike,
     confidence: float = 0.95,
     refvalue: float = 1.0,
-) -> Interval:
+) -> IndirectlyStandardised:
     """Indirectly standardised ratio (SMR) = observed / expected * refvalue, with count limits.
 
     PHEindicatormethods ``calculate_ISRatio`` (formerly ``phe_smr``/``phe_isr``): exact Poisson
@@ -383,7 +435,10 @@ def calculate_isratio(
     lo, up, method = poisson_count_ci(oa, conf)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(ea > 0, refvalue / ea, np.nan)
-    return Interval(oa * scale, lo * scale, up * scale, conf, method, _first_index(observed, expected))
+    oa, ea = np.broadcast_arrays(oa, ea)
+    return IndirectlyStandardised(
+        oa * scale, lo * scale, up * scale, conf, method, _first_index(observed, expected), observed=oa, expected=ea
+    )
 
 
 #: Aliases matching PHEindicatormethods' older names.
@@ -397,23 +452,25 @@ def calculate_israte(
     reference_rate: float,
     confidence: float = 0.95,
     multiplier: float = 100_000,
-) -> Interval:
+) -> IndirectlyStandardised:
     """Indirectly standardised rate = (observed / expected) * reference rate * multiplier.
 
     PHEindicatormethods ``calculate_ISRate``: the ISR's limits scaled by the reference
-    population's crude rate (``sum(x_ref) / sum(n_ref)``, passed as ``reference_rate``).
+    population's crude rate (``sum(x_ref) / sum(n_ref)``, passed as ``reference_rate``). The
+    result carries ``observed``, ``expected`` and ``ref_rate`` (= reference_rate x multiplier, as
+    PHEindicatormethods reports it).
 
     >>> r = calculate_israte(20, 10, reference_rate=0.001, multiplier=1000)
-    >>> round(float(r.value), 3)
-    2.0
+    >>> round(float(r.value), 3), r.ref_rate
+    (2.0, 1.0)
     """
     if not np.isfinite(reference_rate) or reference_rate < 0:
         raise StatsInputError("reference_rate must be a finite number >= 0")
     ratio = calculate_isratio(observed, expected, confidence)
     factor = reference_rate * multiplier
-    return Interval(
+    return IndirectlyStandardised(
         ratio.value * factor, ratio.lower * factor, ratio.upper * factor, ratio.confidence,
-        ratio.method, ratio.index,
+        ratio.method, ratio.index, observed=ratio.observed, expected=ratio.expected, ref_rate=float(factor),
     )
 
 
@@ -424,12 +481,14 @@ def phe_dsr(
     confidence: float = 0.95,
     multiplier: float = 100_000,
     min_count: int = EXACT_THRESHOLD,
-) -> Interval:
+) -> DirectlyStandardised:
     """Directly standardised rate with Dobson et al. (1991) limits (PHEindicatormethods ``calculate_dsr``).
 
     ``x``, ``n`` and ``stdpop`` hold age-specific events, populations and standard population
     (e.g. European Standard Population 2013); the **last axis is the age band**, so a 2-D array
     gives one DSR per row (area). DSR = sum(w x / n) / sum(w); var = sum(w^2 x / n^2) / sum(w)^2;
+    the result (:class:`DirectlyStandardised`) also carries ``total_count``, ``total_pop`` and
+    ``variance`` (var) as PHEindicatormethods returns them;
     limits = DSR + sqrt(var / X) (Byar(X) - X) with X the total count. Where X < 10 the DSR is
     **not given** (value and limits NaN, method ``"NA: total count < 10"``). Missing counts in a
     band count as 0; populations must be > 0.
@@ -463,4 +522,6 @@ def phe_dsr(
     lower = np.where(suppressed, np.nan, np.maximum(lower, 0.0) * multiplier)
     upper = np.where(suppressed, np.nan, upper * multiplier)
     method = np.where(suppressed, "NA: total count < 10", "Dobson")
-    return Interval(value, lower, upper, conf, method, None)
+    return DirectlyStandardised(
+        value, lower, upper, conf, method, None, total_count=total, total_pop=na.sum(axis=-1), variance=var
+    )

@@ -61,3 +61,11 @@ def test_ambulance_call_outs_funnel_uses_the_chosen_period(app):
     rates = next(f.value for f in app.dataframe if "Ambulance call-outs" in f.value.columns)
     small = rates["Suppression"].str.startswith("suppressed")
     assert small.any() and rates.loc[small, "Ambulance call-outs"].isna().all()
+
+
+def test_funnel_summary_counts_homes_and_says_how_zeros_were_judged(app):
+    """Issue 13: the funnel's zeros were z = -inf and all 'below'; the summary now says how they were judged."""
+    _open(app)
+    summary = next(m.value for m in app.markdown if "care homes:" in m.value)
+    assert summary.startswith("**230 care homes: ") and "below the 95% limits" in summary
+    assert "with no emergency admissions are judged by the exact Poisson chance of none" in summary

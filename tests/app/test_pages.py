@@ -89,3 +89,15 @@ def test_filters_survive_page_switches(app):
     assert app.subheader[0].value == "Diabetes: all 8 care processes: Islington"
     app.switch_page("pages/variation.py").run()
     assert app.query_params["borough"] == "E09000019" and app.query_params["workstream"] == "HCCH"
+
+
+def test_variation_of_care_homes_in_one_month_does_not_call_every_zero_low(app):
+    """Issue 13: "230 care homes: 0 above and 91 below the 95% limits" (90 homes with no admissions, z = -inf)."""
+    _open(app, "pages/variation.py", kpi="CH_EMADM")
+    app.radio(key="variation_level").set_value("care_home").run()
+    assert not app.exception
+    summary = next(m.value for m in app.markdown if "care homes:" in m.value)
+    assert "0 above" not in summary and "91 below" not in summary
+    assert "with no events" in summary
+    outliers = [f.value for f in app.dataframe if "z-score" in f.value.columns]
+    assert all(frame["z-score"].abs().lt(float("inf")).all() for frame in outliers)

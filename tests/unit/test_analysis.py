@@ -9,12 +9,14 @@ import pandas as pd
 import pytest
 
 from data.analysis import (
+    NOT_ASSESSED,
     AnalysisError,
     area_target,
     compare_areas,
     comparison_level,
     funnel_for,
     funnel_points,
+    funnel_summary,
     outlier_table,
     spc_chart_data,
     trajectory_frame,
@@ -155,3 +157,56 @@ def test_funnel_tooltips_suppress_small_people_counts():
     )
     labels = funnel_points(funnel, names, None, small_number_max=7).set_index("area_code")["x_label"]
     assert labels["A0"] == "suppressed (1 to 7)" and labels["A1"] == "100" and labels["A2"] == "200"
+
+
+def _one_month_of_care_homes() -> pd.DataFrame:
+    """230 homes, each about one expected admission in a month (2 bed-years at 0.5 a bed-year), 90 with none: the
+    shape of the demo's single-month care-home funnel that read "0 above and 91 below the 95% limits"."""
+    counts = [0] * 90 + [1] * 80 + [2] * 40 + [3] * 15 + [4] * 5
+    return _areas([float(c) for c in counts], [2.0] * 230)
+
+
+def _names(n: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"area_code": [f"A{i}" for i in range(n)], "name": [f"Home {i}" for i in range(n)], "pcn_code": None,
+         "borough_code": None}
+    )
+
+
+def test_zero_counts_are_not_all_below_the_limits():
+    """P(no admissions | about 1 expected) = 0.37: none of the 90 zeros is low (they were all "below" before, with
+    z = -inf); only the summary's true outliers remain."""
+    funnel = funnel_for(_one_month_of_care_homes(), "rate", 100)
+    table = outlier_table(funnel, _names(230))
+    assert not table["area_code"].isin([f"A{i}" for i in range(90)]).any()
+    assert np.isfinite(funnel.result.units["z"]).all() and np.isfinite(table["z"]).all()
+    points = funnel_points(funnel, _names(230), None).set_index("area_code")
+    assert (points.loc[[f"A{i}" for i in range(90)], "outside"] == "Within limits").all()
+    text = funnel_summary(funnel, table, "care homes", "emergency admissions")
+    assert text.startswith("230 care homes: none above and none below the 95% limits")
+    assert text.endswith("; the 90 with no emergency admissions are judged by the exact Poisson chance of none.")
+
+
+def test_zeros_the_log_scale_cannot_judge_are_labelled_and_counted():
+    """With overdispersion-adjusted (log-scale) limits a home with no admissions is not assessed: labelled so on the
+    chart, left out of the outliers, and said in the summary."""
+    rng = np.random.default_rng(3)
+    den = rng.integers(10, 60, 60).astype(float)
+    num = rng.poisson(den * 0.5 * rng.gamma(4, 0.25, 60)).astype(float)
+    num[0] = 0.0
+    funnel = funnel_for(_areas(num, den), "rate", 100)
+    assert funnel.result.adjusted and funnel.result.n_not_assessed == 1
+    table = outlier_table(funnel, _names(60))
+    assert "A0" not in set(table["area_code"])
+    assert funnel_points(funnel, _names(60), None).set_index("area_code").loc["A0", "outside"] == NOT_ASSESSED
+    text = funnel_summary(funnel, table, "care homes", "emergency admissions")
+    assert "; 1 with no emergency admissions cannot be assessed on the log scale (shown at zero, not flagged)." in text
+
+
+def test_funnel_summary_counts_the_outlier_table():
+    den = np.full(30, 1000.0)
+    num = np.full(30, 300.0)
+    num[3], num[7], num[9] = 420.0, 200.0, 190.0
+    funnel = funnel_for(_areas(num, den), "rate", 1000, od_adjust=False)
+    text = funnel_summary(funnel, outlier_table(funnel, _names(30)), "GP practices")
+    assert text == "30 GP practices: 1 above and 2 below the 95% limits."

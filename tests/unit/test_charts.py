@@ -61,3 +61,18 @@ def test_comparison_chart_labels_each_bar_in_words():
     assert text["encoding"]["text"]["field"] == "comparison"
     bars = next(layer for layer in _layers(spec) if layer["mark"]["type"] == "bar")
     assert bars["encoding"]["color"]["scale"]["range"] == [COMPARISON_STYLE["Better"][0], COMPARISON_STYLE["Worse"][0]]
+
+
+def test_funnel_chart_gives_zeros_it_cannot_judge_their_own_legend_entry():
+    rng = np.random.default_rng(3)
+    den = rng.integers(10, 60, 60).astype(float)
+    num = rng.poisson(den * 0.5 * rng.gamma(4, 0.25, 60)).astype(float)
+    num[0] = 0.0
+    frame = pd.DataFrame({"area_code": [f"A{i}" for i in range(60)], "numerator": num, "denominator": den})
+    funnel = funnel_for(frame, "rate", 100)
+    names = frame[["area_code"]].assign(name="n", pcn_code=None, pcn=None, borough_code="B", borough="b")
+    spec = funnel_chart(funnel, funnel_points(funnel, names, None), unit="per 100", alt_text="F").to_dict()
+    dots = next(layer for layer in _layers(spec) if "shape" in layer.get("encoding", {}))
+    domain = dots["encoding"]["shape"]["scale"]["domain"]
+    assert "Not assessed (no events)" in domain
+    assert dots["encoding"]["shape"]["scale"]["range"][domain.index("Not assessed (no events)")] == "square"

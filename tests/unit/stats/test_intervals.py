@@ -142,6 +142,42 @@ def test_dsr_dobson_by_hand_and_suppressed_below_ten():
     assert np.isnan(two.value[1]) and np.isnan(two.lower[1]) and two.method[1].startswith("NA")
 
 
+def test_standardised_ratios_and_rates_carry_observed_expected_and_reference_rate():
+    """PHEindicatormethods calculate_ISRatio / calculate_ISRate (type = "full") return observed, expected and, for
+    the rate, ref_rate = sum(x_ref) / sum(n_ref) x multiplier; ratio row from testdata_funnel_ratio_inputs.csv."""
+    ratio = calculate_isratio([8, 151], [6.239860227, 106.4429719], refvalue=100)
+    assert ratio.observed.tolist() == [8, 151] and ratio.expected.tolist() == [6.239860227, 106.4429719]
+    assert ratio.ref_rate is None
+    frame = ratio.to_frame()
+    assert frame.columns.tolist() == ["observed", "expected", "value", "lowercl", "uppercl", "confidence", "method"]
+    assert frame["value"].iloc[0] == pytest.approx(128.208, abs=5e-4)
+    x_ref, n_ref = np.array([30.0, 90.0]), np.array([20000.0, 40000.0])
+    rate = calculate_israte(120, 100.0, reference_rate=x_ref.sum() / n_ref.sum(), multiplier=1000)
+    assert rate.ref_rate == pytest.approx(2.0) and float(rate.value) == pytest.approx(120 / 100 * 2.0)
+    assert rate.to_frame().columns.tolist()[:3] == ["observed", "expected", "ref_rate"]
+    assert rate.to_frame()["ref_rate"].iloc[0] == pytest.approx(2.0)
+
+
+def test_dsr_carries_total_count_population_and_variance():
+    """calculate_dsr's total_count and total_pop (given even when the DSR is not, below 10 events) and its vardsr;
+    the Dobson limits are rebuilt from exactly these three numbers."""
+    x = np.array([20.0, 30.0, 50.0])
+    n = np.array([10000.0, 8000.0, 5000.0])
+    w = np.array([5000.0, 6000.0, 4000.0])
+    d = phe_dsr(x, n, w, multiplier=100_000)
+    assert float(d.total_count) == 100.0 and float(d.total_pop) == 23000.0
+    var = (w**2 * x / n**2).sum() / w.sum() ** 2
+    assert float(d.variance) == pytest.approx(var, rel=1e-12)
+    total = float(d.total_count)
+    rebuilt_upper = float(d.value) + math.sqrt(float(d.variance) / total) * (float(byars_upper(total)) - total) * 1e5
+    assert float(d.upper) == pytest.approx(rebuilt_upper, rel=REL)
+    two = phe_dsr([[20, 30, 50], [1, 2, 3]], [n, n], w)
+    assert two.total_count.tolist() == [100.0, 6.0] and two.total_pop.tolist() == [23000.0, 23000.0]
+    frame = two.to_frame()
+    assert frame.columns.tolist()[:2] == ["total_count", "total_pop"] and frame.columns[-1] == "variance"
+    assert np.isnan(frame["value"].iloc[1]) and frame["variance"].iloc[1] > 0
+
+
 def test_zero_denominator_gives_nan_not_error():
     ci = phe_proportion([5, 0], [10, 0])
     assert np.isnan(ci.value[1]) and np.isnan(ci.lower[1]) and np.isnan(ci.upper[1])
