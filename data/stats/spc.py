@@ -1261,9 +1261,10 @@ def sustained_shift_rebase(
 
     Making Data Count: recalculate only when a change is sustained and explained. Each change is taken at the
     first x on or after it; it is accepted when the ``run_length`` points from there on (the shift rule's run)
-    are all on the same side of the mean of the segment they fall in, given the rebase points accepted so far
-    (``rebase`` and earlier changes, in time order), no other rebase point falls within that run, and at least
-    ``run_length`` points of that segment precede it (so no segment is shorter than a run). Returns
+    are all on the same side of the mean of the process before it (the segment ending there, given the rebase
+    points accepted so far: ``rebase`` and earlier changes, in time order), at least ``run_length`` points of
+    that segment precede it and no other rebase point falls within the run (so no segment is shorter than a
+    run). Returns
     the accepted x values (rows of ``x``), sorted; ``rebase`` itself is not repeated.
 
     >>> sustained_shift_rebase([5, 6, 5, 6, 5, 6, 5, 6, 9, 10, 9, 10, 9, 10, 9], None, [8, 3])
@@ -1281,17 +1282,17 @@ def sustained_shift_rebase(
         points = sorted(float(c) for c in changes)
     for change in points:
         idx = int(np.searchsorted(xs, change, side="left"))
-        if idx <= 0 or idx + run_length > len(xs):
+        if idx <= 0 or idx + run_length > len(xs) or xs[idx] in accepted:
             continue
         batch = spc_batch(
-            y, xs, rebase=accepted or None, fix_after_n_points=fix_after_n_points, screen_outliers=screen_outliers
+            y, xs, rebase=[*accepted, xs[idx]], fix_after_n_points=fix_after_n_points, screen_outliers=screen_outliers
         )
         groups = batch.rebase_group
         window = slice(idx, idx + run_length)
-        segment_start = int(np.flatnonzero(groups == groups[idx])[0])
-        if idx - segment_start < run_length or (groups[window] != groups[idx]).any():
-            continue  # the points before it would be a segment shorter than a run, or a rebase inside the run
-        ahead = y[window] - batch["mean"][0, window]
+        before_start = int(np.flatnonzero(groups == groups[idx - 1])[0])
+        if idx - before_start < run_length or (groups[window] != groups[idx]).any():
+            continue  # the process before it would be shorter than a run, or another rebase inside the run
+        ahead = y[window] - batch["mean"][0, idx - 1]
         if np.isnan(ahead).any():
             continue
         if (ahead > 0).all() or (ahead < 0).all():

@@ -85,3 +85,11 @@ def test_milestones_are_drawn_on_both_charts(app):
     for chart in charts:
         labels = {label for d in _datasets(chart) if "label" in d for label in d["label"]}
         assert "Online consultation in every practice" in labels
+
+
+def test_a_rate_never_draws_a_negative_lower_limit(app):
+    # Camden Town PCN, care-home emergency admissions per 100 beds: today's chart draws a lower limit of -49
+    _open(app, borough="E09000007", pcn="U90010", kpi="CH_EMADM")
+    data = next(d for d in _datasets(_spc_chart(app)) if "lpl_shown" in d)
+    assert data["lpl"].min() < -40  # the real limit, which the flags use
+    assert data["lpl_shown"].min() >= 0.0  # the drawn limit
