@@ -68,9 +68,22 @@ Decisions where plotthedots is undefined or has known problems (documented, test
   the threshold in plotthedots' documentation, vignette, tests and message — one stored version
   of ``ptd_add_short_group_warnings()`` defaults to 13 while still printing "n < 12") and the
   summary repeats plotthedots' warning text.
+* **Zero-width limits on the target** (a constant segment sitting on its target) give the
+  ``consistent_pass`` assurance: every point meets the target (plotthedots has no limits there, and
+  would call a target *on* a limit hit-and-miss, as this module still does for wider limits).
 * A point that ends one trend and whose right-hand neighbour starts a *different* trend
   (e.g. ``1..7`` then ``0..6``) keeps its own trend's direction; plotthedots would take the
   sign of the step to the neighbour there.
+
+When to recalculate, which rule fired, what is drawn
+----------------------------------------------------
+* :func:`sustained_shift_rebase`: known changes (go-lives) followed by a sustained shift (the shift
+  rule's 7 points on one side of the mean of the process before the change) become rebase points;
+  Making Data Count recalculates only at a sustained change with a known cause.
+* :func:`rebase_suggestions`: runs of 7+ points on one side of the mean that do not start a segment,
+  offered to the user (never applied automatically, as plotthedots' maintainers advise).
+* :func:`rules_fired`: every rule that fired at a point, in Making Data Count's words.
+* :func:`clip_for_display`: lines clipped to the values' range for drawing; flags use unclipped limits.
 
 Reference: NHS England, *Making Data Count* (2019) and its "plot the dots" Excel tools;
 NHS-R Community, NHSRplotthedots (https://github.com/nhs-r-community/NHSRplotthedots).
