@@ -224,10 +224,12 @@ def latest_status(frame: pd.DataFrame, polarity: str, tolerance: float) -> Statu
     return kpi_status(float(latest["value"]), latest["plan"], polarity, tolerance)
 
 
-_AGREES = {
-    Status.ON_TRACK: AssuranceIcon.CONSISTENT_PASS,
-    Status.AT_RISK: AssuranceIcon.INCONSISTENT,
-    Status.OFF_TRACK: AssuranceIcon.CONSISTENT_FAIL,
+# status against plan -> the assurance icons that contradict it (on track but the process will not reliably
+# meet the target; behind plan although the process consistently meets it)
+_CONTRADICTS = {
+    Status.ON_TRACK: (AssuranceIcon.CONSISTENT_FAIL, AssuranceIcon.INCONSISTENT),
+    Status.AT_RISK: (AssuranceIcon.CONSISTENT_PASS,),
+    Status.OFF_TRACK: (AssuranceIcon.CONSISTENT_PASS,),
 }
 _ASSURANCE_WORDS = {
     AssuranceIcon.CONSISTENT_PASS: "will consistently meet the target",
@@ -236,13 +238,43 @@ _ASSURANCE_WORDS = {
 }
 
 
-def status_and_assurance(status: Status, assurance: AssuranceIcon | None, target: float | None) -> str | None:
-    """One sentence explaining a status against plan and an SPC assurance that differ (None when they agree).
+def assurance_notes(
+    cards: pd.DataFrame, series: pd.DataFrame, catalogue: pd.DataFrame, milestones: pd.DataFrame, borough: str | None
+) -> list[str]:
+    """Per KPI card, a short note where its SPC assurance differs from its status against plan (else "").
 
+    ``cards`` as from ``register.kpi_cards`` (kpi_code, polarity, status, target_value), ``series`` every KPI's
+    series for the area, ``catalogue`` the KPI catalogue (initiative_code), ``milestones`` as from
+    ``queries.milestones`` and ``borough`` the area's borough (None for the system). The SPC is the one the
+    Trajectories page draws by default: rebased at the initiative's go-lives with a sustained shift.
+    """
+    initiative = catalogue.set_index("kpi_code")["initiative_code"]
+    notes = []
+    for card in cards.itertuples(index=False):
+        own = series[series["kpi_code"] == card.kpi_code].sort_values("period_start")
+        target = None if pd.isna(card.target_value) else float(card.target_value)
+        note = ""
+        if own["value"].notna().sum() >= 2 and card.kpi_code in initiative.index:
+            marks = kpi_milestones(
+                milestones, initiative[card.kpi_code], borough, own["period_start"].min(), own["period_start"].max()
+            )
+            result = spc_chart_data(own, card.polarity, target, rebase=known_change_rebase(own, marks))
+            assurance = result.summary.assurance_icon
+            if status_and_assurance(Status(card.status), assurance, target) and assurance is not None:
+                note = f"SPC assurance: the process {_ASSURANCE_WORDS[assurance]}, unlike the status against plan."
+        notes.append(note)
+    return notes
+
+
+def status_and_assurance(status: Status, assurance: AssuranceIcon | None, target: float | None) -> str | None:
+    """One sentence explaining a status against plan and an SPC assurance that contradict each other, else None.
+
+    They contradict when the KPI is on track but the process will not reliably meet the target (consistently
+    failing, or hit and miss), or behind plan (at risk, off track) although it consistently meets the target.
     The status judges the latest month against its planned value; assurance judges whether the process, as it
     has run since its limits were last recalculated, can meet the target.
     """
-    if assurance is None or status not in _AGREES or _AGREES[status] is assurance:
+    if assurance is None or assurance not in _CONTRADICTS.get(status, ()):
         return None
     goal = "the target" if target is None else f"the target ({target:,.4g})"
     return (

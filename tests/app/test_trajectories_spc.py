@@ -93,3 +93,15 @@ def test_a_rate_never_draws_a_negative_lower_limit(app):
     data = next(d for d in _datasets(_spc_chart(app)) if "lpl_shown" in d)
     assert data["lpl"].min() < -40  # the real limit, which the flags use
     assert data["lpl_shown"].min() >= 0.0  # the drawn limit
+
+
+def test_overview_cards_note_an_assurance_that_contradicts_the_status(app):
+    app.switch_page("pages/overview.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    help_of = {m.label: m.proto.help for m in app.metric}
+    # on track and, rebased at its go-live, consistently passing: nothing to explain
+    assert "SPC assurance" not in help_of["Practices offering online consultation"]
+    # on track this month, but the process sits below the target
+    assert help_of["Crisis response within 2 hours"].endswith(
+        "SPC assurance: the process will consistently miss the target, unlike the status against plan."
+    )

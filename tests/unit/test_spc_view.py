@@ -11,6 +11,7 @@ import pytest
 from components.charts import milestone_layers, spc_chart, trajectory_chart
 from components.spc_icons import ASSURANCE_TEXT
 from data.analysis import (
+    assurance_notes,
     known_change_rebase,
     kpi_milestones,
     latest_status,
@@ -209,15 +210,17 @@ def test_latest_status_is_the_registers_judgement_of_the_latest_month() -> None:
         (Status.ON_TRACK, AssuranceIcon.CONSISTENT_PASS, False),
         (Status.OFF_TRACK, AssuranceIcon.CONSISTENT_FAIL, False),
         (Status.AT_RISK, AssuranceIcon.INCONSISTENT, False),
+        (Status.AT_RISK, AssuranceIcon.CONSISTENT_FAIL, False),
+        (Status.OFF_TRACK, AssuranceIcon.INCONSISTENT, False),
         (Status.ON_TRACK, AssuranceIcon.CONSISTENT_FAIL, True),
         (Status.ON_TRACK, AssuranceIcon.INCONSISTENT, True),
         (Status.OFF_TRACK, AssuranceIcon.CONSISTENT_PASS, True),
-        (Status.AT_RISK, AssuranceIcon.CONSISTENT_FAIL, True),
+        (Status.AT_RISK, AssuranceIcon.CONSISTENT_PASS, True),
         (Status.NO_PLAN, AssuranceIcon.CONSISTENT_FAIL, False),
         (Status.ON_TRACK, None, False),
     ],
 )
-def test_status_and_assurance_are_explained_only_where_they_differ(
+def test_status_and_assurance_are_explained_only_where_they_contradict(
     status: Status, assurance: AssuranceIcon | None, differs: bool
 ) -> None:
     sentence = status_and_assurance(status, assurance, 100.0)
@@ -233,3 +236,22 @@ def test_the_online_consultation_sentence() -> None:
         "target (100). The status judges one month against its plan; assurance judges what the process, as it "
         "now runs, will deliver."
     )
+
+
+def test_assurance_notes_for_the_overview_cards_use_the_default_rebase() -> None:
+    series = online_series().assign(kpi_code="ONLINE_CONSULT")
+    catalogue = pd.DataFrame({"kpi_code": ["ONLINE_CONSULT"], "initiative_code": ["DIGI-OC"]})
+    cards = pd.DataFrame(
+        {
+            "kpi_code": ["ONLINE_CONSULT"],
+            "polarity": ["higher_is_better"],
+            "status": ["On track"],
+            "target_value": [100.0],
+        }
+    )
+    # rebased at the go-live: consistently passing, as the status says: no note
+    assert assurance_notes(cards, series, catalogue, MILESTONES, None) == [""]
+    # without the go-live the whole-series limits contradict the status, and the card says so
+    assert assurance_notes(cards, series, catalogue, MILESTONES.iloc[0:0], None) == [
+        "SPC assurance: the process will consistently miss the target, unlike the status against plan."
+    ]
