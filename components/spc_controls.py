@@ -70,9 +70,23 @@ def spc_rebase_control(options: dict[str, str], default: Sequence[str], scope: s
     return SpcChoice(chosen, fix)
 
 
+def rebase_caption(options: dict[str, str], chosen: Sequence[str]) -> None:
+    """Say where the limits were recalculated (or that one set of limits covers every point)."""
+    if chosen:
+        where = "; ".join(options.get(d, d) for d in chosen)
+        text = f"Limits recalculated from {where}. Each segment has its own mean and limits."
+        st.caption(f":material/restart_alt: {text}")
+    else:
+        st.caption(":material/horizontal_rule: One set of limits over every point (no rebase).")
+
+
 def rebase_suggestion(suggestions: Sequence[RebaseSuggestion], chosen: Sequence[str], scope: str) -> None:
-    """Offer the latest run of the shift rule's length as a rebase point, with a button that adds it."""
-    open_runs = [s for s in suggestions if pd.Timestamp(s.x).date().isoformat() not in chosen]
+    """Offer the latest run of the shift rule's length in the current segment, with a button that rebases there.
+
+    Runs in earlier segments describe processes the chart has already moved on from, so they are not offered.
+    """
+    current = len(chosen)  # rebase groups count the rebase points (all chosen points are periods of the data)
+    open_runs = [s for s in suggestions if s.rebase_group == current]
     if not open_runs:
         return
     latest = open_runs[-1]

@@ -9,7 +9,7 @@ from components.charts import small_multiples, spc_chart, trajectory_chart
 from components.exports import chart_with_table
 from components.page import export_context, filter_wording, kpi_row, small_number_max
 from components.shell import require_app_shell
-from components.spc_controls import area_borough, rebase_suggestion, spc_rebase_control
+from components.spc_controls import area_borough, rebase_caption, rebase_suggestion, spc_rebase_control
 from components.spc_icons import spc_icons
 from components.state import current_filters
 from data import cache
@@ -84,11 +84,9 @@ chart_with_table(
 
 st.markdown("#### Statistical process control (Making Data Count)")
 scope = f"{kpi['kpi_code']}_{area.level}_{area.code}"
-choice = spc_rebase_control(
-    rebase_options(series, milestones),
-    [d.date().isoformat() for d in known_change_rebase(series, milestones)],
-    scope,
-)
+options = rebase_options(series, milestones)
+choice = spc_rebase_control(options, [d.date().isoformat() for d in known_change_rebase(series, milestones)], scope)
+rebase_caption(options, choice.rebase)
 try:
     result = spc_chart_data(
         series, kpi["polarity"], target, rebase=choice.rebase, fix_after_n_points=choice.fix_after_n_points

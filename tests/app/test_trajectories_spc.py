@@ -47,6 +47,9 @@ def test_online_consultation_is_rebased_at_its_go_live_and_consistently_passes(a
     texts = _texts(app)
     assert "Assurance: Consistently passing the target" in texts
     assert "Consistently failing" not in texts
+    assert "Limits recalculated from Aug 2020: Online consultation in every practice." in texts
+    # the ramp's run above the mean lies in the earlier segment: nothing is suggested for the current one
+    assert not any("suggests a new process" in i.value for i in app.info)
     spec = _spc_spec(app)
     assert "1 rebase point(s)" in spec["description"]
 
@@ -56,6 +59,7 @@ def test_removing_the_rebase_brings_back_whole_series_limits_and_explains_the_di
     app.multiselect(key=REBASE).set_value([]).run()
     assert not app.exception
     texts = _texts(app)
+    assert "One set of limits over every point (no rebase)." in texts
     assert "Assurance: Consistently failing the target" in texts
     # status against plan (on track) and assurance (failing) differ: one sentence says why
     assert "Against plan the latest month is on track; the SPC limits say the process will consistently miss" in texts
@@ -63,9 +67,11 @@ def test_removing_the_rebase_brings_back_whole_series_limits_and_explains_the_di
     info = " ".join(i.value for i in app.info)
     assert "suggests a new process; rebase here?" in info
     button = next(b for b in app.button if b.label.startswith("Rebase at "))
+    when = button.label.removeprefix("Rebase at ")
     button.click().run()
     assert not app.exception
     assert len(app.session_state[REBASE]) == 1
+    assert f"Limits recalculated from {when}." in _texts(app)
 
 
 def test_baseline_choice_fixes_the_limits_on_the_first_points(app):
