@@ -136,6 +136,9 @@ def spc_chart(
             frame[f"{name}_shown"] = frame[name]
     if "segment" not in frame:
         frame["segment"] = "Limits from " + frame.groupby("rebase_group")["x"].transform("min").dt.strftime("%b %Y")
+    drawn = ["x", "y", "rebase_group", "segment", "mean", "lpl", "upl", "mean_shown", "lpl_shown", "upl_shown"]
+    drawn += ["point_label", "special_cause_type", *(["rules"] if "rules" in frame else [])]
+    frame = frame[drawn]  # only what is drawn or in a tooltip travels to the browser
     color, shape = _scale(SPC_COLOURS, frame["point_label"].unique().tolist())
     base = alt.Chart(frame).encode(x=alt.X("x:T", title="Period", axis=alt.Axis(format="%b %Y")))
     line = base.mark_line(color="#A0A0A0").encode(y=alt.Y("y:Q", title=unit))

@@ -41,7 +41,8 @@ st.caption(
 )
 
 st.markdown("#### KPIs")
-cards = kpi_cards(register, series := cache.register_series(area.level, area.code, filters.workstream))
+series = cache.register_series(area.level, area.code, filters.workstream)
+cards = kpi_cards(register, series)
 borough = area_borough(area.level, area.code, cache.pcns(system_code()))
 notes = assurance_notes(cards, series, cache.kpi_catalogue(), cache.milestones(), borough)
 kpi_card_grid(cards.assign(assurance_note=notes))
