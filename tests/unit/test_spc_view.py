@@ -21,6 +21,7 @@ from data.analysis import (
     spc_value_bounds,
     status_and_assurance,
 )
+from data.export import ExportContext, chart_png, chart_svg
 from data.stats.spc import AssuranceIcon
 from data.status import Status
 
@@ -255,3 +256,16 @@ def test_assurance_notes_for_the_overview_cards_use_the_default_rebase() -> None
     assert assurance_notes(cards, series, catalogue, MILESTONES.iloc[0:0], None) == [
         "SPC assurance: the process will consistently miss the target, unlike the status against plan."
     ]
+
+
+def test_the_spc_chart_with_segments_and_milestones_exports_as_png_and_svg() -> None:
+    series = online_series()
+    milestones = kpi_milestones(MILESTONES, "DIGI-OC", None, "2016-04-01", "2024-03-31")
+    result = spc_chart_data(series, "higher_is_better", 100.0, rebase=known_change_rebase(series, milestones))
+    chart = spc_chart(
+        spc_display(result, "proportion", 100.0), unit="%", target=100.0, alt_text="SPC", milestones=milestones
+    )
+    context = ExportContext("SPC: online consultation", {"Area": "NCL"}, date(2024, 3, 31), "Synthetic", True)
+    assert chart_png(chart, context).startswith(b"\x89PNG")
+    svg = chart_svg(chart, context).decode()
+    assert "Online consultation in every practice" in svg and "SPC: online consultation" in svg
