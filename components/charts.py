@@ -48,10 +48,38 @@ def _scale(styles: dict[str, tuple[str, str]], present: list[str]) -> tuple[alt.
     )
 
 
+def milestone_layers(milestones: pd.DataFrame | None, *, x_field: str = "period_start") -> list[alt.Chart]:
+    """Vertical rules with labels at milestone dates (``date``, ``label``, ``done``), to layer on a time chart.
+
+    Done milestones are solid, planned ones dashed; each label runs down beside its rule from the top of the
+    chart, so neighbouring labels do not overprint. ``x_field`` is the time field of the chart's other layers.
+    """
+    if milestones is None or milestones.empty:
+        return []
+    frame = milestones.assign(**{x_field: pd.to_datetime(milestones["date"])})[[x_field, "label", "done"]]
+    base = alt.Chart(frame).encode(
+        x=alt.X(f"{x_field}:T"),
+        tooltip=[alt.Tooltip(f"{x_field}:T", title="Milestone date", format="%d %b %Y"), alt.Tooltip("label:N")],
+    )
+    rules = base.mark_rule(color=GREEN, strokeWidth=1.5).encode(
+        strokeDash=alt.condition("datum.done", alt.value([1, 0]), alt.value([4, 3]))
+    )
+    labels = base.mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-3, fontSize=10, color=GREEN).encode(
+        y=alt.value(0), text="label:N"
+    )
+    return [rules, labels]
+
+
 def trajectory_chart(
-    frame: pd.DataFrame, *, unit: str, target: float | None, target_date: object, alt_text: str
+    frame: pd.DataFrame,
+    *,
+    unit: str,
+    target: float | None,
+    target_date: object,
+    alt_text: str,
+    milestones: pd.DataFrame | None = None,
 ) -> alt.LayerChart:
-    """Actual values with 95% intervals, the planned trajectory and the target (a point at its date)."""
+    """Actual values with 95% intervals, the planned trajectory, the target (a point at its date) and milestones."""
     base = alt.Chart(frame).encode(x=alt.X("period_start:T", title="Period", axis=alt.Axis(format="%b %Y")))
     band = base.mark_area(opacity=0.2, color=BLUE).encode(
         y=alt.Y("lower:Q", title=unit), y2="upper:Q", tooltip=[alt.Tooltip("period_start:T", title="Period")]
@@ -88,29 +116,69 @@ def trajectory_chart(
             )
         )
     )
+    layers.extend(milestone_layers(milestones))
     return alt.layer(*layers, key).properties(width=WIDTH, height=320, description=alt_text)
 
 
-def spc_chart(data: pd.DataFrame, *, unit: str, target: float | None, alt_text: str) -> alt.LayerChart:
-    """XmR chart: points coloured and shaped by Making Data Count point type, mean and process limits."""
+def spc_chart(
+    data: pd.DataFrame, *, unit: str, target: float | None, alt_text: str, milestones: pd.DataFrame | None = None
+) -> alt.LayerChart:
+    """XmR chart: points coloured and shaped by Making Data Count point type, each segment's mean and limits.
+
+    ``data`` is ``SpcResult.data`` or, better, ``analysis.spc_display`` of it: then the limits are drawn clipped
+    to the values' range (``*_shown``), the tooltip lists every rule that fired (``rules``) and each segment's
+    lines are labelled (``segment``). Mean and limit lines break between rebase segments; a rebase is marked
+    by a dotted rule ("Limits recalculated" in its tooltip). ``milestones`` as for :func:`milestone_layers`.
+    """
     frame = data.assign(x=pd.to_datetime(data["x"]), point_label=data["point_label"].fillna("Missing"))
+    for name in ("mean", "lpl", "upl"):
+        if f"{name}_shown" not in frame:
+            frame[f"{name}_shown"] = frame[name]
+    if "segment" not in frame:
+        frame["segment"] = "Limits from " + frame.groupby("rebase_group")["x"].transform("min").dt.strftime("%b %Y")
+    drawn = ["x", "y", "rebase_group", "segment", "mean", "lpl", "upl", "mean_shown", "lpl_shown", "upl_shown"]
+    drawn += ["point_label", "special_cause_type", *(["rules"] if "rules" in frame else [])]
+    frame = frame[drawn]  # only what is drawn or in a tooltip travels to the browser
     color, shape = _scale(SPC_COLOURS, frame["point_label"].unique().tolist())
     base = alt.Chart(frame).encode(x=alt.X("x:T", title="Period", axis=alt.Axis(format="%b %Y")))
     line = base.mark_line(color="#A0A0A0").encode(y=alt.Y("y:Q", title=unit))
+    tooltip = [
+        alt.Tooltip("x:T", title="Period", format="%b %Y"),
+        alt.Tooltip("y:Q", title="Value", format=",.2f"),
+        alt.Tooltip("point_label:N", title="Variation"),
+        alt.Tooltip("special_cause_type:N", title="Deciding rule"),
+    ]
+    if "rules" in frame:
+        tooltip.append(alt.Tooltip("rules:N", title="Rules fired"))
+    tooltip.append(alt.Tooltip("segment:N", title="Segment"))
     points = base.mark_point(filled=True, size=60).encode(
         y="y:Q",
         color=alt.Color("point_label:N", scale=color, title="Variation", legend=alt.Legend(orient="top")),
         shape=alt.Shape("point_label:N", scale=shape, title="Variation"),
-        tooltip=[
-            alt.Tooltip("x:T", title="Period", format="%b %Y"),
-            alt.Tooltip("y:Q", title="Value", format=",.2f"),
-            alt.Tooltip("point_label:N", title="Variation"),
-            alt.Tooltip("special_cause_type:N", title="Rule"),
-        ],
+        tooltip=tooltip,
     )
-    mean = base.mark_line(color="black").encode(y="mean:Q")
-    limits = [base.mark_line(strokeDash=[4, 3], color="#505050").encode(y=f"{c}:Q") for c in ("lpl", "upl")]
+    lines_tooltip = [
+        alt.Tooltip("segment:N", title="Segment"),
+        alt.Tooltip("mean:Q", title="Mean", format=",.2f"),
+        alt.Tooltip("lpl:Q", title="Lower process limit", format=",.2f"),
+        alt.Tooltip("upl:Q", title="Upper process limit", format=",.2f"),
+    ]
+    mean = base.mark_line(color="black").encode(y="mean_shown:Q", detail="rebase_group:N", tooltip=lines_tooltip)
+    limits = [
+        base.mark_line(strokeDash=[4, 3], color="#505050").encode(
+            y=f"{c}_shown:Q", detail="rebase_group:N", tooltip=lines_tooltip
+        )
+        for c in ("lpl", "upl")
+    ]
     layers = [line, mean, *limits, points]
+    starts = frame[frame["rebase_group"].diff().fillna(0) > 0]
+    if not starts.empty:
+        layers.append(
+            alt.Chart(starts.assign(what="Limits recalculated"))
+            .mark_rule(color="black", strokeDash=[1, 2])
+            .encode(x="x:T", tooltip=[alt.Tooltip("what:N", title="Rebase"), alt.Tooltip("segment:N", title="Segment")])
+        )
+    layers.extend(milestone_layers(milestones, x_field="x"))
     if target is not None:
         layers.append(
             alt.Chart(pd.DataFrame({"target": [target]}))

@@ -86,7 +86,7 @@ def kpi_card_grid(cards: pd.DataFrame, columns: int = 3) -> None:
                 border=True,
                 help=(
                     f"{card.unit}. {status_label(card.status)}. Data to {card.data_date:%d %b %Y}. "
-                    f"Plan {card.plan_value:,.1f}."
-                ),
+                    f"Plan {card.plan_value:,.1f}. {getattr(card, 'assurance_note', '')}"
+                ).strip(),
                 delta_description=status_label(card.status),
             )

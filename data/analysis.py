@@ -15,6 +15,7 @@ each value type gets is decided here, in one place:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,15 @@ from data.register import plan_at
 from data.stats.benchmark import compare_to_benchmark
 from data.stats.funnel import FunnelResult, funnel_plot, funnel_rate_sr
 from data.stats.intervals import phe_proportion, poisson_count_ci
-from data.stats.spc import SpcResult, spc
+from data.stats.spc import (
+    AssuranceIcon,
+    SpcResult,
+    clip_for_display,
+    rules_fired,
+    spc,
+    sustained_shift_rebase,
+)
+from data.status import Status, kpi_status
 from models import Polarity, ValueType
 
 METHODS: dict[str, str] = {
@@ -90,13 +99,194 @@ def trajectory_frame(series: pd.DataFrame, plans: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def spc_chart_data(series: pd.DataFrame, polarity: str, target: float | None) -> SpcResult:
-    """Making Data Count XmR over the series' values (needs at least two values)."""
+def spc_chart_data(
+    series: pd.DataFrame,
+    polarity: str,
+    target: float | None,
+    *,
+    rebase: Sequence[object] = (),
+    fix_after_n_points: int | None = None,
+) -> SpcResult:
+    """Making Data Count XmR over the series' values (needs at least two values).
+
+    ``rebase``: period starts at which the limits are recalculated (each segment gets its own mean and limits);
+    ``fix_after_n_points``: each segment's limits from its first N points only (NHSRplotthedots' baseline).
+    """
     values = series.dropna(subset=["value"])
     if len(values) < 2:
         raise AnalysisError("An SPC chart needs at least two values; this area has fewer.")
     x = pd.to_datetime(values["period_start"]).to_numpy()
-    return spc(values["value"].to_numpy(float), x, improvement_direction=polarity, target=target)
+    points = [pd.Timestamp(p) for p in rebase]
+    return spc(
+        values["value"].to_numpy(float),
+        x,
+        improvement_direction=polarity,
+        target=target,
+        rebase=points or None,
+        fix_after_n_points=fix_after_n_points,
+    )
+
+
+def spc_value_bounds(value_type: str, multiplier: float) -> tuple[float, float | None]:
+    """Where a KPI's values can lie, for drawing SPC limits: from 0, and up to the multiplier for proportions."""
+    return (0.0, float(multiplier)) if ValueType(value_type) == ValueType.PROPORTION else (0.0, None)
+
+
+def spc_display(result: SpcResult, value_type: str, multiplier: float) -> pd.DataFrame:
+    """The SPC frame to draw: limits clipped to the values' range (``*_shown``), the rules that fired and segments.
+
+    Flags and icons stay those of the unclipped limits. Adds ``rules`` (every rule that fired, in Making Data
+    Count's words) and ``segment`` ("Limits from Aug 2020": where the segment's mean and limits start).
+    """
+    lower, upper = spc_value_bounds(value_type, multiplier)
+    out = clip_for_display(result.data, lower=lower, upper=upper)
+    out["rules"] = rules_fired(result.data)
+    starts = out.groupby("rebase_group")["x"].transform("min")
+    out["segment"] = "Limits from " + pd.to_datetime(starts).dt.strftime("%b %Y")
+    return out
+
+
+def kpi_milestones(
+    milestones: pd.DataFrame, initiative_code: str, borough_code: str | None, start: object, end: object
+) -> pd.DataFrame:
+    """Milestones of a KPI's initiative to draw on its charts, for an area, between ``start`` and ``end``.
+
+    ``milestones`` as from ``queries.milestones``. A system-wide milestone applies everywhere; a borough's only
+    to that borough (and its PCNs), so the system's charts show system-wide milestones only. Each is drawn at its
+    actual date when done, else at its planned date (labelled "planned"). Columns: date (Timestamp), label,
+    code, done; ordered by date.
+    """
+    own = milestones[milestones["initiative_code"] == initiative_code]
+    borough = own["borough_code"]
+    own = own[borough.isna() | (borough == borough_code) if borough_code else borough.isna()]
+    actual = pd.to_datetime(own["actual_date"])
+    when = actual.fillna(pd.to_datetime(own["planned_date"]))
+    out = pd.DataFrame(
+        {
+            "date": when,
+            "label": np.where(actual.notna(), own["name"], own["name"] + " (planned)"),
+            "code": own["code"],
+            "done": actual.notna(),
+        }
+    )
+    out = out[(out["date"] >= pd.Timestamp(start)) & (out["date"] <= pd.Timestamp(end))]
+    return out.sort_values("date").reset_index(drop=True)
+
+
+def _period_of(periods: pd.Series, when: pd.Timestamp) -> pd.Timestamp | None:
+    """The first period starting on or after ``when`` (where a change's effect is first seen whole)."""
+    later = periods[periods >= when]
+    return None if later.empty else pd.Timestamp(later.min())
+
+
+def known_change_rebase(
+    series: pd.DataFrame, milestones: pd.DataFrame, *, fix_after_n_points: int | None = None
+) -> list[pd.Timestamp]:
+    """Periods at which the limits are recalculated by default: done milestones followed by a sustained shift.
+
+    ``milestones`` as from :func:`kpi_milestones`. Each go-live is taken at the first period starting on or
+    after its date, and kept when the 7 points from there are all on one side of the mean (Making Data Count:
+    a sustained change with a known cause); see ``data.stats.spc.sustained_shift_rebase``.
+    """
+    values = series.dropna(subset=["value"])
+    done = milestones[milestones["done"]] if len(milestones) else milestones
+    if len(values) < 2 or done.empty:
+        return []
+    x = pd.to_datetime(values["period_start"])
+    found = sustained_shift_rebase(
+        values["value"].to_numpy(float), x.to_numpy(), done["date"], fix_after_n_points=fix_after_n_points
+    )
+    return [pd.Timestamp(f) for f in found]
+
+
+def rebase_options(series: pd.DataFrame, milestones: pd.DataFrame) -> dict[str, str]:
+    """Every period a chart can be rebased at (ISO date → label), milestone periods named after the milestone.
+
+    ``milestones`` as from :func:`kpi_milestones`; a milestone is placed at the first period starting on or
+    after its date, e.g. ``{"2020-08-01": "Aug 2020: Online consultation in every practice", ...}``.
+    """
+    periods = pd.to_datetime(series.dropna(subset=["value"])["period_start"]).sort_values()
+    named: dict[pd.Timestamp, list[str]] = {}
+    for row in milestones.itertuples():
+        period = _period_of(periods, pd.Timestamp(row.date))
+        if period is not None:
+            named.setdefault(period, []).append(str(row.label))
+    options = {}
+    for period in periods.iloc[1:]:  # a rebase at the first period changes nothing
+        label = period.strftime("%b %Y")
+        if period in named:
+            label += ": " + "; ".join(named[period])
+        options[period.date().isoformat()] = label
+    return options
+
+
+def latest_status(frame: pd.DataFrame, polarity: str, tolerance: float) -> Status:
+    """Status against plan of the latest period with a value (``trajectory_frame`` in), as the register judges it."""
+    reported = frame.dropna(subset=["value"])
+    if reported.empty:
+        return Status.NO_DATA
+    latest = reported.iloc[-1]
+    return kpi_status(float(latest["value"]), latest["plan"], polarity, tolerance)
+
+
+# status against plan -> the assurance icons that contradict it (on track but the process will not reliably
+# meet the target; behind plan although the process consistently meets it)
+_CONTRADICTS = {
+    Status.ON_TRACK: (AssuranceIcon.CONSISTENT_FAIL, AssuranceIcon.INCONSISTENT),
+    Status.AT_RISK: (AssuranceIcon.CONSISTENT_PASS,),
+    Status.OFF_TRACK: (AssuranceIcon.CONSISTENT_PASS,),
+}
+_ASSURANCE_WORDS = {
+    AssuranceIcon.CONSISTENT_PASS: "will consistently meet the target",
+    AssuranceIcon.CONSISTENT_FAIL: "will consistently miss the target",
+    AssuranceIcon.INCONSISTENT: "will meet the target in some months and miss it in others",
+}
+
+
+def assurance_notes(
+    cards: pd.DataFrame, series: pd.DataFrame, catalogue: pd.DataFrame, milestones: pd.DataFrame, borough: str | None
+) -> list[str]:
+    """Per KPI card, a short note where its SPC assurance differs from its status against plan (else "").
+
+    ``cards`` as from ``register.kpi_cards`` (kpi_code, polarity, status, target_value), ``series`` every KPI's
+    series for the area, ``catalogue`` the KPI catalogue (initiative_code), ``milestones`` as from
+    ``queries.milestones`` and ``borough`` the area's borough (None for the system). The SPC is the one the
+    Trajectories page draws by default: rebased at the initiative's go-lives with a sustained shift.
+    """
+    initiative = catalogue.set_index("kpi_code")["initiative_code"]
+    notes = []
+    for card in cards.itertuples(index=False):
+        own = series[series["kpi_code"] == card.kpi_code].sort_values("period_start")
+        target = None if pd.isna(card.target_value) else float(card.target_value)
+        note = ""
+        if own["value"].notna().sum() >= 2 and card.kpi_code in initiative.index:
+            marks = kpi_milestones(
+                milestones, initiative[card.kpi_code], borough, own["period_start"].min(), own["period_start"].max()
+            )
+            result = spc_chart_data(own, card.polarity, target, rebase=known_change_rebase(own, marks))
+            assurance = result.summary.assurance_icon
+            if status_and_assurance(Status(card.status), assurance, target) and assurance is not None:
+                note = f"SPC assurance: the process {_ASSURANCE_WORDS[assurance]}, unlike the status against plan."
+        notes.append(note)
+    return notes
+
+
+def status_and_assurance(status: Status, assurance: AssuranceIcon | None, target: float | None) -> str | None:
+    """One sentence explaining a status against plan and an SPC assurance that contradict each other, else None.
+
+    They contradict when the KPI is on track but the process will not reliably meet the target (consistently
+    failing, or hit and miss), or behind plan (at risk, off track) although it consistently meets the target.
+    The status judges the latest month against its planned value; assurance judges whether the process, as it
+    has run since its limits were last recalculated, can meet the target.
+    """
+    if assurance is None or assurance not in _CONTRADICTS.get(status, ()):
+        return None
+    goal = "the target" if target is None else f"the target ({target:,.4g})"
+    return (
+        f"Against plan the latest month is {status.value.lower()}; the SPC limits say the process "
+        f"{_ASSURANCE_WORDS[assurance].replace('the target', goal)}. The status judges one month against its plan; "
+        "assurance judges what the process, as it now runs, will deliver."
+    )
 
 
 @dataclass(frozen=True)

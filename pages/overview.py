@@ -11,8 +11,10 @@ from components.messages import provenance_caption
 from components.page import export_context, filter_wording
 from components.register import kpi_card_grid, register_table, render_register, status_summary
 from components.shell import require_app_shell
+from components.spc_controls import area_borough
 from components.state import current_filters
 from data import cache
+from data.analysis import assurance_notes
 from data.register import headline, kpi_cards, status_matrix
 
 require_app_shell()
@@ -39,7 +41,11 @@ st.caption(
 )
 
 st.markdown("#### KPIs")
-kpi_card_grid(kpi_cards(register, cache.register_series(area.level, area.code, filters.workstream)))
+series = cache.register_series(area.level, area.code, filters.workstream)
+cards = kpi_cards(register, series)
+borough = area_borough(area.level, area.code, cache.pcns(system_code()))
+notes = assurance_notes(cards, series, cache.kpi_catalogue(), cache.milestones(), borough)
+kpi_card_grid(cards.assign(assurance_note=notes))
 
 st.markdown("#### Status by workstream and borough")
 boroughs = cache.boroughs(system_code())

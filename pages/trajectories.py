@@ -9,6 +9,7 @@ from components.charts import small_multiples, spc_chart, trajectory_chart
 from components.exports import chart_with_table
 from components.page import export_context, filter_wording, kpi_row, small_number_max
 from components.shell import require_app_shell
+from components.spc_controls import area_borough, rebase_caption, rebase_suggestion, spc_rebase_control
 from components.spc_icons import spc_icons
 from components.state import current_filters
 from data import cache
@@ -16,11 +17,19 @@ from data.analysis import (
     AnalysisError,
     area_target,
     comparison_level,
+    known_change_rebase,
+    kpi_milestones,
+    latest_status,
+    rebase_options,
     spc_chart_data,
+    spc_display,
+    status_and_assurance,
     trajectory_frame,
     trajectory_table,
     with_intervals,
 )
+from data.stats.spc import rebase_suggestions
+from settings import get_settings
 
 require_app_shell()
 
@@ -50,6 +59,13 @@ target = area_target(plans, kpi["target_value"], kpi["target_date"])
 data_date = series["period_end"].max()
 words = filter_wording(filters, area, kpi)
 table = trajectory_table(frame, small_number_max(kpi))
+milestones = kpi_milestones(
+    cache.milestones(),
+    kpi["initiative_code"],
+    area_borough(area.level, area.code, cache.pcns(system_code())),
+    series["period_start"].min(),
+    data_date,
+)
 
 st.markdown("#### Actual, plan and target")
 chart = trajectory_chart(
@@ -58,35 +74,54 @@ chart = trajectory_chart(
     target=target,
     target_date=kpi["target_date"],
     alt_text=f"Line chart of {kpi['kpi']} for {area.name} by period: actual values with 95% confidence intervals, "
-    f"the planned trajectory (dashed) and the target of {target} by {kpi['target_date']}.",
+    f"the planned trajectory (dashed) and the target of {target} by {kpi['target_date']}; "
+    f"{len(milestones)} milestone(s) of the initiative marked.",
+    milestones=milestones,
 )
 chart_with_table(
     chart, table, export_context(f"{kpi['kpi']}: {area.name}", words, kpi["source"], data_date), key="trajectory"
 )
 
 st.markdown("#### Statistical process control (Making Data Count)")
+scope = f"{kpi['kpi_code']}_{area.level}_{area.code}"
+options = rebase_options(series, milestones)
+choice = spc_rebase_control(options, [d.date().isoformat() for d in known_change_rebase(series, milestones)], scope)
+rebase_caption(options, choice.rebase)
 try:
-    result = spc_chart_data(series, kpi["polarity"], target)
+    result = spc_chart_data(
+        series, kpi["polarity"], target, rebase=choice.rebase, fix_after_n_points=choice.fix_after_n_points
+    )
 except AnalysisError as exc:
     st.info(str(exc))
 else:
     spc_icons(result.summary)
+    differ = status_and_assurance(
+        latest_status(frame, kpi["polarity"], get_settings().status_tolerance), result.summary.assurance_icon, target
+    )
+    if differ:
+        st.caption(f":material/compare_arrows: {differ}")
+    rebase_suggestion(rebase_suggestions(result.data), choice.rebase, scope)
+    shown = spc_display(result, kpi["value_type"], kpi["multiplier"])
     spc = spc_chart(
-        result.data,
+        shown,
         unit=kpi["unit"],
         target=target,
-        alt_text=f"XmR chart of {kpi['kpi']} for {area.name}: values with mean and process limits; "
-        "points coloured and shaped by special-cause variation.",
+        milestones=milestones,
+        alt_text=f"XmR chart of {kpi['kpi']} for {area.name}: values with the mean and process limits of each "
+        f"segment ({len(choice.rebase)} rebase point(s)); points coloured and shaped by special-cause variation.",
     )
-    spc_table = result.data[["x", "y", "mean", "lpl", "upl", "point_label", "special_cause_type"]].rename(
+    spc_table = shown[["x", "y", "segment", "mean", "lpl", "upl", "point_label", "special_cause_type", "rules"]]
+    spc_table = spc_table.rename(
         columns={
             "x": "Period",
             "y": "Value",
+            "segment": "Segment",
             "mean": "Mean",
             "lpl": "Lower process limit",
             "upl": "Upper process limit",
             "point_label": "Variation",
-            "special_cause_type": "Rule",
+            "special_cause_type": "Deciding rule",
+            "rules": "Rules fired",
         }
     )
     chart_with_table(

@@ -68,9 +68,22 @@ Decisions where plotthedots is undefined or has known problems (documented, test
   the threshold in plotthedots' documentation, vignette, tests and message — one stored version
   of ``ptd_add_short_group_warnings()`` defaults to 13 while still printing "n < 12") and the
   summary repeats plotthedots' warning text.
+* **Zero-width limits on the target** (a constant segment sitting on its target) give the
+  ``consistent_pass`` assurance: every point meets the target (plotthedots has no limits there, and
+  would call a target *on* a limit hit-and-miss, as this module still does for wider limits).
 * A point that ends one trend and whose right-hand neighbour starts a *different* trend
   (e.g. ``1..7`` then ``0..6``) keeps its own trend's direction; plotthedots would take the
   sign of the step to the neighbour there.
+
+When to recalculate, which rule fired, what is drawn
+----------------------------------------------------
+* :func:`sustained_shift_rebase`: known changes (go-lives) followed by a sustained shift (the shift
+  rule's 7 points on one side of the mean of the process before the change) become rebase points;
+  Making Data Count recalculates only at a sustained change with a known cause.
+* :func:`rebase_suggestions`: runs of 7+ points on one side of the mean that do not start a segment,
+  offered to the user (never applied automatically, as plotthedots' maintainers advise).
+* :func:`rules_fired`: every rule that fired at a point, in Making Data Count's words.
+* :func:`clip_for_display`: lines clipped to the values' range for drawing; flags use unclipped limits.
 
 Reference: NHS England, *Making Data Count* (2019) and its "plot the dots" Excel tools;
 NHS-R Community, NHSRplotthedots (https://github.com/nhs-r-community/NHSRplotthedots).
@@ -105,6 +118,7 @@ __all__ = [
     "LIMIT",
     "LIMIT_CLOSE",
     "MIN_FIX_AFTER_N_POINTS",
+    "RULE_NAMES",
     "RUN_LENGTH",
     "SCREEN_FACTOR",
     "SHORT_GROUP_THRESHOLD",
@@ -112,15 +126,20 @@ __all__ = [
     "AssuranceIcon",
     "ImprovementDirection",
     "PointType",
+    "RebaseSuggestion",
     "SpcBatch",
     "SpcResult",
     "SpcSummary",
     "VariationIcon",
     "assurance_type",
+    "clip_for_display",
     "normalise_direction",
+    "rebase_suggestions",
+    "rules_fired",
     "short_group_message",
     "spc",
     "spc_batch",
+    "sustained_shift_rebase",
     "variation_icon",
 ]
 
@@ -316,7 +335,9 @@ def assurance_type(
 
     Target strictly above the upper process limit: the process will consistently fail a
     "higher is better" target (consistently pass a "lower is better" one); strictly below the
-    lower limit: the reverse; otherwise hit-and-miss (``INCONSISTENT``). Returns ``None`` when
+    lower limit: the reverse; otherwise hit-and-miss (``INCONSISTENT``). Zero-width limits
+    (a constant segment) equal to the target consistently pass: every point meets it (a
+    documented deviation; plotthedots gives no limits there). Returns ``None`` when
     there is no target, the direction is neutral, or the limits are undefined (NaN).
 
     >>> assurance_type(1.0, 3.0, 4.0, "increase")
@@ -331,6 +352,10 @@ def assurance_type(
     if np.isnan(target) or np.isnan(lpl) or np.isnan(upl):
         return None
     increasing = direction is ImprovementDirection.INCREASE
+    if lpl == upl == target:
+        # deviation: a zero-width process sitting on its target meets it at every point (plotthedots has no
+        # limits for a constant series; "on a limit" would otherwise read hit-and-miss)
+        return AssuranceIcon.CONSISTENT_PASS
     if target > upl:
         return AssuranceIcon.CONSISTENT_FAIL if increasing else AssuranceIcon.CONSISTENT_PASS
     if target < lpl:
@@ -1102,3 +1127,188 @@ def spc(
         short_group_threshold=short_group_threshold,
     )
     return SpcResult(batch.frame(0), batch.summary(0))
+
+
+# --------------------------------------------------------------------------------------------
+# when to recalculate limits, which rule fired, and display-only clipping
+# --------------------------------------------------------------------------------------------
+
+#: Making Data Count's names for the four special-cause rules, keyed by the rule-flag column.
+RULE_NAMES: dict[str, str] = {
+    "outside_limits": "Single point outside the process limits",
+    "seven_point_trend": "Trend: 7 points in a row all increasing or all decreasing",
+    "two_in_three": "Two out of three points beyond the two-sigma line",
+    "seven_point_one_side": "Shift: 7 points in a row on one side of the mean",
+}
+
+
+def rules_fired(data: pd.DataFrame) -> pd.Series:
+    """Every special-cause rule that fired at each point, in Making Data Count's words (``SpcResult.data`` in).
+
+    ``special_cause_type`` names only the deciding rule (plotthedots' priority); this lists all of them, with
+    the side of the mean (or the trend's direction when the trend decides), e.g. "Single point outside the
+    process limits (above); Shift: 7 points in a row on one side of the mean (above)". Common cause reads
+    "None (common cause)"; a missing value is missing.
+
+    >>> res = spc([10, 11, 9, 10, 12, 11, 10, 9, 11, 10, 10, 11, 30])
+    >>> rules_fired(res.data).iloc[-1]
+    'Single point outside the process limits (above)'
+    """
+    side = np.where(data["relative_to_mean"] > 0, "above", "below")
+    kind = data["special_cause_type"].astype(object)
+    trend_dir = np.where(
+        kind == "7 Point Trend (Increasing)",
+        " (increasing)",
+        np.where(kind == "7 Point Trend (Decreasing)", " (decreasing)", ""),
+    )
+    out: list[str | None] = []
+    for i in range(len(data)):
+        if pd.isna(data["y"].iloc[i]):
+            out.append(None)
+            continue
+        names = []
+        for column, name in RULE_NAMES.items():
+            if bool(data[column].iloc[i]):
+                suffix = trend_dir[i] if column == "seven_point_trend" else f" ({side[i]})"
+                names.append(name + suffix)
+        out.append("; ".join(names) if names else "None (common cause)")
+    return pd.Series(out, index=data.index, dtype="str")
+
+
+def clip_for_display(data: pd.DataFrame, *, lower: float | None = 0.0, upper: float | None = None) -> pd.DataFrame:
+    """A copy of ``SpcResult.data`` with ``*_shown`` lines clipped to ``[lower, upper]``, for drawing only.
+
+    A rate cannot fall below 0 nor a percentage rise above 100%, so a lower process limit of -49 is drawn at 0.
+    The special-cause flags and icons stay those of the unclipped limits (they were computed before this).
+    Adds ``mean_shown``, ``lpl_shown``, ``upl_shown``, ``lower_two_sigma_shown``, ``upper_two_sigma_shown`` and
+    ``limits_clipped`` (True where a limit was moved).
+
+    >>> res = spc([0, 5, 0, 6, 0, 5, 1, 6, 0, 5, 0, 6])
+    >>> float(round(res.data["lpl"].iloc[0], 2)), float(clip_for_display(res.data)["lpl_shown"].iloc[0])
+    (-11.19, 0.0)
+    """
+    out = data.copy()
+    clipped = np.zeros(len(out), dtype=bool)
+    for name in ("mean", "lpl", "upl", "lower_two_sigma", "upper_two_sigma"):
+        raw = out[name].to_numpy(float)
+        shown = np.clip(raw, lower, upper) if lower is not None or upper is not None else raw.copy()
+        with np.errstate(invalid="ignore"):
+            clipped |= ~np.isnan(raw) & (shown != raw)
+        out[f"{name}_shown"] = shown
+    out["limits_clipped"] = clipped
+    return out
+
+
+@dataclass(frozen=True)
+class RebaseSuggestion:
+    """A run on one side of the mean long enough to suggest a new process (a rebase candidate).
+
+    Attributes:
+        x: the x value (period) of the run's first point: where a rebase would start the new segment.
+        n_points: length of the run so far.
+        side: "above" or "below" the segment's mean.
+        rebase_group: the segment the run lies in.
+        ongoing: the run reaches the segment's last point.
+    """
+
+    x: Any
+    n_points: int
+    side: str
+    rebase_group: int
+    ongoing: bool
+
+    def sentence(self, period: str) -> str:
+        """The suggestion in words, with the run's start written as ``period`` (e.g. "Aug 2020")."""
+        return (
+            f"A run of {self.n_points} points {self.side} the mean since {period} suggests a new process; "
+            "rebase here?"
+        )
+
+
+def rebase_suggestions(data: pd.DataFrame, run_length: int = RUN_LENGTH) -> tuple[RebaseSuggestion, ...]:
+    """Runs of at least ``run_length`` points on one side of their segment's mean (``SpcResult.data`` in).
+
+    These are the "shift" rule's runs; Making Data Count advises recalculating the limits only when such a
+    change is sustained and its cause is known, so they are offered to the user, never applied. A run that
+    starts a segment is not offered (the limits already start there). A missing value or a point on the mean
+    ends a run. In order of x.
+
+    >>> res = spc([5, 6, 5, 6, 5, 6, 5, 6, 9, 10, 9, 10, 9, 10, 9])
+    >>> [(s.x, s.n_points, s.side) for s in rebase_suggestions(res.data)]
+    [(np.int64(8), 7, 'above')]
+    """
+    x = data["x"].to_numpy()
+    rtm = data["relative_to_mean"].to_numpy(float)
+    group = data["rebase_group"].to_numpy()
+    out: list[RebaseSuggestion] = []
+    n = len(data)
+    i = 0
+    while i < n:
+        if np.isnan(rtm[i]) or rtm[i] == 0:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and group[j + 1] == group[i] and rtm[j + 1] == rtm[i]:
+            j += 1
+        length = j - i + 1
+        segment_start = i == 0 or group[i - 1] != group[i]
+        if length >= run_length and not segment_start:
+            ongoing = bool(j == n - 1 or group[j + 1] != group[i])
+            side = "above" if rtm[i] > 0 else "below"
+            out.append(RebaseSuggestion(x[i], length, side, int(group[i]), ongoing))
+        i = j + 1
+    return tuple(out)
+
+
+def sustained_shift_rebase(
+    values: Any,
+    x: Any,
+    changes: Iterable[Any],
+    *,
+    rebase: Iterable[Any] = (),
+    fix_after_n_points: int | None = None,
+    screen_outliers: bool = True,
+    run_length: int = RUN_LENGTH,
+) -> list[Any]:
+    """Known changes (e.g. go-live dates) at which the process shifted for good: where to recalculate limits.
+
+    Making Data Count: recalculate only when a change is sustained and explained. Each change is taken at the
+    first x on or after it; it is accepted when the ``run_length`` points from there on (the shift rule's run)
+    are all on the same side of the mean of the process before it (the segment ending there, given the rebase
+    points accepted so far: ``rebase`` and earlier changes, in time order), at least ``run_length`` points of
+    that segment precede it and no other rebase point falls within the run (so no segment is shorter than a
+    run). Returns
+    the accepted x values (rows of ``x``), sorted; ``rebase`` itself is not repeated.
+
+    >>> sustained_shift_rebase([5, 6, 5, 6, 5, 6, 5, 6, 9, 10, 9, 10, 9, 10, 9], None, [8, 3])
+    [np.int64(8)]
+    """
+    y = _as_values(values)
+    xs = _as_x(x, len(y))
+    order = np.argsort(xs, kind="stable")
+    xs, y = xs[order], y[order]
+    accepted = list(rebase)
+    found: list[Any] = []
+    if xs.dtype.kind == "M":
+        points = sorted(pd.Timestamp(c).to_datetime64() for c in changes)
+    else:
+        points = sorted(float(c) for c in changes)
+    for change in points:
+        idx = int(np.searchsorted(xs, change, side="left"))
+        if idx <= 0 or idx + run_length > len(xs) or xs[idx] in accepted:
+            continue
+        batch = spc_batch(
+            y, xs, rebase=[*accepted, xs[idx]], fix_after_n_points=fix_after_n_points, screen_outliers=screen_outliers
+        )
+        groups = batch.rebase_group
+        window = slice(idx, idx + run_length)
+        before_start = int(np.flatnonzero(groups == groups[idx - 1])[0])
+        if idx - before_start < run_length or (groups[window] != groups[idx]).any():
+            continue  # the process before it would be shorter than a run, or another rebase inside the run
+        ahead = y[window] - batch["mean"][0, idx - 1]
+        if np.isnan(ahead).any():
+            continue
+        if (ahead > 0).all() or (ahead < 0).all():
+            accepted.append(xs[idx])
+            found.append(xs[idx])
+    return found
