@@ -34,6 +34,7 @@ from models import (
     Pcn,
     Practice,
     PracticeListSize,
+    Provider,
     Risk,
     RiskReview,
     Workstream,
@@ -72,6 +73,25 @@ def pcns(*, session: Session, system_code: str) -> pd.DataFrame:
         .order_by(Borough.name, Pcn.name, Pcn.code)
     )
     return _frame(session, stmt, ["code", "name", "borough_code", "borough"])
+
+
+def providers(*, session: Session, system_code: str) -> pd.DataFrame:
+    """Providers (trusts) with any observation, the system's own first, then by name.
+
+    Columns: code, name, in_system (True for a trust that counts towards ``system_code``'s totals).
+    """
+    with_data = select(KpiObservation.area_code).where(KpiObservation.level == AreaLevel.PROVIDER.value).distinct()
+    stmt = (
+        select(Provider.code, Provider.name, HealthSystem.code)
+        .join(HealthSystem, HealthSystem.id == Provider.system_id, isouter=True)
+        .where(Provider.code.in_(with_data))
+        .order_by(Provider.name)
+    )
+    frame = _frame(session, stmt, ["code", "name", "system_code"])
+    frame["in_system"] = frame["system_code"] == system_code
+    return frame.sort_values("in_system", ascending=False, kind="stable")[["code", "name", "in_system"]].reset_index(
+        drop=True
+    )
 
 
 def workstreams(*, session: Session) -> pd.DataFrame:
