@@ -13,9 +13,9 @@ import streamlit as st
 from data.importers.common import ImportReport
 
 OPTION_HELP = {
-    "kpi": "Fingertips indicator -> KPI code, e.g. 93356=CAMPY (default: the KPI coded FT<indicator id>)",
-    "sex": "Fingertips: keep this sex only (default Persons when the export has several)",
-    "age": "Fingertips: keep this age band only (default All ages when the export has several)",
+    "kpi": "Fingertips indicator -> code of its Persons / All ages breakdown, e.g. 93356=CAMPY (default FT<id>)",
+    "sex": "Fingertips: keep this sex only (default: every breakdown is kept)",
+    "age": "Fingertips: keep this age band only (default: every breakdown is kept)",
     "all_settings": "epraccur: 'true' loads every organisation, not only GP practices (prescribing setting 4)",
     "period": "QOF year, e.g. 2020/21 (default: read from the file name)",
     "include_pcas": "QOF achievement: 'true' adds personalised care adjustments back to the denominator",

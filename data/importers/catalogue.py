@@ -120,7 +120,10 @@ def validate_published(session: Session, frame: pd.DataFrame, file_name: str) ->
             examples = ", ".join(group.loc[unknown, "area_code"].drop_duplicates().head(5))
             notes.append(f"skipped {int(unknown.sum()):,} rows for {level} areas outside this dashboard's register "
                          f"(e.g. {examples}); {REGISTER_HINT.get(AreaLevel(str(level)), '')} to include them")
+    described = frame.drop_duplicates("kpi_code")
     frame = frame.loc[~skip].reset_index(drop=True)
+    gone = described[~described["kpi_code"].isin(frame["kpi_code"])]  # every row outside the register: still
+    catalogue_only = pd.concat([catalogue_only, gone.assign(level=None)], ignore_index=True)  # an indicator
     numerator = pd.to_numeric(frame["numerator"], errors="coerce")
     denominator = pd.to_numeric(frame["denominator"], errors="coerce")
     multiplier = pd.to_numeric(frame["multiplier"], errors="coerce")
