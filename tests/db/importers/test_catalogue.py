@@ -172,3 +172,37 @@ def test_list_sizes_are_a_published_indicator_per_practice(geography: Engine) ->
     _load(geography, "gp_list_size", text.encode(), "gp-reg-pat-prac-all.csv")
     assert _value(geography, "GP_LIST_SIZE", "practice", "E83003", date(2021, 6, 1)).value == 12345
     assert _kpi(geography, "GP_LIST_SIZE").period_type == "month"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_migration_keeps_register_kpis_and_their_observations(backend, request, tmp_path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from data import migrate
+    from data.db import make_engine
+    from tests.conftest import backend_engine
+
+    engine = (make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}") if backend == "sqlite"
+              else backend_engine(backend, request, label="mig0002"))
+    with engine.begin() as connection:
+        command.upgrade(migrate._config(connection), "0001")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO workstream (code, name) VALUES ('W', 'W')"))
+        connection.execute(text("INSERT INTO initiative (code, workstream_id, name) VALUES ('I', "
+                                "(SELECT id FROM workstream), 'I')"))
+        connection.execute(text(
+            "INSERT INTO kpi (code, initiative_id, name, definition, unit, value_type, multiplier, polarity, source, "
+            "counts_people) VALUES ('K', (SELECT id FROM initiative), 'K', 'd', '%', 'proportion', 100, "
+            "'no_judgement', 's', true)"))
+        connection.execute(text(
+            "INSERT INTO kpi_observation (kpi_id, level, area_code, period_start, period_end, value) VALUES "
+            "((SELECT id FROM kpi), 'system', 'QMJ', '2020-01-01', '2020-01-31', 1.0)"))
+    assert migrate.upgrade(engine) == "0002_h6_catalogue"
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT code, origin FROM kpi")).all() == [("K", "register")]
+        assert connection.execute(text("SELECT count(*) FROM kpi_observation")).scalar_one() == 1
+        if backend == "sqlite":
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+    assert migrate.differences(engine) == []
+    engine.dispose()
