@@ -332,6 +332,13 @@ def area_names(*, session: Session, level: AreaLevel | str, system_code: str) ->
         )
     elif level == AreaLevel.BOROUGH:
         stmt = select(Borough.code, Borough.name, None, None, Borough.code, Borough.name)
+    elif level == AreaLevel.PROVIDER:  # the trusts counted towards the system's totals (providers template)
+        stmt = (
+            select(Provider.code, Provider.name, None, None, None, None)
+            .join(HealthSystem, HealthSystem.id == Provider.system_id)
+            .where(in_system)
+        )
+        return _frame(session, stmt, columns)
     else:
         stmt = select(HealthSystem.code, HealthSystem.name, None, None, None, None).where(in_system)
         return _frame(session, stmt, columns)

@@ -91,3 +91,9 @@ def test_variation_funnel_of_a_published_qof_indicator(published_app) -> None:
     _open(published_app, "pages/variation.py", kpi="QOF_HYP")
     assert len(published_app.get("vega_lite_chart")) >= 1, [i.value for i in published_app.info]
     assert any("12 GP practices" in m.value for m in published_app.markdown)
+
+
+def test_variation_funnel_of_the_systems_trusts(published_app) -> None:
+    _open(published_app, "pages/variation.py", kpi="AE_4HR", period="2018-01-01")
+    assert len(published_app.get("vega_lite_chart")) >= 1, [i.value for i in published_app.info]
+    assert any("5 trusts" in m.value for m in published_app.markdown)  # NCL's trusts with A&E data in the file
