@@ -67,7 +67,9 @@ def test_the_kpi_filter_offers_published_indicators(published_app) -> None:
     options = published_app.selectbox(key="kpi").options
     assert "A&E 4-hour performance (all types)" in options and "QOF HYP register prevalence" in options
     assert any(h.value == "Published indicators" for h in published_app.header)
-    assert any("NHS England" in e.proto.label or "AE_4HR" in e.proto.label for e in published_app.expander)
+    assert any("AE_4HR" in e.proto.label for e in published_app.expander)
+    assert any("**Published by.** NHS England; breakdown Persons, All ages; period month" in m.value
+               for m in published_app.markdown)
 
 
 def test_overview_groups_published_indicators_under_their_own_heading(published_app) -> None:
