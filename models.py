@@ -39,6 +39,7 @@ class AreaLevel(StrEnum):
     WARD = "ward"
     LSOA = "lsoa"
     MSOA = "msoa"
+    PROVIDER = "provider"  # NHS trust (provider of hospital services), ODS code, e.g. RAL Royal Free
 
 
 class ValueType(StrEnum):
@@ -49,6 +50,13 @@ class ValueType(StrEnum):
     COUNT = "count"  # numerator only
     RATIO = "ratio"  # numerator / denominator (mean, ratio of counts)
     STANDARDISED_RATIO = "standardised_ratio"  # observed / expected (x 100 when multiplier is 100)
+
+
+class KpiOrigin(StrEnum):
+    """Where a KPI row comes from: the programme's own definitions, or a publisher's indicator catalogue."""
+
+    REGISTER = "register"  # defined by the benefits register (kpi_definitions); belongs to an initiative
+    PUBLISHED = "published"  # created from a published file's own metadata (QOF, Fingertips, registrations, A&E)
 
 
 class Polarity(StrEnum):
@@ -170,6 +178,52 @@ class Practice(SQLModel, table=True):
     close_date: date | None = None
 
 
+class PracticeSite(SQLModel, table=True):
+    """A branch surgery of a GP practice (NHS website GP file: 9-character codes such as ``A81013001``).
+
+    Keyed by the site's own code and linked to its main practice by code (the national file names practices a
+    regional database may not hold), so every site in the file is kept.
+    """
+
+    __tablename__ = "practice_site"
+    __table_args__ = (
+        CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="ck_practice_site_latitude"),
+        CheckConstraint("longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="ck_practice_site_longitude"),
+        Index("ix_practice_site_practice", "practice_code"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=12, unique=True)
+    practice_code: str = Field(max_length=10, description="the main practice's ODS code (the first six characters)")
+    name: str = Field(max_length=200)
+    postcode: str | None = Field(default=None, max_length=8)
+    latitude: float | None = None
+    longitude: float | None = None
+    import_id: int | None = Field(default=None, foreign_key="import_log.id")
+
+
+class Provider(SQLModel, table=True):
+    """An NHS trust or other provider of hospital services, keyed by its ODS code (e.g. RAL Royal Free).
+
+    ``system_id`` says which system's totals the provider counts towards (the providers template); a provider
+    without one is reported on its own only.
+    """
+
+    __tablename__ = "provider"
+    __table_args__ = (
+        CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="ck_provider_latitude"),
+        CheckConstraint("longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="ck_provider_longitude"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=10, unique=True)
+    name: str = Field(max_length=200)
+    postcode: str | None = Field(default=None, max_length=8)
+    latitude: float | None = None
+    longitude: float | None = None
+    system_id: int | None = Field(default=None, foreign_key="health_system.id", index=True)
+
+
 class PracticeListSize(SQLModel, table=True):
     """Registered patients at a practice on a date (NHS Digital "Patients Registered at a GP Practice")."""
 
@@ -270,14 +324,32 @@ class Initiative(SQLModel, table=True):
 
 
 class Kpi(SQLModel, table=True):
-    """A KPI definition: what is measured, how, which way is better, and the benefit it should reach."""
+    """A KPI definition: what is measured, how, which way is better, and the benefit it should reach.
+
+    Two kinds share the table (``origin``): a register KPI belongs to an initiative; a published indicator
+    (``initiative_id`` NULL) is created from a published file's metadata, one row per sex x age x category
+    breakdown. A register KPI with ``indicator_code`` reads the observations of that published indicator.
+    """
 
     __tablename__ = "kpi"
     __table_args__ = (CheckConstraint("multiplier > 0", name="ck_kpi_multiplier"),)
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=30, unique=True)
-    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    initiative_id: int | None = Field(default=None, foreign_key="initiative.id", index=True)
+    origin: KpiOrigin = Field(
+        default=KpiOrigin.REGISTER, sa_column=Column(String(9), nullable=False, server_default="register")
+    )
+    indicator_code: str | None = Field(
+        default=None, max_length=30, description="register KPI: code of the published indicator it reads"
+    )
+    publisher: str | None = Field(default=None, max_length=100, description="published: e.g. NHS England, OHID")
+    indicator_id: str | None = Field(default=None, max_length=30, description="the publisher's own indicator ID")
+    period_type: str | None = Field(default=None, max_length=20, description="month, quarter, financial_year, ...")
+    sex: str | None = Field(default=None, max_length=30)
+    age: str | None = Field(default=None, max_length=50)
+    category_type: str | None = Field(default=None, max_length=200)
+    category: str | None = Field(default=None, max_length=200)
     name: str = Field(max_length=200)
     definition: str = Field(sa_column=Column(Text, nullable=False))
     numerator_definition: str | None = Field(default=None, sa_column=Column(Text))

@@ -13,9 +13,9 @@ import streamlit as st
 from data.importers.common import ImportReport
 
 OPTION_HELP = {
-    "kpi": "Fingertips indicator -> KPI code, e.g. 93356=CAMPY (default: the KPI coded FT<indicator id>)",
-    "sex": "Fingertips: keep this sex only (default Persons when the export has several)",
-    "age": "Fingertips: keep this age band only (default All ages when the export has several)",
+    "kpi": "Fingertips indicator -> code of its Persons / All ages breakdown, e.g. 93356=CAMPY (default FT<id>)",
+    "sex": "Fingertips: keep this sex only (default: every breakdown is kept)",
+    "age": "Fingertips: keep this age band only (default: every breakdown is kept)",
     "all_settings": "epraccur: 'true' loads every organisation, not only GP practices (prescribing setting 4)",
     "period": "QOF year, e.g. 2020/21 (default: read from the file name)",
     "include_pcas": "QOF achievement: 'true' adds personalised care adjustments back to the denominator",
@@ -92,3 +92,26 @@ def render_report(report: ImportReport) -> None:
             mime="text/csv",
             on_click="ignore",
         )
+
+
+def folder_upload(*, key: str = "import_folder") -> bytes | None:
+    """The uploader for a zip of published files (a folder zipped as it is); returns the zip's bytes."""
+    uploaded = st.file_uploader("A zip of files (any folder layout)", type=["zip"], key=key)
+    return uploaded.getvalue() if uploaded is not None else None
+
+
+def render_folder_plan(detected: Sequence[Any]) -> None:
+    """What each file in the zip was recognised as (by its content), in load order, and why others are skipped."""
+    rows = [{"file": d.path, "recognised as": d.source or "skipped", "why": d.reason} for d in detected]
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def render_folder_report(report: Any) -> None:
+    """One line per file: its outcome and what was written; the full report of any file that was not loaded."""
+    counts = report.counts()
+    summary = "; ".join(f"{source}: " + ", ".join(f"{n} {status}" for status, n in c.items())
+                        for source, c in counts.items())
+    (st.success if report.ok else st.error)(summary or "No supported files in the zip.")
+    for item in report.reports:
+        if not item.ok:
+            render_report(item)

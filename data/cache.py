@@ -115,6 +115,13 @@ def pcns(system_code: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
+def providers(system_code: str) -> pd.DataFrame:
+    """See ``queries.providers``."""
+    with _session() as session:
+        return queries.providers(session=session, system_code=system_code)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
 def workstreams() -> pd.DataFrame:
     """See ``queries.workstreams``."""
     with _session() as session:

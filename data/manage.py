@@ -7,6 +7,7 @@
     python -m data.manage rebuild [--scale england] [--seed N]   # drop everything, load a fresh demo
     python -m data.manage reset             # drop everything and leave an empty schema
     python -m data.manage status            # what is loaded
+    python -m data.manage load-folder DIR [DIR or FILE ...] [--dry-run]   # import every published file found
 
 Uses DATABASE_URL (default: the local SQLite file). Exits non-zero with a message on failure.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -26,6 +28,7 @@ from data import migrate, queries
 from data.db import drop_schema, is_empty, make_engine
 from data.demo import DemoSummary, build_demo
 from data.demo.spec import DEMO_SEED
+from data.importers.folder import FileItem, load_files, read_folder
 from settings import SettingsError, get_settings
 
 
@@ -103,6 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     rebuild.add_argument("--seed", type=int, default=DEMO_SEED)
     sub.add_parser("reset", help="drop all tables and create an empty schema")
     sub.add_parser("status", help="show what is loaded")
+    folder = sub.add_parser("load-folder", help="recognise every supported file in folders by content and import "
+                            "them in dependency order")
+    folder.add_argument("paths", nargs="+", type=Path, help="folders (searched recursively) or single files")
+    folder.add_argument("--dry-run", action="store_true", help="validate each file; write nothing")
     args = parser.parse_args(argv)
     if args.command == "revision":
         print(f"wrote {migrate.new_revision(args.message)}; read it, edit it, and run the tests")
@@ -123,6 +130,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             migrate.upgrade(engine)
             summary = build_demo(engine, scale=args.scale, seed=args.seed)
             print(f"rebuilt {args.scale} demo in {summary.seconds} s: {sum(summary.rows.values()):,} rows")
+        elif args.command == "load-folder":
+            missing = [str(p) for p in args.paths if not p.exists()]
+            if missing:
+                print(f"no such folder or file: {', '.join(missing)}", file=sys.stderr)
+                return 2
+            migrate.upgrade(engine)
+            items = [item for p in args.paths
+                     for item in (read_folder(p) if p.is_dir() else [FileItem(p.name, p.read_bytes())])]
+            report = load_files(engine, items, dry_run=args.dry_run)
+            print(report.text())
+            if not report.ok:
+                return 1
         elif args.command == "reset":
             drop_schema(engine)
             migrate.upgrade(engine)

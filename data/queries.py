@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -33,6 +34,7 @@ from models import (
     Pcn,
     Practice,
     PracticeListSize,
+    Provider,
     Risk,
     RiskReview,
     Workstream,
@@ -73,6 +75,25 @@ def pcns(*, session: Session, system_code: str) -> pd.DataFrame:
     return _frame(session, stmt, ["code", "name", "borough_code", "borough"])
 
 
+def providers(*, session: Session, system_code: str) -> pd.DataFrame:
+    """Providers (trusts) with any observation, the system's own first, then by name.
+
+    Columns: code, name, in_system (True for a trust that counts towards ``system_code``'s totals).
+    """
+    with_data = select(KpiObservation.area_code).where(KpiObservation.level == AreaLevel.PROVIDER.value).distinct()
+    stmt = (
+        select(Provider.code, Provider.name, HealthSystem.code)
+        .join(HealthSystem, HealthSystem.id == Provider.system_id, isouter=True)
+        .where(Provider.code.in_(with_data))
+        .order_by(Provider.name)
+    )
+    frame = _frame(session, stmt, ["code", "name", "system_code"])
+    frame["in_system"] = frame["system_code"] == system_code
+    return frame.sort_values("in_system", ascending=False, kind="stable")[["code", "name", "in_system"]].reset_index(
+        drop=True
+    )
+
+
 def workstreams(*, session: Session) -> pd.DataFrame:
     """All workstreams, by name: columns code, name, description."""
     stmt = select(Workstream.code, Workstream.name, Workstream.description).order_by(Workstream.name)
@@ -101,13 +122,39 @@ KPI_CATALOGUE_COLUMNS = [
     "denominator_definition",
     "caveats",
     "counts_people",
+    "origin",
+    "indicator_code",
+    "publisher",
+    "period_type",
+    "sex",
+    "age",
+    "category_type",
+    "category",
 ]
+PUBLISHED_HEADING = "Published indicators"  # the workstream column of indicators that belong to no initiative
+
+
+def _reads() -> Any:
+    """KPI code -> the KPI id whose observations it shows (a subquery with columns code, data_id).
+
+    A register KPI bound to a published indicator (``indicator_code``) reads that indicator's observations once
+    it exists (read-through: nothing is copied, so a newer file is seen at once); every other KPI reads its own.
+    """
+    src = aliased(Kpi)
+    return (
+        select(Kpi.code.label("code"), func.coalesce(src.id, Kpi.id).label("data_id"))
+        .join(src, src.code == Kpi.indicator_code, isouter=True)
+        .subquery()
+    )
 
 
 def kpi_catalogue(*, session: Session, workstream_code: str | None = None) -> pd.DataFrame:
-    """KPI definitions with their workstream and initiative, ordered as the register shows them.
+    """KPI definitions with their workstream and initiative, ordered as the register shows them; then the
+    published indicators (no initiative) under ``PUBLISHED_HEADING`` with their publisher as the initiative.
 
-    Columns: ``KPI_CATALOGUE_COLUMNS`` plus ``levels`` (a tuple of the area levels the KPI is reported at).
+    Columns: ``KPI_CATALOGUE_COLUMNS`` plus ``levels`` (a tuple of the area levels the KPI is reported at; a
+    bound register KPI without levels of its own takes its indicator's). A workstream filter keeps only that
+    workstream's KPIs.
     """
     stmt = (
         select(
@@ -132,14 +179,26 @@ def kpi_catalogue(*, session: Session, workstream_code: str | None = None) -> pd
             Kpi.denominator_definition,
             Kpi.caveats,
             Kpi.counts_people,
+            Kpi.origin,
+            Kpi.indicator_code,
+            Kpi.publisher,
+            Kpi.period_type,
+            Kpi.sex,
+            Kpi.age,
+            Kpi.category_type,
+            Kpi.category,
         )
-        .join(Initiative, Initiative.id == Kpi.initiative_id)
-        .join(Workstream, Workstream.id == Initiative.workstream_id)
-        .order_by(Workstream.name, Initiative.name, Kpi.name)
+        .join(Initiative, Initiative.id == Kpi.initiative_id, isouter=True)
+        .join(Workstream, Workstream.id == Initiative.workstream_id, isouter=True)
+        .order_by(Workstream.name.is_(None), Workstream.name, Initiative.name, Kpi.publisher, Kpi.name, Kpi.code)
     )
     if workstream_code:
         stmt = stmt.where(Workstream.code == workstream_code)
     frame = _frame(session, stmt, KPI_CATALOGUE_COLUMNS)
+    published = frame["initiative_code"].isna()
+    frame.loc[published, "workstream"] = PUBLISHED_HEADING
+    frame.loc[published, "initiative"] = frame.loc[published, "publisher"].fillna("Published")
+    frame["origin"] = frame["origin"].fillna("register")
     levels = session.execute(
         select(Kpi.code, KpiAreaLevel.level).join(KpiAreaLevel, KpiAreaLevel.kpi_id == Kpi.id)
     ).all()
@@ -147,7 +206,9 @@ def kpi_catalogue(*, session: Session, workstream_code: str | None = None) -> pd
     for code, level in levels:
         by_kpi.setdefault(code, []).append(str(level))
     order = [lv.value for lv in AreaLevel]
-    frame["levels"] = [tuple(sorted(by_kpi.get(c, []), key=order.index)) for c in frame["kpi_code"]]
+    own = [by_kpi.get(c) or by_kpi.get(b or "", []) for c, b in zip(frame["kpi_code"], frame["indicator_code"],
+                                                                    strict=True)]
+    frame["levels"] = [tuple(sorted(lv, key=order.index)) for lv in own]
     return frame
 
 
@@ -161,12 +222,12 @@ def area_series(*, session: Session, level: AreaLevel | str, area_code: str, kpi
     """
     if not kpi_codes:
         return pd.DataFrame(columns=SERIES_COLUMNS)
-    o = KpiObservation
+    o, r = KpiObservation, _reads()
     stmt = (
-        select(Kpi.code, o.period_start, o.period_end, o.numerator, o.denominator, o.value, o.lower_ci, o.upper_ci)
-        .join(Kpi, Kpi.id == o.kpi_id)
-        .where(Kpi.code.in_(list(kpi_codes)), o.level == str(level), o.area_code == area_code)
-        .order_by(Kpi.code, o.period_start)
+        select(r.c.code, o.period_start, o.period_end, o.numerator, o.denominator, o.value, o.lower_ci, o.upper_ci)
+        .join(r, r.c.data_id == o.kpi_id)
+        .where(r.c.code.in_(list(kpi_codes)), o.level == str(level), o.area_code == area_code)
+        .order_by(r.c.code, o.period_start)
     )
     return _frame(session, stmt, SERIES_COLUMNS)
 
@@ -191,11 +252,11 @@ def kpi_period_across_areas(
 
     Served by the index (kpi_id, level, period_start). Columns: area_code, numerator, denominator, value.
     """
-    o = KpiObservation
+    o, r = KpiObservation, _reads()
     stmt = (
         select(o.area_code, o.numerator, o.denominator, o.value)
-        .join(Kpi, Kpi.id == o.kpi_id)
-        .where(Kpi.code == kpi_code, o.level == str(level), o.period_start == period_start)
+        .join(r, r.c.data_id == o.kpi_id)
+        .where(r.c.code == kpi_code, o.level == str(level), o.period_start == period_start)
         .order_by(o.area_code)
     )
     return _frame(session, stmt, ["area_code", "numerator", "denominator", "value"])
@@ -234,11 +295,11 @@ def latest_period(*, session: Session) -> date | None:
 
 def kpi_periods(*, session: Session, kpi_code: str) -> pd.DataFrame:
     """The periods a KPI has observations for, newest first: columns period_start, period_end."""
-    o = KpiObservation
+    o, r = KpiObservation, _reads()
     stmt = (
         select(o.period_start, o.period_end)
-        .join(Kpi, Kpi.id == o.kpi_id)
-        .where(Kpi.code == kpi_code)
+        .join(r, r.c.data_id == o.kpi_id)
+        .where(r.c.code == kpi_code)
         .distinct()
         .order_by(o.period_start.desc())
     )
@@ -271,6 +332,13 @@ def area_names(*, session: Session, level: AreaLevel | str, system_code: str) ->
         )
     elif level == AreaLevel.BOROUGH:
         stmt = select(Borough.code, Borough.name, None, None, Borough.code, Borough.name)
+    elif level == AreaLevel.PROVIDER:  # the trusts counted towards the system's totals (providers template)
+        stmt = (
+            select(Provider.code, Provider.name, None, None, None, None)
+            .join(HealthSystem, HealthSystem.id == Provider.system_id)
+            .where(in_system)
+        )
+        return _frame(session, stmt, columns)
     else:
         stmt = select(HealthSystem.code, HealthSystem.name, None, None, None, None).where(in_system)
         return _frame(session, stmt, columns)
@@ -280,7 +348,7 @@ def area_names(*, session: Session, level: AreaLevel | str, system_code: str) ->
 
 def level_series(*, session: Session, kpi_code: str, level: AreaLevel | str) -> pd.DataFrame:
     """Every area's series of one KPI at a level (small multiples): ``SERIES_COLUMNS`` with area_code first."""
-    o = KpiObservation
+    o, r = KpiObservation, _reads()
     stmt = (
         select(
             o.area_code,
@@ -293,8 +361,8 @@ def level_series(*, session: Session, kpi_code: str, level: AreaLevel | str) -> 
             o.lower_ci,
             o.upper_ci,
         )
-        .join(Kpi, Kpi.id == o.kpi_id)
-        .where(Kpi.code == kpi_code, o.level == str(level))
+        .join(r, r.c.data_id == o.kpi_id)
+        .where(r.c.code == kpi_code, o.level == str(level))
         .order_by(o.area_code, o.period_start)
     )
     return _frame(session, stmt, ["area_code", *SERIES_COLUMNS])
@@ -316,12 +384,12 @@ def kpi_freshness(*, session: Session) -> pd.DataFrame:
 
     Columns: kpi_code, latest_period_end, imported_at.
     """
-    o = KpiObservation
+    o, r = KpiObservation, _reads()
     stmt = (
-        select(Kpi.code, func.max(o.period_end), func.max(ImportLog.finished_at))
-        .join(o, o.kpi_id == Kpi.id)
+        select(r.c.code, func.max(o.period_end), func.max(ImportLog.finished_at))
+        .join(o, o.kpi_id == r.c.data_id)
         .join(ImportLog, ImportLog.id == o.import_id, isouter=True)
-        .group_by(Kpi.code)
+        .group_by(r.c.code)
     )
     return _frame(session, stmt, ["kpi_code", "latest_period_end", "imported_at"])
 
@@ -471,12 +539,12 @@ def kpi_window_across_areas(
     For pooling months into a year (e.g. care-home admissions per bed over 12 months). Columns: area_code,
     numerator, denominator (sums), periods (how many periods were summed).
     """
-    o = KpiObservation
+    o, r = KpiObservation, _reads()
     stmt = (
         select(o.area_code, func.sum(o.numerator), func.sum(o.denominator), func.count(o.id))
-        .join(Kpi, Kpi.id == o.kpi_id)
+        .join(r, r.c.data_id == o.kpi_id)
         .where(
-            Kpi.code == kpi_code,
+            r.c.code == kpi_code,
             o.level == str(level),
             o.period_start >= first_period,
             o.period_start <= last_period,

@@ -32,13 +32,21 @@ for workstream, kpis in catalogue.groupby("workstream", sort=False):
             fresh = freshness.loc[kpi.kpi_code] if kpi.kpi_code in freshness.index else None
             latest = f"{fresh['latest_period_end']:%d %b %Y}" if fresh is not None else "no data yet"
             imported = f"{fresh['imported_at']:%d %b %Y %H:%M}" if fresh is not None and fresh["imported_at"] else "—"
+            breakdown = ", ".join(str(p) for p in (kpi.sex, kpi.age, kpi.category_type, kpi.category) if p) or "—"
+            belongs = (
+                f"**Published by.** {kpi.publisher or '—'}; breakdown {breakdown}; period {kpi.period_type or '—'}; "
+                "no initiative (a register KPI can read it through its indicator_code)."
+                if kpi.origin == "published"
+                else f"**Initiative.** {kpi.initiative}."
+                + (f" **Reads the published indicator** {kpi.indicator_code}." if kpi.indicator_code else "")
+            )
             st.markdown(
                 f"**Definition.** {kpi.definition}\n\n"
                 f"**Numerator.** {kpi.numerator_definition or '—'}\n\n"
                 f"**Denominator.** {kpi.denominator_definition or '—'}\n\n"
                 f"**Unit.** {kpi.unit}. **Polarity.** {POLARITY_TEXT[kpi.polarity]}.\n\n"
                 f"**Method.** {METHODS[kpi.value_type]}\n\n"
-                f"**Initiative.** {kpi.initiative}. **Reported at.** {', '.join(kpi.levels)}.\n\n"
+                f"{belongs} **Reported at.** {', '.join(kpi.levels)}.\n\n"
                 f"**Baseline.** {kpi.baseline_value} (from {kpi.baseline_period}). "
                 f"**Target.** {kpi.target_value} by {kpi.target_date}. **Validation.** {kpi.validation_date}.\n\n"
                 f"**Source.** {kpi.source}\n\n"

@@ -15,23 +15,45 @@ from components.spc_controls import area_borough
 from components.state import current_filters
 from data import cache
 from data.analysis import assurance_notes
+from data.queries import PUBLISHED_HEADING
 from data.register import headline, kpi_cards, status_matrix
 
 require_app_shell()
 
 filters = current_filters()
 area = selected_area(filters)
-register = cache.register(area.level, area.code, filters.workstream)
+everything = cache.register(area.level, area.code, filters.workstream)
+is_published = everything["workstream"] == PUBLISHED_HEADING
+register, published = everything[~is_published], everything[is_published]
 data_date = cache.latest_period()
 words = filter_wording(filters, area)
 
 st.title("Benefits realisation")
-if register.empty:
+if everything.empty:
     st.info(
         "No KPIs are loaded yet. On the Data page, import the areas, the benefits register and the KPI definitions, "
         "then plans and observations (docs/importing.md gives the order and templates).",
         icon=":material/upload_file:",
     )
+    st.stop()
+
+
+def published_section() -> None:
+    """Published indicators (no initiative) under their own heading: a card for each with data for this area."""
+    st.markdown(f"#### {PUBLISHED_HEADING}")
+    st.caption("Indicators loaded from published files (QOF, Fingertips, GP registrations, A&E) that belong to no "
+               "initiative: no plan, so no status; bind a register KPI to one with indicator_code.")
+    cards = kpi_cards(published, cache.register_series(area.level, area.code, filters.workstream))
+    if cards.empty:
+        st.info(f"None of the {len(published)} published indicators is reported for {area.name}; choose a borough "
+                "or PCN, or see them on the Trajectories and Variation pages.")
+    else:
+        kpi_card_grid(cards)
+
+
+if register.empty:
+    published_section()
+    provenance_caption(cache.provenance(), data_date)
     st.stop()
 st.subheader(headline(register, area.name))
 status_summary(register)
@@ -49,7 +71,10 @@ kpi_card_grid(cards.assign(assurance_note=notes))
 
 st.markdown("#### Status by workstream and borough")
 boroughs = cache.boroughs(system_code())
-matrix = status_matrix({b.name: cache.register("borough", b.code, filters.workstream) for b in boroughs.itertuples()})
+matrix = status_matrix({
+    b.name: (r := cache.register("borough", b.code, filters.workstream))[r["workstream"] != PUBLISHED_HEADING]
+    for b in boroughs.itertuples()
+})
 heatmap = status_heatmap(
     matrix,
     alt_text="Grid of workstreams by borough; each cell shows how many of the workstream's KPIs are off track in "
@@ -80,4 +105,6 @@ export_buttons(
     export_context(f"Benefits register: {area.name}", words, "Benefits register", data_date),
     key="register",
 )
+if not published.empty:
+    published_section()
 provenance_caption(cache.provenance(), data_date)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.area import selected_area, system_code
+from components.area import Area, selected_area, system_code
 from components.charts import small_multiples, spc_chart, trajectory_chart
 from components.exports import chart_with_table
 from components.page import export_context, filter_wording, kpi_row, small_number_max
@@ -40,6 +40,15 @@ st.title("Trajectories")
 if kpi is None:
     st.info("Choose a KPI in the sidebar to see its trajectory.")
     st.stop()
+if "provider" in kpi["levels"] and not filters.borough and not filters.pcn:
+    trusts = cache.providers(system_code())
+    names = dict(zip(trusts["code"], trusts["name"], strict=True))
+    trust = st.selectbox(
+        "Trust", list(names), index=None, key="trajectory_trust", placeholder=f"{area.name} (sum of its trusts)",
+        format_func=lambda code: f"{names[code]} ({code})", help="The system's own trusts are listed first.",
+    )
+    if trust:
+        area = Area("provider", trust, names[trust])
 st.subheader(f"{kpi['kpi']}: {area.name}")
 st.caption(f"{kpi['definition']} Unit: {kpi['unit']}.")
 if area.level not in kpi["levels"]:

@@ -25,7 +25,7 @@ from data.export import suppress_small_counts
 
 require_app_shell()
 
-LEVEL_NAMES = {"practice": "GP practices", "pcn": "PCNs", "care_home": "care homes"}
+LEVEL_NAMES = {"practice": "GP practices", "pcn": "PCNs", "care_home": "care homes", "provider": "trusts"}
 
 filters = current_filters()
 area = selected_area(filters)
@@ -36,7 +36,7 @@ if kpi is None or filters.period is None:
     st.stop()
 st.subheader(f"{kpi['kpi']}, {filters.period:%b %Y}")
 
-levels = [lv for lv in ("practice", "pcn", "care_home") if lv in kpi["levels"]]
+levels = [lv for lv in ("practice", "pcn", "care_home", "provider") if lv in kpi["levels"]]
 if not levels:
     st.info(f"{kpi['kpi']} is reported only at {', '.join(kpi['levels'])} level: there are too few areas for a funnel.")
     st.stop()

@@ -24,7 +24,7 @@ __all__ = [
 
 
 def _sources() -> dict[str, Source]:
-    from data.importers import areas, boundaries, cqc, fingertips, gp, imd, kpi, ods, programme, qof
+    from data.importers import ae, areas, boundaries, cqc, fingertips, gp, imd, kpi, ods, programme, qof
 
     found: list[Source] = [
         *areas.SOURCES,
@@ -33,6 +33,7 @@ def _sources() -> dict[str, Source]:
         *ods.SOURCES,
         *gp.SOURCES,
         *qof.SOURCES,
+        *ae.SOURCES,
         *cqc.SOURCES,
         *boundaries.SOURCES,
         *imd.SOURCES,

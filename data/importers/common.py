@@ -41,7 +41,18 @@ from sqlmodel import Session, SQLModel
 
 from data.db import session_scope
 from data.importers.links import fill_area_links
-from models import AreaLevel, Borough, Boundary, CareHome, HealthSystem, ImportLog, ImportStatus, Pcn, Practice
+from models import (
+    AreaLevel,
+    Borough,
+    Boundary,
+    CareHome,
+    HealthSystem,
+    ImportLog,
+    ImportStatus,
+    Pcn,
+    Practice,
+    Provider,
+)
 
 log = logging.getLogger(__name__)
 
@@ -644,6 +655,7 @@ AREA_REGISTERS: dict[AreaLevel, Any] = {
     AreaLevel.PCN: Pcn.code,
     AreaLevel.PRACTICE: Practice.code,
     AreaLevel.CARE_HOME: CareHome.cqc_location_id,
+    AreaLevel.PROVIDER: Provider.code,
 }
 REGISTER_HINT = {
     AreaLevel.SYSTEM: "add the system to the database first (it comes with the demo or the system set-up)",
@@ -651,6 +663,7 @@ REGISTER_HINT = {
     AreaLevel.PCN: "import the ePCN workbook first, or correct the PCN code (U + 5 digits)",
     AreaLevel.PRACTICE: "import epraccur first, or correct the ODS practice code",
     AreaLevel.CARE_HOME: "import the CQC care directory first, or correct the CQC location ID",
+    AreaLevel.PROVIDER: "import the NHS website TRUST.csv, an A&E file or the providers template first",
     AreaLevel.LSOA: "import the LSOA boundaries first (Boundaries, level lsoa)",
     AreaLevel.MSOA: "import the MSOA boundaries first (Boundaries, level msoa)",
     AreaLevel.WARD: "import the ward boundaries first (Boundaries, level ward)",

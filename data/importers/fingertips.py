@@ -4,20 +4,31 @@ The export has 26 or 27 columns (Indicator ID, Indicator Name, Parent Code, ...,
 95.0 and 99.8 limits, Count, Denominator, Value note, ...). Real files have an embedded newline inside the quoted
 indicator name and data rows one field shorter than the header; both are read as published.
 
-Mapping: each indicator feeds the KPI whose code is given by the ``kpi`` option (``93356=CAMPY``), else the KPI
-coded ``FT<indicator id>`` (e.g. ``FT93356``), else the KPI coded with the bare ID. Area types map to levels (GP
-practices, PCNs, local authorities, ICBs, LSOA/MSOA/ward); England, region and other benchmark rows and
-inequality breakdowns (rows with a Category Type) are skipped and counted, as are areas outside the register.
+Catalogue: every sex x age x category breakdown of an indicator becomes a published indicator (``Kpi`` with no
+initiative) described from the file: name, unit and multiplier (read from value / (count / denominator)),
+polarity (from the "Compared to England" judgements), period type, breakdown. The Persons / All ages breakdown
+is coded ``FT<indicator id>`` (or the ``kpi`` option's code, ``93356=CAMPY``), the others ``FT<id>-<hash>``. A
+register KPI with such a code receives the data. Area types map to levels (GP practices, PCNs, local
+authorities, ICBs, LSOA/MSOA/ward); England, region and other benchmark rows are not stored, and areas outside
+the register are skipped and counted.
 """
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import select
 from sqlmodel import Session
 
+from data.importers.catalogue import (
+    INDICATOR_FIELDS,
+    breakdown_code,
+    breakdown_label,
+    load_published,
+    period_type,
+    validate_published,
+)
 from data.importers.common import (
     Column,
     Options,
@@ -31,8 +42,7 @@ from data.importers.common import (
     to_number,
     to_period,
 )
-from data.importers.kpi import load_kpi_observations, resolve_observations
-from models import AreaLevel, Kpi
+from models import AreaLevel, Polarity, ValueType
 
 COLUMNS = [
     Column("indicator_id", ("Indicator ID",)),
@@ -84,29 +94,25 @@ def area_level(area_type: object) -> AreaLevel | None:
 
 
 def parse_fingertips(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
-    """Read a Fingertips export into observation rows (kpi_code holds the indicator ID until validation)."""
+    """Read a Fingertips export into observation rows of published indicators, one per breakdown.
+
+    Every sex x age x category breakdown of an indicator is its own catalogue entry: the Persons / All ages one
+    (no category) gets the base code ``FT<id>`` (or the ``kpi`` option's code), the others ``FT<id>-<hash>``.
+    The ``sex`` and ``age`` options keep only the breakdowns that match.
+    """
+    options = options or {}
     raw = read_table(data, file_name, header_hint=["indicator id", "area code", "time period"])
     frame, problems = match_columns(raw, COLUMNS, file=file_name)
     if any(p.severity == "error" for p in problems):
         return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
     notes: list[str] = []
-    category = frame["category_type"].notna()
-    if category.any():
-        notes.append(f"skipped {int(category.sum()):,} inequality breakdown rows (Category Type set)")
-    frame = frame[~category].copy()
-    frame["level"] = frame["area_type"].map(lambda t: area_level(t).value if area_level(t) else None)
-    unsupported = frame["level"].isna()
-    if unsupported.any():
-        kinds = ", ".join(sorted(frame.loc[unsupported, "area_type"].dropna().unique()))
-        notes.append(f"skipped {int(unsupported.sum()):,} rows of benchmark or unsupported area types ({kinds})")
-    frame = frame[~unsupported].copy()
     frame["indicator_id"] = clean_code(frame["indicator_id"])
     frame["area_code"] = clean_code(frame["area_code"])
-    frame, breakdown_problems, breakdown_notes = _one_breakdown(frame, file_name, options or {})
-    problems += breakdown_problems
-    notes += breakdown_notes
     problems += problems_where(frame["indicator_id"].isna(), frame, file=file_name, column="Indicator ID",
                                message="blank indicator ID; re-export the data from Fingertips")
+    for col in ("sex", "age", "category_type", "category"):
+        frame[col] = frame[col].astype("string").str.strip().astype(object).where(frame[col].notna(), None)
+    frame, chosen = _chosen_breakdowns(frame, file_name, options, problems)
     start, end, bad = to_period(frame["period"])
     frame["period_start"], frame["period_end"] = start, end
     problems += problems_where(bad, frame, file=file_name, column="Time period", values=frame["period"],
@@ -117,27 +123,44 @@ def parse_fingertips(data: bytes, file_name: str, options: Options | None = None
         frame[col], bad_number = to_number(raw_values)
         problems += problems_where(bad_number, frame, file=file_name, column=label, values=raw_values,
                                    message="not a number; re-export the data from Fingertips")
+    frame["kpi_code"] = _codes(frame, options)
+    metadata = _metadata(frame)
+    frame["level"] = frame["area_type"].map(lambda t: area_level(t).value if area_level(t) else None)
+    unsupported = frame["level"].isna()
+    if unsupported.any():
+        kinds = ", ".join(sorted(frame.loc[unsupported, "area_type"].dropna().unique()))
+        notes.append(f"{int(unsupported.sum()):,} rows of benchmark or unsupported area types ({kinds}) inform the "
+                     "indicators' polarity but are not stored as areas")
+    frame = frame[~unsupported].copy()
     empty = frame["value"].isna() & frame["count"].isna()
     if empty.any():
         notes.append(f"skipped {int(empty.sum()):,} rows with no value (suppressed or not published)")
     frame = frame[~empty]
-    keys = ["indicator_id", "level", "area_code", "period_start"]
+    keys = ["kpi_code", "level", "area_code", "period_start"]
     dup = frame.dropna(subset=keys).duplicated(subset=keys, keep="first")
     problems += problems_where(
-        dup.reindex(frame.index, fill_value=False), frame, file=file_name, column="Sex", values=frame["sex"],
-        message="another row has the same indicator, area and period (a different sex or age band); export one "
-                "sex and age band per indicator")
-    out = frame.rename(columns={"indicator_id": "kpi_code", "count": "numerator"})[
+        dup.reindex(frame.index, fill_value=False), frame, file=file_name, column="Area Code",
+        values=frame["area_code"],
+        message="another row has the same indicator, breakdown (sex, age, category), area and period; keep one")
+    out = frame.rename(columns={"count": "numerator"})[
         ["_row", "kpi_code", "level", "area_code", "period_start", "period_end", "numerator", "denominator",
          "value", "lower_ci", "upper_ci"]]
+    out = out.merge(metadata, on="kpi_code", how="left")
+    unobserved = metadata[~metadata["kpi_code"].isin(out["kpi_code"])]
+    if len(unobserved):  # breakdowns published only for benchmark areas: catalogue entries without observations
+        notes.append(f"{len(unobserved):,} breakdowns have values only for England or regions (catalogued, no "
+                     "area observations)")
+        out = pd.concat([out, unobserved.assign(_row=1, level=None)], ignore_index=True)
+    notes.append(f"{len(metadata):,} indicator breakdowns in the file ({chosen})")
     return Parsed(out.reset_index(drop=True), problems, notes, rows_read=len(raw))
 
 
-def _one_breakdown(frame: pd.DataFrame, file: str, options: Options) -> tuple[pd.DataFrame, list[Problem], list[str]]:
-    """Keep one sex and age band per indicator: the ``sex``/``age`` options, else Persons / All ages when present.
-
-    A KPI is one series per area; mixing age bands would give several values for one area and period.
-    """
+def _chosen_breakdowns(
+    frame: pd.DataFrame, file: str, options: Options, problems: list[Problem]
+) -> tuple[pd.DataFrame, str]:
+    """Apply the ``sex`` / ``age`` options (all breakdowns when neither is given)."""
+    if not options.get("sex") and not options.get("age"):
+        return frame, "all kept"
     sex = frame["sex"].fillna("").astype(str)
     age = frame["age"].fillna("").astype(str)
     keep = pd.Series(True, index=frame.index)
@@ -145,42 +168,101 @@ def _one_breakdown(frame: pd.DataFrame, file: str, options: Options) -> tuple[pd
         keep &= sex.str.lower() == str(options["sex"]).lower()
     if options.get("age"):
         keep &= age.str.lower() == str(options["age"]).lower()
-    problems: list[Problem] = []
-    notes: list[str] = []
-    if not options.get("sex") and not options.get("age"):
-        for indicator, group in frame.groupby("indicator_id", sort=False):
-            combos = set(zip(sex[group.index], age[group.index], strict=True))
-            if len(combos) <= 1:
-                continue
-            default = next((c for c in combos if c[0].lower() == "persons" and c[1].lower() == "all ages"), None)
-            if default is None:
-                listed = "; ".join(f"{a} / {b}" for a, b in sorted(combos))
-                problems.append(Problem(file, None, "Sex", None, f"indicator {indicator} has several sex and age "
-                                        f"bands ({listed}); choose one with the options sex=... and age=..."))
-                continue
-            other = (sex[group.index] != default[0]) | (age[group.index] != default[1])
-            keep[other[other].index] = False
-            notes.append(f"indicator {indicator}: kept {default[0]} / {default[1]}; skipped {int(other.sum()):,} "
-                         "rows of other sex or age bands (choose another with the options sex= and age=)")
-    elif not keep.any():
+    if not keep.any():
         problems.append(Problem(file, None, "Sex", None, "no rows match the chosen sex and age options; the file "
                                 f"has: {', '.join(sorted(set(sex + ' / ' + age)))}"))
-    return frame[keep].copy(), problems, notes
+    return frame[keep].copy(), "chosen by the sex and age options"
 
 
-def kpi_codes_for(session: Session, indicator_ids: list[str], options: Options) -> dict[str, str]:
-    """Indicator ID -> KPI code: the ``kpi`` option first, then ``FT<id>``, then the bare ID."""
-    mapping = dict(parse_mapping(options.get("kpi", "")))
-    existing = set(session.execute(select(Kpi.code)).scalars())
-    out = {}
-    for ind in indicator_ids:
-        if ind in mapping:
-            out[ind] = mapping[ind].upper()
-        elif f"FT{ind}" in existing:
-            out[ind] = f"FT{ind}"
-        else:
-            out[ind] = ind if ind in existing else f"FT{ind}"
-    return out
+def _is_default(frame: pd.DataFrame) -> pd.Series:
+    """The Persons / All ages breakdown without a category (the base code's)."""
+    return (frame["sex"].fillna("Persons").str.lower().eq("persons")
+            & frame["age"].fillna("All ages").str.lower().eq("all ages")
+            & frame["category_type"].isna() & frame["category"].isna())
+
+
+def _codes(frame: pd.DataFrame, options: Options) -> pd.Series:
+    """Each row's catalogue code: the base code for the default breakdown, a hashed suffix for the others.
+
+    An indicator with a single breakdown (whatever its sex and age) also takes the base code.
+    """
+    mapping = {k: v.upper() for k, v in parse_mapping(options.get("kpi", ""))}
+    base = frame["indicator_id"].map(lambda i: mapping.get(i, f"FT{i}"))
+    parts = frame[["sex", "age", "category_type", "category"]]
+    labels = pd.Series(["|".join(map(str, p)) for p in parts.itertuples(index=False, name=None)], index=frame.index)
+    single = labels.groupby(frame["indicator_id"]).transform("nunique") == 1
+    default = _is_default(frame) | single
+    hashed = [breakdown_code(b, *p) for b, p in zip(base, parts.itertuples(index=False, name=None), strict=True)]
+    return base.where(default, pd.Series(hashed, index=frame.index))
+
+
+def _metadata(frame: pd.DataFrame) -> pd.DataFrame:
+    """One catalogue row per code from the file itself: name, unit, value type and multiplier, polarity, period.
+
+    The multiplier is read from the data (value / (count / denominator), rounded to a power of ten: 100 is a
+    percentage, 100,000 a rate per 100,000); the polarity from the "Compared to England" judgements (an area
+    judged Better with a value above England's means higher is better); no judgement when the file makes none.
+    """
+    out = []
+    for code, group in frame.groupby("kpi_code", sort=False):
+        first = group.iloc[0]
+        name = re.sub(r"\s+", " ", str(first["indicator_name"] or f"Fingertips indicator {first['indicator_id']}"))
+        name = name.strip()
+        label = "" if str(code).rsplit("-", 1)[0] == code else breakdown_label(
+            first["sex"], first["age"], first["category"], first["category_type"])
+        value_type, multiplier, unit = _scale(group, name)
+        out.append({
+            "kpi_code": code, "name": f"{name} ({label})" if label else name, "unit": unit,
+            "definition": f"{name}. Fingertips indicator {first['indicator_id']}"
+                          + (f"; breakdown: {label}" + (f" ({first['category_type']})" if first["category_type"]
+                                                        else "") if label else "") + ".",
+            "numerator_definition": "Count (as published)", "denominator_definition": "Denominator (as published)",
+            "value_type": value_type, "multiplier": multiplier, "polarity": _polarity(frame, group),
+            "source": f"OHID Fingertips, indicator {first['indicator_id']}", "counts_people": True,
+            "publisher": "OHID (Fingertips)", "indicator_id": first["indicator_id"],
+            "period_type": period_type(first["period_start"], first["period_end"]), "sex": first["sex"],
+            "age": first["age"], "category_type": first["category_type"], "category": first["category"],
+        })
+    return pd.DataFrame(out, columns=["kpi_code", *INDICATOR_FIELDS])
+
+
+def _scale(group: pd.DataFrame, name: str) -> tuple[str, float, str]:
+    """Value type, multiplier and unit of one breakdown, judged from its numbers (else its name)."""
+    usable = group[(group["count"] > 0) & (group["denominator"] > 0) & group["value"].notna()]
+    if len(usable):
+        ratio = (usable["value"] / (usable["count"] / usable["denominator"])).median()
+        power = float(10 ** round(np.log10(ratio))) if ratio > 0 else 1.0
+        if abs(ratio / power - 1) < 0.05:
+            if power == 100:
+                return ValueType.PROPORTION.value, 100.0, "%"
+            if power == 1:
+                return ValueType.RATIO.value, 1.0, "ratio"
+            return ValueType.RATE.value, power, f"per {power:,.0f}"
+    match = re.search(r"(?:per|/)\s*([\d,]+)", name)
+    if match:
+        per = float(match[1].replace(",", ""))
+        return ValueType.RATE.value, per, f"per {per:,.0f}"
+    if "%" in name or "percent" in name.lower() or "proportion" in name.lower():
+        return ValueType.PROPORTION.value, 100.0, "%"
+    return ValueType.RATIO.value, 1.0, "value"
+
+
+def _polarity(frame: pd.DataFrame, group: pd.DataFrame) -> str:
+    """Higher or lower is better, from areas judged Better or Worse than England in the same breakdown."""
+    judged = group["compared_england"].astype("string").str.lower()
+    better = judged.str.startswith("better").fillna(False)
+    worse = judged.str.startswith("worse").fillna(False)
+    if not (better | worse).any():
+        return Polarity.NO_JUDGEMENT.value
+    england = frame[(frame["kpi_code"] == group["kpi_code"].iloc[0]) & (frame["area_code"] == "E92000001")]
+    benchmark = england.groupby("period_start")["value"].first()
+    above = group["value"] > group["period_start"].map(benchmark)
+    signs = (above & better).sum() + (~above & worse).sum() - (~above & better).sum() - (above & worse).sum()
+    if signs > 0:
+        return Polarity.HIGHER_IS_BETTER.value
+    if signs < 0:
+        return Polarity.LOWER_IS_BETTER.value
+    return Polarity.NO_JUDGEMENT.value
 
 
 def parse_mapping(text: object) -> list[tuple[str, str]]:
@@ -196,32 +278,17 @@ def parse_mapping(text: object) -> list[tuple[str, str]]:
 
 
 def validate_fingertips(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
-    """Map indicators to KPIs (an unknown indicator is an error naming the code to create); skip foreign areas."""
-    codes = kpi_codes_for(session, sorted(frame["kpi_code"].dropna().unique()), options)
-    frame = frame.assign(kpi_code=frame["kpi_code"].map(codes))
-    hint = ("add a KPI coded FT<indicator id> (e.g. " + (next(iter(codes.values()), "FT93356"))
-            + ") with the KPI definitions template, or map it with the option kpi=<indicator id>=<KPI code>")
-    checked = resolve_observations(session, frame, file_name, unknown_area="warning", kpi_hint=hint)
-    problems = _one_per_kpi(checked.problems)
-    return Parsed(checked.frame, problems, checked.notes)
+    """Skip areas outside the register; a register KPI with a breakdown's code receives its data."""
+    return validate_published(session, frame, file_name)
 
 
-def _one_per_kpi(problems: list[Problem]) -> list[Problem]:
-    """An unknown indicator is one problem with a row count, not one per row of a national export."""
-    out, seen = [], {}
-    for p in problems:
-        if p.column == "kpi_code":
-            if p.value in seen:
-                seen[p.value] += 1
-                continue
-            seen[p.value] = 1
-        out.append(p)
-    return [Problem(p.file, p.row, "Indicator ID", p.value, f"{p.message} ({seen[p.value]:,} rows)", p.severity)
-            if p.column == "kpi_code" else p for p in out]
+def load_fingertips(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
+    """Create or refresh each breakdown's catalogue entry and upsert the observations."""
+    return load_published(session, frame, import_id)
 
 
 SOURCES = [
     Source("fingertips", "OHID Fingertips export (CSV)",
            "indicators-*.data.csv downloaded from Fingertips, at any area type (GP, PCN, local authority, ICB).",
-           (".csv",), parse_fingertips, load_kpi_observations, validate_fingertips, options=("kpi", "sex", "age")),
+           (".csv",), parse_fingertips, load_fingertips, validate_fingertips, options=("kpi", "sex", "age")),
 ]

@@ -3,21 +3,27 @@
 - **Patients Registered at a GP Practice** (``gp-reg-pat-prac-all.csv``: EXTRACT_DATE like ``01May2022``, CODE,
   NUMBER_OF_PATIENTS, SEX/AGE ``ALL``) and the EMIS list-size extract (CODE, LIST_SIZE, EXTRACT_DATE dd/mm/yyyy or
   ``01-Apr-21``) -> ``practice_list_size``.
-- **QOF prevalence** (``PREVALENCE_*.csv``: PRACTICE_CODE, GROUP_CODE, REGISTER, PRACTICE_LIST_SIZE) -> KPI
-  observations at practice level for the KPIs coded ``QOF_<GROUP>`` (e.g. ``QOF_HYP``), over the QOF year given by
-  the ``period`` option or read from the file name (``_2021`` -> 2020/21). Groups without such a KPI are skipped
-  and counted. A register larger than the list is kept with a warning (a real published row does this).
-- **NHS website GP file** (``GP.csv``: ``¬``-delimited, Windows-1252) -> practice postcode, latitude, longitude.
+  Each practice's list size is also an observation of the published indicator ``GP_LIST_SIZE`` (registered
+  patients, one period per extract month), so list sizes can be charted like any indicator.
+- **QOF prevalence** (``PREVALENCE_*.csv``: PRACTICE_CODE, GROUP_CODE, REGISTER, PRACTICE_LIST_SIZE) -> published
+  indicators ``QOF_<GROUP>`` (e.g. ``QOF_HYP``; created from the file, named by ``qof_indicators``) with practice
+  observations over the QOF year given by the ``period`` option or read from the file name (``_2021`` ->
+  2020/21). A ``QOF_<GROUP>`` KPI of the benefits register receives the data instead. A register larger than the
+  list is kept with a warning (a real published row does this).
+- **NHS website GP file** (``GP.csv``: ``¬``-delimited, Windows-1252) -> practice postcode, latitude, longitude;
+  branch surgeries (9-character codes) -> ``practice_site`` rows linked to their main practice by code.
 
 Practices must be in the register (epraccur first); national files' other practices are skipped with a note.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import bindparam, update
 from sqlmodel import Session
 
+from data.importers.catalogue import describe, load_published, validate_published
 from data.importers.common import (
     REGISTER_HINT,
     Column,
@@ -34,9 +40,10 @@ from data.importers.common import (
     to_number,
     upsert,
 )
-from data.importers.kpi import load_kpi_observations
-from data.importers.qof import qof_period, validate_qof_kpis
-from models import AreaLevel, Practice, PracticeListSize
+from data.importers.qof import prevalence_metadata, qof_period
+from models import AreaLevel, Polarity, Practice, PracticeListSize, PracticeSite, ValueType
+
+LIST_SIZE_CODE = "GP_LIST_SIZE"
 
 # ------------------------------------------------------------------------------------------------ list sizes
 
@@ -106,10 +113,37 @@ def validate_list_sizes(session: Session, frame: pd.DataFrame, file_name: str, o
     return skip_unknown_practices(session, frame)
 
 
+def list_size_observations(frame: pd.DataFrame) -> pd.DataFrame:
+    """List sizes as observations of the published indicator ``GP_LIST_SIZE`` (the extract's month)."""
+    dates = pd.to_datetime(frame["extract_date"])
+    start = dates.dt.to_period("M").dt.start_time.dt.date
+    end = dates.dt.to_period("M").dt.end_time.dt.date
+    patients = frame["patients"].astype(float)
+    obs = pd.DataFrame({
+        "_row": frame["_row"], "kpi_code": LIST_SIZE_CODE, "level": AreaLevel.PRACTICE.value,
+        "area_code": frame["practice_code"], "period_start": start, "period_end": end, "numerator": patients,
+        "denominator": None, "value": patients, "lower_ci": None, "upper_ci": None,
+    })
+    return describe(
+        obs, name="Registered patients (list size)", unit="patients", value_type=ValueType.COUNT.value,
+        multiplier=1.0, polarity=Polarity.NO_JUDGEMENT.value, counts_people=True, publisher="NHS Digital (NHS England)",
+        source="NHS Digital, Patients Registered at a GP Practice (or the practice system's list-size extract)",
+        definition="Patients registered at the practice on the extract date (all sexes, all ages)",
+        numerator_definition="registered patients", indicator_id="gp-reg-pat-prac", period_type="month",
+        sex="Persons", age="All ages",
+    )
+
+
 def load_list_sizes(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
-    """Upsert list sizes by (practice, extract date)."""
+    """Upsert list sizes by (practice, extract date), and the same as ``GP_LIST_SIZE`` observations.
+
+    Two extracts in one month (e.g. the 1st and the 25th) keep the later one as the month's observation.
+    """
     rows = frame[["practice_id", "extract_date"]].assign(patients=frame["patients"].astype("Int64"))
-    return {"practice_list_size": upsert(session, PracticeListSize, rows, keys=["practice_id", "extract_date"])}
+    written = {"practice_list_size": upsert(session, PracticeListSize, rows, keys=["practice_id", "extract_date"])}
+    obs = list_size_observations(frame.sort_values("extract_date"))
+    obs = obs.drop_duplicates(["area_code", "period_start"], keep="last")
+    return {**written, **load_published(session, obs, import_id)}
 
 
 # ------------------------------------------------------------------------------------------------------ QOF
@@ -144,20 +178,28 @@ def parse_qof_prevalence(data: bytes, file_name: str, options: Options | None = 
     over = frame["register"] > frame["list_size"]
     problems += problems_where(over, frame, file=file_name, column="REGISTER", severity="warning",
                                message="register is larger than the list size (kept as published)")
+    problems += problems_where(frame["list_size"] <= 0, frame, file=file_name, column="PRACTICE_LIST_SIZE",
+                               message="a list size must be above 0 (it is the prevalence's denominator)")
     assert period is not None
     out = pd.DataFrame({
         "_row": frame["_row"], "kpi_code": "QOF_" + frame["group_code"].fillna(""), "level": AreaLevel.PRACTICE.value,
         "area_code": frame["practice_code"], "period_start": period[0], "period_end": period[1],
         "numerator": frame["register"], "denominator": frame["list_size"], "value": pd.NA, "lower_ci": pd.NA,
-        "upper_ci": pd.NA,
+        "upper_ci": pd.NA, "group_code": frame["group_code"], "list_type": frame["list_type"],
     })
     out["value"] = out["value"].astype("Float64")
-    return Parsed(out, problems, rows_read=len(raw))
+    out = prevalence_metadata(out, period).drop(columns=["group_code", "list_type"])
+    return Parsed(out, problems, [f"{out['kpi_code'].nunique():,} QOF groups in the file"], rows_read=len(raw))
 
 
 def validate_qof_prevalence(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
-    """Keep the groups that have a ``QOF_<GROUP>`` KPI (error if none does); skip practices outside the register."""
-    return validate_qof_kpis(session, frame, file_name, column="GROUP_CODE", what="group")
+    """Skip practices outside the register; compute register / list size; a ``QOF_<GROUP>`` register KPI wins."""
+    return validate_published(session, frame, file_name)
+
+
+def load_qof_prevalence(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
+    """Create or refresh the ``QOF_<GROUP>`` indicators (keeping names from ``qof_indicators``) and observations."""
+    return load_published(session, frame, import_id, keep_name=True)
 
 
 # ---------------------------------------------------------------------------------------- NHS website GP file
@@ -174,47 +216,71 @@ NHSUK_COLUMNS = [
 
 
 def parse_nhsuk_gp(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
-    """Read the NHS website GP file (``¬``-delimited, cp1252): practice postcodes and WGS84 points."""
+    """Read the NHS website GP file (``¬``-delimited, cp1252): practice and branch-site postcodes and WGS84 points.
+
+    Six-character codes are practices; longer ones (``A81013001``) are branch surgeries of the practice named by
+    their first six characters, kept as ``record == "site"`` rows.
+    """
     raw = read_table(data, file_name, header_hint=["organisationcode", "latitude", "longitude"])
     frame, problems = match_columns(raw, NHSUK_COLUMNS, file=file_name, report_unknown=False)
     if any(p.severity == "error" for p in problems):
         return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
     frame["practice_code"] = clean_code(frame["practice_code"])
-    notes = []
-    branch = frame["practice_code"].str.len().fillna(0) != 6
-    if branch.any():
-        notes.append(f"skipped {int(branch.sum()):,} branch sites (codes longer than 6 characters)")
-    frame = frame[~branch].copy()
-    for col, low, high in [("latitude", 49.0, 61.0), ("longitude", -9.0, 2.5)]:
+    problems += problems_where(frame["practice_code"].isna(), frame, file=file_name, column="OrganisationCode",
+                               message="blank organisation code")
+    length = frame["practice_code"].str.len().fillna(0)
+    frame["record"] = np.where(length > 6, "site", "practice")
+    frame["site_code"] = frame["practice_code"].where(length > 6)
+    frame["practice_code"] = frame["practice_code"].str.slice(0, 6)
+    for col, label, low, high in [("latitude", "Latitude", 49.0, 61.0), ("longitude", "Longitude", -9.0, 2.5)]:
         raw_values = frame[col].copy()
         frame[col], bad = to_number(raw_values)
-        problems += problems_where(bad, frame, file=file_name, column=col, values=raw_values, message="not a number")
+        problems += problems_where(bad, frame, file=file_name, column=label, values=raw_values,
+                                   message="not a number")
         outside = frame[col].notna() & ~frame[col].between(low, high)
-        problems += problems_where(outside, frame, file=file_name, column=col, values=raw_values,
+        problems += problems_where(outside, frame, file=file_name, column=label, values=raw_values,
                                    severity="warning", message="outside Great Britain; the point is left empty")
         frame[col] = frame[col].where(~outside.fillna(False).to_numpy(dtype=bool))
-    frame = frame.drop_duplicates("practice_code")
-    out = frame[["_row", "practice_code", "postcode", "latitude", "longitude"]]
+    key = frame["site_code"].fillna(frame["practice_code"])
+    dup = key.notna() & key.duplicated(keep="first")
+    problems += problems_where(dup, frame, file=file_name, column="OrganisationCode", values=key,
+                               message="this organisation appears twice; keep one row")
+    sites = int((frame["record"] == "site").sum())
+    notes = [f"{int((frame['record'] == 'practice').sum()):,} practices and {sites:,} branch sites in the file"]
+    out = frame[["_row", "record", "practice_code", "site_code", "name", "postcode", "latitude", "longitude"]]
     return Parsed(out.reset_index(drop=True), problems, notes, rows_read=len(raw))
 
 
 def validate_nhsuk_gp(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
-    """Only practices in the register are located."""
-    return skip_unknown_practices(session, frame)
+    """Only practices in the register are located; every branch site is kept (linked to its practice by code)."""
+    practices = frame[frame["record"] == "practice"]
+    checked = skip_unknown_practices(session, practices)
+    sites = frame[frame["record"] == "site"]
+    return Parsed(pd.concat([checked.frame, sites], ignore_index=True), [], checked.notes)
 
 
 def load_nhsuk_gp(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
-    """Update each practice's postcode and point."""
+    """Update each registered practice's postcode and point; upsert every branch site by its code."""
+    practices = frame[frame["record"] == "practice"]
     table = Practice.__table__  # type: ignore[attr-defined]
     stmt = update(table).where(table.c.id == bindparam("b_id")).values(
         postcode=bindparam("b_postcode"), latitude=bindparam("b_lat"), longitude=bindparam("b_lon"))
     rows = [{"b_id": int(i), "b_postcode": p if isinstance(p, str) else None,
              "b_lat": None if pd.isna(la) else float(la), "b_lon": None if pd.isna(lo) else float(lo)}
-            for i, p, la, lo in zip(frame["practice_id"], frame["postcode"], frame["latitude"], frame["longitude"],
-                                    strict=True)]
+            for i, p, la, lo in zip(practices["practice_id"], practices["postcode"], practices["latitude"],
+                                    practices["longitude"], strict=True)]
     if rows:
         session.connection().execute(stmt, rows)
-    return {"practice (located)": len(rows)}
+    sites = frame[frame["record"] == "site"]
+    site_rows = pd.DataFrame({
+        "code": sites["site_code"], "practice_code": sites["practice_code"],
+        "name": sites["name"].fillna(sites["site_code"]).astype(str).str.slice(0, 200),
+        "postcode": sites["postcode"].astype(object).where(sites["postcode"].notna(), None),
+        "latitude": sites["latitude"].astype(float), "longitude": sites["longitude"].astype(float),
+        "import_id": import_id,
+    })
+    n_sites = upsert(session, PracticeSite, site_rows, keys=["code"])
+    return {"practice (located)": len(rows), "practice_site": n_sites}
 
 
 SOURCES = [
@@ -222,8 +288,8 @@ SOURCES = [
            "NHS Digital gp-reg-pat-prac-all.csv (or an EMIS list-size extract): list size by practice and date.",
            (".csv", ".xlsx"), parse_list_sizes, load_list_sizes, validate_list_sizes),
     Source("qof_prevalence", "QOF prevalence (PREVALENCE_*.csv)",
-           "QOF registers and list sizes by practice and disease group -> KPIs coded QOF_<GROUP>.",
-           (".csv",), parse_qof_prevalence, load_kpi_observations, validate_qof_prevalence, options=("period",)),
+           "QOF registers and list sizes by practice and disease group -> published indicators QOF_<GROUP>.",
+           (".csv",), parse_qof_prevalence, load_qof_prevalence, validate_qof_prevalence, options=("period",)),
     Source("nhsuk_gp", "NHS website GP file (GP.csv)",
            "The NHS website's ¬-delimited practice file: postcodes and map points for registered practices.",
            (".csv",), parse_nhsuk_gp, load_nhsuk_gp, validate_nhsuk_gp),

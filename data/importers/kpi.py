@@ -549,6 +549,7 @@ DEFINITION_COLUMNS = [
     Column("target_value", ("target",), required=False),
     Column("target_date", (), required=False),
     Column("validation_date", (), required=False),
+    Column("indicator_code", ("published indicator", "published indicator code", "reads indicator"), required=False),
 ]
 POLARITY_ALIASES = {
     "higher": "higher_is_better",
@@ -641,12 +642,23 @@ def parse_kpi_definitions(data: bytes, file_name: str, options: Options | None =
         column="levels",
         message=f"unknown level; list levels separated by ';' from: {LEVEL_CHOICES}",
     )
+    frame["indicator_code"] = clean_code(frame["indicator_code"])
+    problems += problems_where(
+        frame["indicator_code"].notna() & (frame["indicator_code"] == frame["kpi_code"]),
+        frame,
+        file=file_name,
+        column="indicator_code",
+        message="a KPI cannot read itself; give the code of a published indicator (e.g. QOF_HYP) or leave it blank",
+    )
     problems += _duplicates(frame, ["kpi_code"], file_name, "kpi_code")
     return Parsed(frame, problems, rows_read=n)
 
 
 def validate_kpi_definitions(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
-    """The initiative of each KPI must be in the benefits register."""
+    """The initiative of each KPI must be in the benefits register; a bound indicator must not be a register KPI.
+
+    A binding to an indicator that is not loaded yet is accepted with a note: the KPI reads it once it arrives.
+    """
     found = set(id_map(session, Initiative))
     problems = problems_where(
         ~frame["initiative_code"].isin(found),
@@ -655,7 +667,25 @@ def validate_kpi_definitions(session: Session, frame: pd.DataFrame, file_name: s
         column="initiative_code",
         message="no initiative has this code; import the benefits register first",
     )
-    return Parsed(frame, problems)
+    bound = frame["indicator_code"].dropna().unique().tolist()
+    origins = dict(session.execute(select(Kpi.code, Kpi.origin).where(Kpi.code.in_(bound))).all()) if bound else {}
+    registered = set(frame["kpi_code"])
+    problems += problems_where(
+        frame["indicator_code"].map(lambda c: origins.get(c) == "register" or c in registered).fillna(False),
+        frame,
+        file=file_name,
+        column="indicator_code",
+        message="this is a KPI of the benefits register, not a published indicator; give a published indicator's "
+        "code (About the KPIs lists them) or leave it blank",
+    )
+    waiting = sorted(set(bound) - set(origins) - registered)
+    notes = (
+        [f"bound to published indicators not loaded yet ({', '.join(waiting[:10])}); the KPIs show their data once "
+         "the files arrive"]
+        if waiting
+        else []
+    )
+    return Parsed(frame, problems, notes)
 
 
 KPI_FIELDS = [
@@ -677,14 +707,17 @@ KPI_FIELDS = [
     "target_value",
     "target_date",
     "validation_date",
+    "indicator_code",
+    "origin",
 ]
 
 
 def load_kpi_definitions(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
     """Upsert KPIs by code; where the file lists levels, they replace the KPI's reporting levels."""
     rows = frame.rename(columns={"kpi_code": "code"}).assign(
-        initiative_id=frame["initiative_code"].map(id_map(session, Initiative))
+        initiative_id=frame["initiative_code"].map(id_map(session, Initiative)), origin="register"
     )
+    rows["indicator_code"] = text_or_none(rows["indicator_code"])
     for col in ("numerator_definition", "denominator_definition", "caveats"):
         rows[col] = text_or_none(rows[col])
     n = upsert(session, Kpi, rows[KPI_FIELDS], keys=["code"])

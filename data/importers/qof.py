@@ -7,6 +7,10 @@ NUMERATOR / DENOMINATOR (patients who had the intervention among those eligible 
 adjustments); with the option ``include_pcas=true`` the denominator adds the PCAs back (the "intervention rate"
 QOF also reports). The QOF year comes from the ``period`` option or the file name (``ACHIEVEMENT_2021`` is
 2020/21). Indicators without a ``QOF_<INDICATOR>`` KPI are skipped with a note; unknown practices are warnings.
+
+Also the published-indicator metadata of QOF prevalence (``prevalence_metadata``, used by ``gp.py``) and the
+``qof_indicators`` source: ``MAPPING_INDICATORS_*.csv`` (INDICATOR_CODE, GROUP_CODE, GROUP_DESCRIPTION,
+PATIENT_LIST_TYPE, ...) names the catalogue's ``QOF_<GROUP>`` prevalence indicators by their group description.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
+from data.importers.catalogue import describe, period_type
 from data.importers.common import (
     Column,
     Options,
@@ -32,7 +37,45 @@ from data.importers.common import (
     to_number,
 )
 from data.importers.kpi import load_kpi_observations, resolve_observations
-from models import AreaLevel, Kpi
+from models import AreaLevel, Kpi, KpiOrigin, Polarity, ValueType
+
+QOF_PUBLISHER = "NHS Digital (NHS England)"
+LIST_TYPE_AGE = {"TOTAL": "All ages", "06OV": "6+ yrs", "16OV": "16+ yrs", "17OV": "17+ yrs", "18OV": "18+ yrs",
+                 "50OV": "50+ yrs"}
+
+
+def list_type_age(list_type: object) -> str:
+    """The age band of a QOF patient list type: ``18OV`` -> ``18+ yrs``, ``TOTAL`` -> ``All ages``."""
+    text = str(list_type or "TOTAL").strip().upper()
+    if text in LIST_TYPE_AGE:
+        return LIST_TYPE_AGE[text]
+    match = re.fullmatch(r"(\d{2})OV", text)
+    return f"{int(match[1])}+ yrs" if match else text
+
+
+def prevalence_metadata(frame: pd.DataFrame, period: tuple) -> pd.DataFrame:
+    """Observation rows of QOF prevalence (``group_code``, ``list_type`` columns) described as published indicators.
+
+    One indicator per disease group, coded ``QOF_<GROUP>``: register / list size x 100, no judgement of direction
+    (a higher recorded prevalence may be better case finding), the list's age band as the breakdown.
+    """
+    years = f"{period[0].year}/{str(period[1].year)[2:]}"
+    group = frame["group_code"].fillna("")
+    out = describe(
+        frame,
+        unit="%", value_type=ValueType.PROPORTION.value, multiplier=100.0, polarity=Polarity.NO_JUDGEMENT.value,
+        counts_people=True, publisher=QOF_PUBLISHER, period_type=period_type(period[0], period[1]),
+        source=f"NHS Digital, Quality and Outcomes Framework {years}: prevalence (PREVALENCE file)",
+        numerator_definition="patients on the practice's QOF disease register",
+        denominator_definition="patients registered at the practice (of the list type's ages)",
+        sex="Persons",
+    )
+    out["name"] = "QOF " + group + " register prevalence"
+    out["definition"] = ("Recorded prevalence of QOF group " + group
+                         + ": patients on the disease register as a percentage of the practice list")
+    out["indicator_id"] = group
+    out["age"] = frame["list_type"].map(list_type_age) if "list_type" in frame.columns else "All ages"
+    return out
 
 
 def qof_period(file_name: str, option: object = None) -> tuple | None:
@@ -149,7 +192,62 @@ def validate_qof_achievement(session: Session, frame: pd.DataFrame, file_name: s
     return validate_qof_kpis(session, frame, file_name, column="INDICATOR_CODE", what="indicator")
 
 
+# ----------------------------------------------------------------------------------- indicator descriptions
+
+MAPPING_COLUMNS = [
+    Column("indicator_code", ("INDICATOR_CODE",)),
+    Column("group_code", ("GROUP_CODE",)),
+    Column("group_description", ("GROUP_DESCRIPTION",)),
+    Column("point_value", ("INDICATOR_POINT_VALUE",), required=False),
+    Column("domain_code", ("DOMAIN_CODE",), required=False),
+    Column("domain_description", ("DOMAIN_DESCRIPTION",), required=False),
+    Column("list_type", ("PATIENT_LIST_TYPE",), required=False),
+]
+
+
+def parse_qof_indicators(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
+    """Read MAPPING_INDICATORS: one row per QOF group with its description (groups repeat per indicator)."""
+    raw = read_table(data, file_name, header_hint=["indicator code", "group code", "group description"])
+    frame, problems = match_columns(raw, MAPPING_COLUMNS, file=file_name)
+    if any(p.severity == "error" for p in problems):
+        return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
+    frame["group_code"] = clean_code(frame["group_code"])
+    problems += problems_where(frame["group_code"].isna(), frame, file=file_name, column="GROUP_CODE",
+                               message="blank group code")
+    problems += problems_where(frame["group_description"].isna(), frame, file=file_name,
+                               column="GROUP_DESCRIPTION", message="blank group description")
+    groups = frame.dropna(subset=["group_code", "group_description"]).drop_duplicates("group_code")
+    return Parsed(groups[["_row", "group_code", "group_description"]].reset_index(drop=True), problems,
+                  [f"{len(groups):,} QOF groups described"], rows_read=len(raw))
+
+
+def load_qof_indicators(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
+    """Name the catalogue's ``QOF_<GROUP>`` prevalence indicators by their group description.
+
+    Only published indicators that exist are renamed (a group without prevalence data is not an indicator yet;
+    load this file again after a prevalence file, ``load-folder`` orders it so); register KPIs keep their names.
+    """
+    table = Kpi.__table__  # type: ignore[attr-defined]
+    rows = [{"b_code": f"QOF_{g}", "b_name": f"{d} prevalence (QOF register)"[:200],
+             "b_definition": f"Recorded prevalence of {d.lower()} (QOF group {g}): patients on the disease register "
+                             "as a percentage of the practice list"}
+            for g, d in zip(frame["group_code"], frame["group_description"], strict=True)]
+    if not rows:
+        return {"kpi (named)": 0}
+    stmt = (update(table).where(table.c.code == bindparam("b_code"), table.c.origin == KpiOrigin.PUBLISHED.value)
+            .values(name=bindparam("b_name"), definition=bindparam("b_definition")))
+    existing = set(session.execute(select(Kpi.code).where(Kpi.code.in_([r["b_code"] for r in rows]),
+                                                          Kpi.origin == KpiOrigin.PUBLISHED.value)).scalars())
+    hits = [r for r in rows if r["b_code"] in existing]
+    if hits:
+        session.connection().execute(stmt, hits)
+    return {"kpi (named)": len(hits)}
+
+
 SOURCES = [
+    Source("qof_indicators", "QOF indicator descriptions (MAPPING_INDICATORS_*.csv)",
+           "QOF groups and their descriptions: names the catalogue's QOF prevalence indicators.",
+           (".csv",), parse_qof_indicators, load_qof_indicators),
     Source("qof_achievement", "QOF achievement (ACHIEVEMENT_*.csv)",
            "QOF numerators and denominators by practice and indicator -> KPIs coded QOF_<INDICATOR>.",
            (".csv", ".xlsx"), parse_qof_achievement, load_kpi_observations, validate_qof_achievement,

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from data.importers import load_upload
 from models import (
     Boundary,
+    Kpi,
     KpiObservation,
     LsoaDeprivation,
     Pcn,
@@ -87,28 +88,34 @@ def test_fingertips_export_loads_the_dashboards_boroughs(geography: Engine) -> N
     _definitions(geography, "FT93356,PH-1,Campylobacter,Campylobacter incidence,per 100000,rate,100000,"
                             "lower_is_better,Fingertips,borough\n")
     report = _load(geography, "fingertips", "fingertips", "indicators-CountyUA.data.csv")
-    assert report.written == {"kpi_observation": 6}  # Barnet and Camden, 2015-2017, persons all ages
+    # Barnet and Camden, 2015-2017: persons all ages (6, into the register's KPI) and 0-9 yrs (4 published)
+    assert report.written["kpi_observation"] == 10
     assert any("outside this dashboard" in n for n in report.notes)
     with Session(geography) as session:
-        periods = session.execute(select(KpiObservation.period_start).where(
-            KpiObservation.area_code == "E09000003").order_by(KpiObservation.period_start)).scalars().all()
+        periods = session.execute(select(KpiObservation.period_start).join(Kpi, Kpi.id == KpiObservation.kpi_id).where(
+            Kpi.code == "FT93356", KpiObservation.area_code == "E09000003").order_by(KpiObservation.period_start)
+        ).scalars().all()
+        kept = session.execute(select(Kpi.name, Kpi.origin).where(Kpi.code == "FT93356")).one()
     assert periods == [date(2015, 1, 1), date(2016, 1, 1), date(2017, 1, 1)]
+    assert tuple(kept) == ("Campylobacter", "register")  # the register's definition is not overwritten
 
 
-def test_fingertips_without_a_kpi_names_the_code_to_create(geography: Engine) -> None:
+def test_fingertips_without_a_kpi_creates_published_indicators(geography: Engine) -> None:
     path = realdata("fingertips", "indicators-CountyUA.data.csv")
     report = load_upload(geography, "fingertips", path.read_bytes(), path.name)
-    assert report.status == "rejected"
-    assert len(report.errors) == 1 and "FT93356" in report.errors[0].message
+    assert report.status == "loaded", report.text()
+    assert report.written == {"kpi (published)": 22, "kpi_observation": 10}
 
 
 def test_qof_prevalence_feeds_the_qof_kpis(geography: Engine) -> None:
     _definitions(geography, "QOF_HYP,PH-1,Hypertension prevalence,QOF register / list,%,proportion,100,"
                             "no_judgement,QOF,practice\n")
     report = _load(geography, "qof_prevalence", "nhsd", "qof_2020-21", "PREVALENCE_2021_v2.csv")
-    assert report.written == {"kpi_observation": 3}  # the fixture's three practices
+    # the fixture's three practices: QOF_HYP into the register's KPI, the other 20 groups as published indicators
+    assert report.written["kpi_observation"] == 3 * 21
     with Session(geography) as session:
-        obs = session.execute(select(KpiObservation).where(KpiObservation.area_code == "E83003")).scalar_one()
+        obs = session.execute(select(KpiObservation).join(Kpi, Kpi.id == KpiObservation.kpi_id).where(
+            Kpi.code == "QOF_HYP", KpiObservation.area_code == "E83003")).scalar_one()
     assert obs.period_start == date(2020, 4, 1) and obs.value == pytest.approx(100 * obs.numerator / obs.denominator)
 
 

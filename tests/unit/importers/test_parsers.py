@@ -38,11 +38,14 @@ def test_fingertips_27_columns_gp_level_quarters_and_skips() -> None:
             + '90001,"Flu\n",U1,PCN,E83003,Oak,GPs,Persons,65+ yrs,Deprivation,Most,2022/23,1,,,,,,,,,,,,,,1y\r\n'
             + "90001,Flu,U1,PCN,E83005,Lich,GPs,Persons,65+ yrs,,,2022/23 Q3,x,,,,,,,,,,,,,,1y\r\n")
     parsed = parse_fingertips(data.encode(), "ft.csv", {})
-    assert parsed.frame["area_code"].tolist() == ["E83003"]
+    # the inequality breakdown (Category Type set) is kept as its own indicator, not dropped
+    assert parsed.frame["area_code"].tolist() == ["E83003", "E83003"]
+    assert parsed.frame["category"].tolist()[1] == "Most" and parsed.frame["kpi_code"].nunique() == 2
+    assert all(code.startswith("FT90001-") for code in parsed.frame["kpi_code"])  # no Persons / All ages one
     assert parsed.frame.loc[0, "value"] == 1234.5 and parsed.frame.loc[0, "level"] == "practice"
     assert parsed.frame.loc[0, "period_start"] == date(2022, 4, 1)
     assert [(p.row, p.column, p.value) for p in parsed.problems] == [(5, "Value", "x")]
-    assert len(parsed.notes) == 3  # breakdown, benchmark and empty rows skipped, each counted
+    assert len(parsed.notes) == 3  # benchmark and empty rows counted; breakdowns counted
 
 
 def test_fingertips_area_types() -> None:
@@ -57,8 +60,11 @@ def test_fingertips_real_export_with_ragged_rows_and_embedded_newlines() -> None
     path = realdata("fingertips", "indicators-CountyUA.data.csv")
     parsed = parse_fingertips(path.read_bytes(), path.name, {})
     assert parsed.rows_read == 852 and not parsed.problems
-    assert len(parsed.frame) == 450 and set(parsed.frame["level"]) == {"borough"}
-    barnet = parsed.frame[parsed.frame["area_code"] == "E09000003"]
+    observed = parsed.frame[parsed.frame["level"].notna()]
+    # County & UA rows of both age bands (Persons All ages and 0-9 yrs), less 10 without a value
+    assert len(observed) == 750 and set(observed["level"]) == {"borough"}
+    assert parsed.frame["kpi_code"].nunique() == 22  # every sex x age x category breakdown of the file
+    barnet = observed[(observed["area_code"] == "E09000003") & (observed["kpi_code"] == "FT93356")]
     assert barnet["period_start"].tolist() == [date(2015, 1, 1), date(2016, 1, 1), date(2017, 1, 1)]
 
 
@@ -120,7 +126,9 @@ def test_nhs_website_gp_file_cp1252_with_not_sign_delimiter_and_scientific_longi
     text = ("OrganisationCode¬OrganisationType¬OrganisationName¬Postcode¬Latitude¬Longitude¬ParentODSCode\n"
             "F83001¬GP¬Café Surgery¬N1 1AA¬51.5¬-7.43E-02¬08H\nF83001001¬GP¬Branch¬N1 1AB¬51.5¬-0.1¬08H\n")
     parsed = parse_nhsuk_gp(text.encode("cp1252"), "GP.csv", {})
-    assert parsed.frame[["practice_code", "longitude"]].values.tolist() == [["F83001", -0.0743]]
+    assert parsed.frame[["record", "practice_code", "longitude"]].values.tolist() == [
+        ["practice", "F83001", -0.0743], ["site", "F83001", -0.1]]  # the branch kept, linked to its practice
+    assert parsed.frame["site_code"].fillna("").tolist() == ["", "F83001001"]
 
 
 CQC_HEADER = ",".join([

@@ -1,0 +1,94 @@
+"""``load-folder`` on the whole real-data folder, into an empty SQLite and PostgreSQL database (issue 16 item 1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from data.db import create_schema
+from data.importers.folder import FolderReport, load_folder
+from data.manage import main as manage_main
+from models import Kpi, KpiOrigin, PracticeSite, Provider
+from tests.conftest import BACKENDS, backend_engine
+from tests.unit.importers.realdata import REALDATA, realdata
+
+pytestmark = pytest.mark.db
+
+EXPECTED_FILES = {  # source -> files of the real-data folder it must recognise
+    "epraccur": 1, "epcn": 2, "nhsuk_gp": 1, "nhsuk_trust": 1, "boundaries": 17, "imd2019": 3, "fingertips": 1,
+    "qof_prevalence": 1, "qof_indicators": 1, "gp_list_size": 14, "ae_attendances": 1,
+}
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def loaded(request: pytest.FixtureRequest) -> Iterator[tuple[Engine, FolderReport]]:
+    """The real-data folder loaded once per backend into an empty schema."""
+    realdata("README.md")
+    engine = backend_engine(request.param, request, label="folder")
+    create_schema(engine)
+    yield engine, load_folder(engine, REALDATA)
+    engine.dispose()
+
+
+def test_every_supported_file_is_recognised_by_content_and_loaded(loaded) -> None:
+    _engine, report = loaded
+    assert report.ok, report.text()
+    counts = report.counts()
+    assert {source: c.get("loaded", 0) for source, c in counts.items()} == EXPECTED_FILES, report.text()
+    skipped = {d.path: d.reason for d in report.detected if d.source is None}
+    assert set(skipped) == {
+        "README.md", "derived_thirdparty/pcn_imd_ncl93C.csv", "derived_thirdparty/practice_imd_ncl93C.csv",
+        "nhsd/qof_2020-21/MAPPING_NHS_GEOGRAPHIES_2021.csv", "nhsd/qof_2020-21/ORGANISATION_REFERENCE_2021.csv",
+        "nhsuk/2019-05/CCG.csv", "nhsuk/hospitals/Hospitals.csv",
+    }
+    assert "no importer" in skipped["nhsuk/2019-05/CCG.csv"]
+    order = [d.source for d in report.detected if d.source]
+    assert order.index("epraccur") < order.index("qof_prevalence") < order.index("qof_indicators")
+    text = report.text()
+    assert "SKIPPED" in text and "43 loaded" in text
+
+
+def test_the_catalogue_is_built_from_the_files_metadata(loaded) -> None:
+    engine, _ = loaded
+    with Session(engine) as session:
+        published = dict(session.execute(
+            select(Kpi.publisher, func.count())
+            .where(Kpi.origin == KpiOrigin.PUBLISHED.value, Kpi.initiative_id.is_(None))
+            .group_by(Kpi.publisher)).all())
+        hyp = session.execute(select(Kpi.name).where(Kpi.code == "QOF_HYP")).scalar_one()
+        sites = session.execute(select(func.count()).select_from(PracticeSite)).scalar_one()
+        providers = session.execute(select(func.count()).select_from(Provider)).scalar_one()
+    # 21 QOF groups + GP_LIST_SIZE; 22 Fingertips breakdowns; 3 A&E indicators
+    assert published == {"NHS Digital (NHS England)": 22, "OHID (Fingertips)": 22, "NHS England": 3}
+    assert hyp == "Hypertension prevalence (QOF register)"
+    assert sites == 1935 and providers == 1848 + 104  # TRUST.csv plus A&E organisations not in it
+
+
+def test_a_second_run_changes_nothing(loaded) -> None:
+    engine, _ = loaded
+    again = load_folder(engine, REALDATA)
+    assert {r.status for r in again.reports} == {"unchanged"}
+    assert len(again.reports) == sum(EXPECTED_FILES.values())
+
+
+def test_the_command_line_prints_what_it_loaded_and_skipped(tmp_path, monkeypatch, capsys) -> None:
+    folder = tmp_path / "files"
+    folder.mkdir()
+    mapping = realdata("nhsd", "qof_2020-21", "MAPPING_INDICATORS_2021_v2.csv")
+    (folder / "renamed.csv").write_bytes(mapping.read_bytes())  # recognised by content, not by name
+    (folder / "notes.txt").write_text("not data\n")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    from settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        assert manage_main(["load-folder", str(folder)]) == 0
+    finally:
+        get_settings.cache_clear()
+    out = capsys.readouterr().out
+    assert "LOADED    qof_indicators   renamed.csv" in out and "SKIPPED" in out and "notes.txt" in out
+    assert manage_main(["load-folder", str(tmp_path / "missing")]) == 2
