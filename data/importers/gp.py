@@ -194,7 +194,8 @@ def parse_nhsuk_gp(data: bytes, file_name: str, options: Options | None = None) 
                                    severity="warning", message="outside Great Britain; the point is left empty")
         frame[col] = frame[col].where(~outside.fillna(False).to_numpy(dtype=bool))
     frame = frame.drop_duplicates("practice_code")
-    out = frame[["_row", "practice_code", "postcode", "latitude", "longitude"]]
+    frame["parent_code"] = clean_code(frame["parent_code"])
+    out = frame[["_row", "practice_code", "postcode", "latitude", "longitude", "parent_code"]]
     return Parsed(out.reset_index(drop=True), problems, notes, rows_read=len(raw))
 
 
@@ -204,14 +205,17 @@ def validate_nhsuk_gp(session: Session, frame: pd.DataFrame, file_name: str, opt
 
 
 def load_nhsuk_gp(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
-    """Update each practice's postcode and point."""
+    """Update each practice's postcode, point and NHS website parent (a borough CCG the areas template may
+    give to a borough: ``links.refresh_links``)."""
     table = Practice.__table__  # type: ignore[attr-defined]
     stmt = update(table).where(table.c.id == bindparam("b_id")).values(
-        postcode=bindparam("b_postcode"), latitude=bindparam("b_lat"), longitude=bindparam("b_lon"))
+        postcode=bindparam("b_postcode"), latitude=bindparam("b_lat"), longitude=bindparam("b_lon"),
+        parent_ods_code=bindparam("b_parent"))
     rows = [{"b_id": int(i), "b_postcode": p if isinstance(p, str) else None,
-             "b_lat": None if pd.isna(la) else float(la), "b_lon": None if pd.isna(lo) else float(lo)}
-            for i, p, la, lo in zip(frame["practice_id"], frame["postcode"], frame["latitude"], frame["longitude"],
-                                    strict=True)]
+             "b_lat": None if pd.isna(la) else float(la), "b_lon": None if pd.isna(lo) else float(lo),
+             "b_parent": pa if isinstance(pa, str) else None}
+            for i, p, la, lo, pa in zip(frame["practice_id"], frame["postcode"], frame["latitude"],
+                                        frame["longitude"], frame["parent_code"], strict=True)]
     if rows:
         session.connection().execute(stmt, rows)
     return {"practice (located)": len(rows)}

@@ -44,6 +44,7 @@ EPRACCUR_COLUMNS = [
     "null_25", "prescribing_setting", "null_27",
 ]
 GP_PRACTICE_SETTING = "4"
+STATUS_CODES = {"A": "active", "D": "dormant", "C": "closed", "P": "proposed"}  # epraccur column 13
 
 
 def _truthy(value: object) -> bool:
@@ -85,16 +86,29 @@ def parse_epraccur(data: bytes, file_name: str, options: Options | None = None) 
     dup = frame.dropna(subset=["code"]).duplicated("code", keep="first").reindex(frame.index, fill_value=False)
     problems += problems_where(dup, frame, file=file_name, column="1 Organisation Code", values=frame["code"],
                                message="this practice code appears twice; the file may be damaged")
+    frame["status"] = frame["status"].astype("string").str.strip().str.upper().astype(object).where(
+        frame["status"].notna(), None)
+    bad_status = frame["status"].notna() & ~frame["status"].isin(list(STATUS_CODES))
+    problems += problems_where(bad_status, frame, file=file_name, column="13 Status Code",
+                               message="not an ODS status code; epraccur uses A (active), C (closed), D (dormant) "
+                                       "or P (proposed)")
+    frame["commissioner"] = clean_code(frame["commissioner"])
+    counts = frame["status"].value_counts()
+    kept = ", ".join(f"{int(counts[c]):,} {STATUS_CODES[c]}" for c in STATUS_CODES if c in counts)
+    if kept:
+        notes.append(f"status kept: {kept} (only active practices count as open)")
     closed = frame["close_date"].notna().sum()
     if closed:
-        notes.append(f"{int(closed):,} practices are closed (kept, with their close date)")
+        notes.append(f"{int(closed):,} practices have a close date (kept, with their close date and status)")
     out = frame[["_row", "code", "name", "postcode", "open_date", "close_date", "status", "commissioner"]]
     return Parsed(out.reset_index(drop=True), problems, notes, rows_read=rows_read)
 
 
 def load_epraccur(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
-    """Upsert practices by ODS code: name, postcode, open and close dates (borough and PCN are left alone)."""
-    rows = frame[["code", "name", "postcode", "open_date", "close_date"]].copy()
+    """Upsert practices by ODS code: name, postcode, open and close dates, status and commissioner (sub-ICB)
+    code; borough and PCN are left to the links step (``links.refresh_links``)."""
+    rows = frame[["code", "name", "postcode", "open_date", "close_date", "status"]].copy()
+    rows["commissioner_code"] = text_or_none(frame["commissioner"])
     rows["name"] = rows["name"].str.slice(0, 200)
     rows["postcode"] = text_or_none(rows["postcode"])
     return {"practice": upsert(session, Practice, rows, keys=["code"])}
@@ -174,7 +188,8 @@ def parse_epcn(data: bytes, file_name: str, options: Options | None = None) -> P
     notes = [f"{len(pcns):,} PCNs ({int(pcns['close_date'].notna().sum()):,} closed); {len(members):,} "
              f"memberships ({int(ended):,} ended)"]
     frame = pd.concat([
-        pcns[["_row", "pcn_code", "pcn_name", "postcode"]].assign(record="pcn"),
+        pcns[["_row", "pcn_code", "pcn_name", "postcode", "parent_code", "open_date", "close_date"]].assign(
+            record="pcn", parent_code=clean_code(pcns["parent_code"])),
         members[["_row", "pcn_code", "practice_code", "start_date", "end_date"]].assign(record="member"),
     ], ignore_index=True)
     return Parsed(frame, problems, notes, rows_read=rows_read)
@@ -194,8 +209,11 @@ def load_epcn(session: Session, frame: pd.DataFrame, import_id: int, options: Op
     """Upsert PCNs and memberships; set each registered practice's current PCN; give PCNs their boroughs."""
     pcns = frame[frame["record"] == "pcn"]
     members = frame[frame["record"] == "member"]
-    n_pcn = upsert(session, Pcn, pd.DataFrame({"code": pcns["pcn_code"], "name": pcns["pcn_name"].str.slice(0, 200)}),
-                   keys=["code"])
+    n_pcn = upsert(session, Pcn, pd.DataFrame({
+        "code": pcns["pcn_code"], "name": pcns["pcn_name"].str.slice(0, 200),
+        "sub_icb_code": text_or_none(pcns["parent_code"]), "open_date": pcns["open_date"],
+        "close_date": pcns["close_date"],
+    }), keys=["code"])
     membership = members[["practice_code", "pcn_code", "start_date", "end_date"]].assign(import_id=import_id)
     n_members = upsert(session, PcnMembership, membership, keys=["practice_code", "pcn_code", "start_date"])
     today = date.today()
