@@ -89,10 +89,13 @@ def roll_up(members: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
     kinds = kpis.set_index("kpi_id")
     is_count = members["kpi_id"].map(kinds["value_type"]).eq(ValueType.COUNT.value)
     missing = members["numerator"].isna() | (members["denominator"].isna() & ~is_count)
-    grouped = members.assign(_missing=missing).groupby([*KEY, "period_end"], sort=True, dropna=False)
-    sums = grouped.agg(numerator=("numerator", "sum"), denominator=("denominator", lambda s: s.sum(min_count=1)),
-                       practices=("numerator", "size"), _missing=("_missing", "any")).reset_index()
-    sums = sums[~sums["_missing"]].drop(columns="_missing")
+    work = members.assign(_missing=missing.astype(int), _has_den=members["denominator"].notna().astype(int),
+                          practices=1)
+    grouped = work.groupby([*KEY, "period_end"], sort=True, dropna=False)
+    sums = grouped[["numerator", "denominator", "practices", "_missing", "_has_den"]].sum().reset_index()
+    sums = sums[sums["_missing"] == 0]
+    sums["denominator"] = sums["denominator"].where(sums["_has_den"] > 0)
+    sums = sums.drop(columns=["_missing", "_has_den"])
     count = sums["kpi_id"].map(kinds["value_type"]).eq(ValueType.COUNT.value)
     multiplier = sums["kpi_id"].map(kinds["multiplier"]).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -120,16 +123,55 @@ def group_members(
             level=AreaLevel.SYSTEM.value),
     ]
     frame = pd.concat(parts, ignore_index=True).dropna(subset=["area_code"])
-    wanted = pd.Series([lv in levels.get(k, set()) for k, lv in zip(frame["kpi_id"], frame["level"], strict=True)],
-                       index=frame.index, dtype=bool)
+    allowed = pd.MultiIndex.from_tuples([(k, lv) for k, lvs in levels.items() for lv in lvs], names=["kpi_id", "level"])
+    wanted = pd.MultiIndex.from_frame(frame[["kpi_id", "level"]]).isin(allowed)
     return frame[wanted].drop(columns="practice_code")
+
+
+def carry_history(own: pd.DataFrame, inherited: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
+    """A successor's series with its predecessors' history (rows of ``inherited``, already cut to the periods
+    before each succession's effective date).
+
+    Frames carry kpi_code, period_start, period_end, numerator, denominator, value, lower_ci, upper_ci; ``kpis``:
+    kpi_code, value_type, multiplier, summable. A period held by one organisation keeps its row; a period held by
+    several (a merger) is their sum, recomputed with the KPI's method, when the KPI is summable and every row has
+    the figures; otherwise the successor's own row is kept (and the period is dropped when it has none).
+    """
+    columns = list(own.columns)
+    if inherited.empty:
+        return own.reset_index(drop=True)
+    both = pd.concat([own.assign(_own=True), inherited.assign(_own=False)], ignore_index=True)
+    keys = ["kpi_code", "period_start"]
+    size = both.groupby(keys)["value"].transform("size")
+    single = both[size == 1]
+    many = both[size > 1]
+    kinds = kpis.set_index("kpi_code")
+    is_count = many["kpi_code"].map(kinds["value_type"]).eq(ValueType.COUNT.value)
+    missing = many["numerator"].isna() | (many["denominator"].isna() & ~is_count)
+    many = many.assign(_bad=missing | ~many["kpi_code"].map(kinds["summable"]).fillna(False).astype(bool))
+    bad = many.groupby(keys)["_bad"].transform("any")
+    summed = many[~bad].groupby(keys, as_index=False).agg(
+        period_end=("period_end", "max"), numerator=("numerator", "sum"),
+        denominator=("denominator", lambda x: x.sum(min_count=1)))
+    if not summed.empty:
+        count = summed["kpi_code"].map(kinds["value_type"]).eq(ValueType.COUNT.value)
+        multiplier = summed["kpi_code"].map(kinds["multiplier"]).astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = summed["numerator"] / summed["denominator"].where(summed["denominator"] > 0) * multiplier
+        summed["value"] = np.where(count, summed["numerator"], ratio).astype(float)
+        summed["lower_ci"] = np.nan
+        summed["upper_ci"] = np.nan
+    kept = many[bad & many["_own"]]
+    out = pd.concat([single, kept, summed], ignore_index=True)[columns]
+    return out.sort_values(keys).reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------------------------- database
 
 
 def _frame(session: Session, stmt: object, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(session.execute(stmt).all(), columns=columns)  # type: ignore[call-overload]
+    result = session.connection().execute(stmt)  # type: ignore[arg-type]  # Core, not ORM: fast at England scale
+    return pd.DataFrame.from_records([tuple(r) for r in result.fetchall()], columns=columns)
 
 
 def kpis_touched(session: Session, import_id: int) -> set[int]:
@@ -191,14 +233,17 @@ def refresh_rollups(session: Session, *, kpi_ids: Iterable[int] | None = None, i
         clash = rolled[KEY].merge(imported.assign(_imported=True), on=KEY, how="left")["_imported"]
         rolled = rolled[clash.isna().to_numpy()]
     rows = rolled.drop(columns="practices").assign(derived=True, import_id=import_id)
-    records = [
-        {k: (None if pd.isna(v) else (v.item() if isinstance(v, np.generic) else v)) for k, v in r.items()}
-        for r in rows.to_dict("records")
-    ]
+    columns = []
+    for c in rows.columns:
+        values = rows[c].to_numpy(dtype=object, copy=True)
+        values[rows[c].isna().to_numpy()] = None
+        columns.append(values.tolist())
+    names = [str(c) for c in rows.columns]
+    records = [dict(zip(names, r, strict=True)) for r in zip(*columns, strict=True)]
     for start in range(0, len(records), INSERT_CHUNK):
         session.connection().execute(insert(table), records[start : start + INSERT_CHUNK])
     return len(records)
 
 
-__all__ = ["FOOTPRINT_TABLES", "group_members", "kpis_touched", "pcn_for_periods", "refresh_rollups",
+__all__ = ["FOOTPRINT_TABLES", "carry_history", "group_members", "kpis_touched", "pcn_for_periods", "refresh_rollups",
            "roll_up"]

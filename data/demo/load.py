@@ -30,8 +30,10 @@ from data.demo.spec import (
     SCALES,
     WORKSTREAMS,
 )
+from data.rollups import refresh_rollups
 from models import (
     ActivityChange,
+    AreaLevel,
     Borough,
     Boundary,
     CareHome,
@@ -198,9 +200,14 @@ def build_demo(engine: Engine, *, scale: str = "ncl", seed: int = DEMO_SEED) -> 
             level_rows.extend({"kpi_id": kpi_ids[spec.code], "level": level.value} for level in spec.levels)
         _insert(session, KpiAreaLevel, pd.DataFrame(level_rows), rows)
 
+        rolled_up = []
         for spec in KPIS:  # one KPI at a time: England scale holds millions of rows
             actuals = observations_for(spec, geo, rng)
             planned, baseline = plans_for(spec, actuals, NCL_SYSTEM["code"])
+            if spec.unit_level == AreaLevel.PRACTICE and AreaLevel.PRACTICE in spec.levels:
+                # practice values only: PCN, borough and system rows come from the roll-up machinery (data/rollups.py)
+                actuals = actuals[actuals["level"] == AreaLevel.PRACTICE.value]
+                rolled_up.append(kpi_ids[spec.code])
             actuals = actuals.assign(kpi_id=kpi_ids[spec.code], import_id=log.id).drop(columns="kpi_code")
             _insert(session, KpiObservation, actuals, rows)
             planned = planned.assign(kpi_id=kpi_ids[spec.code], import_id=log.id).drop(columns="kpi_code")
@@ -208,6 +215,9 @@ def build_demo(engine: Engine, *, scale: str = "ncl", seed: int = DEMO_SEED) -> 
             session.connection().execute(
                 update(Kpi.__table__).where(Kpi.__table__.c.id == kpi_ids[spec.code]).values(baseline_value=baseline)
             )
+
+        rows["kpi_observation"] = rows.get("kpi_observation", 0) + refresh_rollups(
+            session, kpi_ids=rolled_up, import_id=log.id)
 
         _load_delivery(session, rng, initiative_ids, kpi_ids, workstream_ids, log.id, rows)
 
