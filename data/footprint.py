@@ -3,8 +3,9 @@
 A system (ICB, or any group of places) is its own boroughs (``Borough.system_id``) plus the places the areas
 template adds to it (``area_member`` system -> borough), and its sub-ICB (commissioner) codes: those given to the
 system and those given to its boroughs (a former borough CCG such as 07M Barnet). A practice belongs to a system
-when its ODS commissioner is one of the system's sub-ICB codes or its borough is one of the system's places; a
-PCN likewise by its ODS parent sub-ICB or its borough. An analyst's ``detach`` correction takes either out.
+when an analyst reassigned it to one of the system's places; else, when the system has sub-ICB codes and the
+practice an ODS commissioner, when that commissioner is one of them; else when its borough is one of the places.
+A PCN likewise, by its ODS parent sub-ICB. An analyst's ``detach`` correction takes either out of every system.
 
 These are SQL selects (used inside queries, so they stay set-based at England scale) and frames built from them.
 """
@@ -12,7 +13,7 @@ These are SQL selects (used inside queries, so they stay set-based at England sc
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Select, or_, select, union
+from sqlalchemy import Select, exists, or_, select, union
 from sqlmodel import Session
 
 from models import AreaMember, Borough, HealthSystem, LinkCorrection, Pcn, Practice
@@ -45,23 +46,38 @@ def detached_codes(level: str) -> Select:
     return select(LinkCorrection.code).where(LinkCorrection.level == level, LinkCorrection.detach.is_(True))
 
 
-def system_practice_codes(system_code: str) -> Select:
-    """Codes of the system's practices (any status): commissioned by one of its sub-ICBs, or in one of its places."""
-    stmt = select(Practice.code).join(Borough, Borough.id == Practice.borough_id, isouter=True).where(
-        or_(Borough.code.in_(system_borough_codes(system_code)),
-            Practice.commissioner_code.in_(system_sub_icb_codes(system_code))),
-        Practice.code.not_in(detached_codes("practice")),
+def _corrected_into(level: str, system_code: str) -> Select:
+    """Codes an analyst reassigned to one of the system's boroughs."""
+    return select(LinkCorrection.code).where(
+        LinkCorrection.level == level, LinkCorrection.borough_code.in_(system_borough_codes(system_code)))
+
+
+def _members(code: object, sub_icb: object, level: str, system_code: str) -> object:
+    """SQL condition for an organisation (``code``, ODS parent ``sub_icb``, joined to its ``Borough``) being in the
+    system: reassigned into one of its places; else, when the system has sub-ICB codes and the organisation an ODS
+    parent, by that parent; else by its borough. Detached organisations never are."""
+    subs = system_sub_icb_codes(system_code)
+    has_subs = exists(subs.subquery().select())
+    by_parent = sub_icb.is_not(None) & has_subs  # type: ignore[attr-defined]
+    return code.not_in(detached_codes(level)) & or_(  # type: ignore[attr-defined]
+        code.in_(_corrected_into(level, system_code)),  # type: ignore[attr-defined]
+        by_parent & sub_icb.in_(subs),  # type: ignore[attr-defined]
+        ~by_parent & Borough.code.in_(system_borough_codes(system_code)),
     )
-    return stmt
+
+
+def system_practice_codes(system_code: str) -> Select:
+    """Codes of the system's practices (any status): commissioned by one of its sub-ICBs (when it has them), or in
+    one of its places, or reassigned into one."""
+    return select(Practice.code).join(Borough, Borough.id == Practice.borough_id, isouter=True).where(
+        _members(Practice.code, Practice.commissioner_code, "practice", system_code))
 
 
 def system_pcn_codes(system_code: str) -> Select:
-    """Codes of the system's PCNs (open or closed): parented by one of its sub-ICBs, or in one of its places."""
+    """Codes of the system's PCNs (open or closed): parented by one of its sub-ICBs (when it has them), or in one of
+    its places, or reassigned into one."""
     return select(Pcn.code).join(Borough, Borough.id == Pcn.borough_id, isouter=True).where(
-        or_(Borough.code.in_(system_borough_codes(system_code)),
-            Pcn.sub_icb_code.in_(system_sub_icb_codes(system_code))),
-        Pcn.code.not_in(detached_codes("pcn")),
-    )
+        _members(Pcn.code, Pcn.sub_icb_code, "pcn", system_code))
 
 
 def practice_is_open() -> object:
