@@ -44,7 +44,7 @@ INSERT_CHUNK = 5_000
 FOOTPRINT_TABLES = frozenset({
     "practice", "pcn", "pcn_membership", "practice (current PCN)", "practice (located)", "area_member",
     "link_correction", "borough", "health_system", "org_successor", "practice borough", "pcn borough",
-    "practice PCN (corrected)",
+    "practice PCN (corrected)", "kpi", "kpi_area_level",
 })
 
 
@@ -191,18 +191,21 @@ def refresh_rollups(session: Session, *, kpi_ids: Iterable[int] | None = None, i
     Deletes those KPIs' derived rows and writes new ones (``import_id`` records the import that caused them).
     Returns the number of derived rows written.
     """
-    stmt = select(Kpi.id, Kpi.value_type, Kpi.multiplier).where(Kpi.summable.is_(True))
+    stmt = select(Kpi.id, Kpi.value_type, Kpi.multiplier, Kpi.summable)
     if kpi_ids is not None:
         wanted = sorted(set(kpi_ids))
         if not wanted:
             return 0
         stmt = stmt.where(Kpi.id.in_(wanted))
-    kpis = _frame(session, stmt, ["kpi_id", "value_type", "multiplier"])
+    kpis = _frame(session, stmt, ["kpi_id", "value_type", "multiplier", "summable"])
+    table = KpiObservation.__table__  # type: ignore[attr-defined]
+    if not kpis.empty:  # a KPI marked not summable since its last roll-up loses its derived rows too
+        every_id = [int(i) for i in kpis["kpi_id"]]
+        session.connection().execute(delete(table).where(table.c.kpi_id.in_(every_id), table.c.derived.is_(True)))
+    kpis = kpis[kpis["summable"].astype(bool)]
     if kpis.empty:
         return 0
     ids = [int(i) for i in kpis["kpi_id"]]
-    table = KpiObservation.__table__  # type: ignore[attr-defined]
-    session.connection().execute(delete(table).where(table.c.kpi_id.in_(ids), table.c.derived.is_(True)))
     o = KpiObservation
     observations = _frame(session, select(o.kpi_id, o.area_code, o.period_start, o.period_end, o.numerator,
                                           o.denominator).where(o.kpi_id.in_(ids), o.level == AreaLevel.PRACTICE.value),

@@ -312,3 +312,19 @@ def test_a_successor_carries_its_predecessors_history(engine: Engine) -> None:
     cycle = b"level,predecessor_code,successor_code,effective_date\npcn,U1,U2,2022-04-01\npcn,U2,U1,2023-04-01\n"
     refused = load_upload(engine, "successors", cycle, "cycle.csv")
     assert refused.status == "rejected" and any("leads back" in p.message for p in refused.errors)
+
+
+def test_a_kpi_marked_not_summable_loses_its_rollups(engine: Engine) -> None:
+    _load(engine, "areas", TEMPLATE, "areas.csv")
+    _load(engine, "epraccur", _epraccur_subset({"93C"}), "epraccur.csv")
+    _file(engine, "nhsuk_gp", "nhsuk", "2019-05", "GP.csv")
+    _qof_kpis(engine)
+    _file(engine, "qof_prevalence", "nhsd", "qof_2020-21", "PREVALENCE_2021_v2.csv")
+    assert len(_observations(engine, "borough", derived=True)) == 10  # 5 boroughs x 2 groups
+    head = "kpi_code,initiative_code,name,definition,unit,value_type,multiplier,polarity,source,levels,summable\n"
+    row = "QOF_HYP,PH-1,HYP prevalence,QOF register / list size,%,proportion,100,no_judgement,QOF,practice;borough,no\n"
+    _load(engine, "kpi_definitions", (head + row).encode(), "kpis-v2.csv")
+    with Session(engine) as session:
+        hyp = session.execute(select(Kpi.id).where(Kpi.code == "QOF_HYP")).scalar_one()
+    boroughs = _observations(engine, "borough", derived=True)
+    assert len(boroughs) == 5 and hyp not in set(boroughs["kpi_id"])
