@@ -35,6 +35,7 @@ from data.importers.common import (
     upsert,
 )
 from data.importers.kpi import load_kpi_observations
+from data.importers.links import boroughs_by_name
 from data.importers.qof import qof_period, validate_qof_kpis
 from models import AreaLevel, Practice, PracticeListSize
 
@@ -84,7 +85,7 @@ def parse_list_sizes(data: bytes, file_name: str, options: Options | None = None
         frame.index, fill_value=False)
     problems += problems_where(dup, frame, file=file_name, column="CODE",
                                message="this practice appears twice for the same date; keep one row")
-    out = frame[["_row", "practice_code", "extract_date", "patients"]]
+    out = frame[["_row", "practice_code", "extract_date", "patients", "borough"]]
     return Parsed(out.reset_index(drop=True), problems, notes, rows_read=len(raw))
 
 
@@ -107,9 +108,12 @@ def validate_list_sizes(session: Session, frame: pd.DataFrame, file_name: str, o
 
 
 def load_list_sizes(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
-    """Upsert list sizes by (practice, extract date)."""
+    """Upsert list sizes by (practice, extract date); an EMIS extract's BOROUGH gives practices without a borough
+    theirs (``links.boroughs_by_name``)."""
     rows = frame[["practice_id", "extract_date"]].assign(patients=frame["patients"].astype("Int64"))
-    return {"practice_list_size": upsert(session, PracticeListSize, rows, keys=["practice_id", "extract_date"])}
+    written = {"practice_list_size": upsert(session, PracticeListSize, rows, keys=["practice_id", "extract_date"])}
+    linked = boroughs_by_name(session, frame["practice_id"], frame["borough"]) if "borough" in frame else 0
+    return {**written, "practice borough (by name)": linked} if linked else written
 
 
 # ------------------------------------------------------------------------------------------------------ QOF

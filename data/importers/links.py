@@ -13,6 +13,9 @@ to (ePCN parent), but not which local authority a practice is in. After each imp
 3. an analyst's corrections (``link_correction``, from the areas template) are applied last, so they win over
    every re-import: a practice or PCN reassigned to a borough or PCN, or detached (no borough);
 4. a care home without a PCN takes the PCN whose boundary (e.g. a catchment) contains it.
+
+An EMIS list-size extract's ``BOROUGH`` column gives a practice without a borough its borough by name
+(:func:`boroughs_by_name`, called by the ``gp_list_size`` importer).
 """
 
 from __future__ import annotations
@@ -191,6 +194,20 @@ def refresh_links(session: Session) -> LinkReport:
         report.counts["care home pcn (by location)"] = _set(session, CareHome, "pcn_id", found)
     report.counts = {k: v for k, v in report.counts.items() if v}
     return report
+
+
+def boroughs_by_name(session: Session, practice_ids: pd.Series, names: pd.Series) -> int:
+    """Give practices without a borough the borough a local extract names (EMIS ``BOROUGH``: ``Barnet``), matched
+    case-insensitively to the register's borough names; returns practices linked. The refresh then keeps it
+    when the practice's commissioner allows it (an ODS-derived borough comes first)."""
+    by_name = {str(n).strip().lower(): i for n, i in session.execute(select(Borough.name, Borough.id)).all()}
+    wanted = pd.Series(names.astype("string").str.strip().str.lower().map(by_name).to_numpy(),
+                       index=practice_ids.to_numpy()).dropna()
+    if wanted.empty:
+        return 0
+    empty = set(session.execute(select(Practice.id).where(Practice.borough_id.is_(None))).scalars())
+    wanted = wanted[~wanted.index.duplicated() & wanted.index.isin(list(empty))]
+    return _set(session, Practice, "borough_id", wanted)
 
 
 def fill_area_links(session: Session) -> dict[str, int]:

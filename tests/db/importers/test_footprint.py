@@ -19,7 +19,7 @@ from sqlmodel import Session
 from data import queries
 from data.db import create_schema
 from data.importers import load_upload
-from models import Kpi, KpiObservation, Pcn, PcnMembership, Practice
+from models import Borough, Kpi, KpiObservation, Pcn, PcnMembership, Practice
 from tests.conftest import BACKENDS, backend_engine
 from tests.unit.importers.realdata import realdata
 
@@ -328,3 +328,16 @@ def test_a_kpi_marked_not_summable_loses_its_rollups(engine: Engine) -> None:
         hyp = session.execute(select(Kpi.id).where(Kpi.code == "QOF_HYP")).scalar_one()
     boroughs = _observations(engine, "borough", derived=True)
     assert len(boroughs) == 5 and hyp not in set(boroughs["kpi_id"])
+
+
+def test_an_emis_extract_gives_practices_their_borough_by_name(engine: Engine) -> None:
+    _load(engine, "areas", TEMPLATE, "areas.csv")
+    _load(engine, "epraccur", _epraccur_subset({"93C"}), "epraccur.csv")
+    report = _file(engine, "gp_list_size", "ncl_icb", "emis_list_size_2026-02-25.csv")
+    assert report.written["practice borough (by name)"] == 173
+    emis = pd.read_csv(realdata("ncl_icb", "emis_list_size_2026-02-25.csv"))
+    with Session(engine) as session:
+        practices = queries.system_practices(session=session, system_code="QMJ").set_index("code")
+        names = dict(session.execute(select(Borough.code, Borough.name)).all())
+    got = practices.loc[emis["CODE"], "borough_code"].map(names).str.lower().tolist()
+    assert got == emis["BOROUGH"].str.lower().tolist()
