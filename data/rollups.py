@@ -184,12 +184,13 @@ def kpis_touched(session: Session, import_id: int) -> set[int]:
     ).scalars())
 
 
-def refresh_rollups(session: Session, *, kpi_ids: Iterable[int] | None = None, import_id: int | None = None
-                    ) -> int:
+def refresh_rollups(session: Session, *, kpi_ids: Iterable[int] | None = None, import_id: int | None = None,
+                    observations: pd.DataFrame | None = None) -> int:
     """Recompute the derived PCN, borough and system rows of the summable KPIs (``kpi_ids``, default all).
 
     Deletes those KPIs' derived rows and writes new ones (``import_id`` records the import that caused them).
-    Returns the number of derived rows written.
+    ``observations`` (kpi_id, practice_code, period_start, period_end, numerator, denominator) may give the
+    practice rows the caller has just written, to save reading them back (the demo). Returns rows written.
     """
     stmt = select(Kpi.id, Kpi.value_type, Kpi.multiplier, Kpi.summable)
     if kpi_ids is not None:
@@ -207,9 +208,13 @@ def refresh_rollups(session: Session, *, kpi_ids: Iterable[int] | None = None, i
         return 0
     ids = [int(i) for i in kpis["kpi_id"]]
     o = KpiObservation
-    observations = _frame(session, select(o.kpi_id, o.area_code, o.period_start, o.period_end, o.numerator,
-                                          o.denominator).where(o.kpi_id.in_(ids), o.level == AreaLevel.PRACTICE.value),
-                          ["kpi_id", "practice_code", "period_start", "period_end", "numerator", "denominator"])
+    if observations is None:
+        observations = _frame(session, select(o.kpi_id, o.area_code, o.period_start, o.period_end, o.numerator,
+                                              o.denominator).where(o.kpi_id.in_(ids),
+                                                                   o.level == AreaLevel.PRACTICE.value),
+                              ["kpi_id", "practice_code", "period_start", "period_end", "numerator", "denominator"])
+    else:
+        observations = observations[observations["kpi_id"].isin(ids)].reset_index(drop=True)
     if observations.empty:
         return 0
     declared = _frame(session, select(KpiAreaLevel.kpi_id, KpiAreaLevel.level).where(KpiAreaLevel.kpi_id.in_(ids)),

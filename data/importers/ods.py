@@ -3,12 +3,13 @@
 epraccur is headerless with 27 positional columns (ODS specification), every field quoted, dates YYYYMMDD, and
 closed practices kept with a close date. Only prescribing setting 4 (GP practice) is loaded unless the option
 ``all_settings=true`` is given. Practices have no borough until one is assigned (ODS gives a commissioner, not a
-local authority): a new practice's borough is left empty, an existing practice keeps its borough.
+local authority): the status code (A/C/D/P) and commissioner are kept, and the borough is set by the links step.
 
 The ePCN workbook has two sheets, ``PCNDetails`` and ``PCN Core Partner Details``, with header cells that contain
 line breaks and parent-organisation columns renamed between releases (CCG in 2022, Sub ICB Location from 2023).
 Memberships keep their start and end dates (``pcn_membership``); a practice's current PCN (no end date, or one
-not yet passed) is written to ``practice.pcn_id``, and a PCN without a borough takes its practices' usual one.
+not yet passed) is written to ``practice.pcn_id``; a PCN keeps its ODS parent (sub-ICB code) and dates, and its
+borough is set by the links step (``links.refresh_links``: the usual borough of its practices).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session
 
 from data.importers.common import (
@@ -206,7 +207,8 @@ def validate_epcn(session: Session, frame: pd.DataFrame, file_name: str, options
 
 
 def load_epcn(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
-    """Upsert PCNs and memberships; set each registered practice's current PCN; give PCNs their boroughs."""
+    """Upsert PCNs (with their ODS parent sub-ICB) and memberships; set each registered practice's current PCN.
+    PCN boroughs follow in the links step (``links.refresh_links``)."""
     pcns = frame[frame["record"] == "pcn"]
     members = frame[frame["record"] == "member"]
     n_pcn = upsert(session, Pcn, pd.DataFrame({
@@ -228,18 +230,6 @@ def load_epcn(session: Session, frame: pd.DataFrame, import_id: int, options: Op
             update(table).where(table.c.code == bindparam("b_code")).values(pcn_id=bindparam("b_pcn")),
             [{"b_code": c, "b_pcn": pcn_ids[p]} for c, p in zip(current["practice_code"], current["pcn_code"],
                                                                   strict=True)],
-        )
-    # a PCN without a borough takes the borough most of its practices are in
-    linked = pd.DataFrame(session.execute(select(Practice.pcn_id, Practice.borough_id).where(
-        Practice.pcn_id.is_not(None), Practice.borough_id.is_not(None))).all(),  # type: ignore[union-attr]
-        columns=["pcn_id", "borough_id"])
-    no_borough = set(session.execute(select(Pcn.id).where(Pcn.borough_id.is_(None))).scalars())  # type: ignore[union-attr]
-    usual = linked[linked["pcn_id"].isin(no_borough)].groupby("pcn_id")["borough_id"].agg(lambda s: s.mode().iloc[0])
-    pcn_table = Pcn.__table__  # type: ignore[attr-defined]
-    if len(usual):
-        session.connection().execute(
-            update(pcn_table).where(pcn_table.c.id == bindparam("b_id")).values(borough_id=bindparam("b_borough")),
-            [{"b_id": int(i), "b_borough": int(b)} for i, b in usual.items()],
         )
     return {"pcn": n_pcn, "pcn_membership": n_members, "practice (current PCN)": len(current)}
 
