@@ -90,7 +90,7 @@ def parse_epraccur(data: bytes, file_name: str, options: Options | None = None) 
     frame["status"] = frame["status"].astype("string").str.strip().str.upper().astype(object).where(
         frame["status"].notna(), None)
     bad_status = frame["status"].notna() & ~frame["status"].isin(list(STATUS_CODES))
-    problems += problems_where(bad_status, frame, file=file_name, column="13 Status Code",
+    problems += problems_where(bad_status, frame, file=file_name, column="13 Status Code", values=frame["status"],
                                message="not an ODS status code; epraccur uses A (active), C (closed), D (dormant) "
                                        "or P (proposed)")
     frame["commissioner"] = clean_code(frame["commissioner"])

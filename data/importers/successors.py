@@ -68,7 +68,8 @@ def parse_successors(data: bytes, file_name: str, options: Options | None = None
     same = frame["predecessor_code"].notna() & (frame["predecessor_code"] == frame["successor_code"])
     problems += problems_where(same, frame, file=file_name, column="successor_code",
                                message="an organisation cannot succeed itself")
-    usable = frame.dropna(subset=["level", "predecessor_code", "successor_code"]).reset_index(drop=True)
+    usable = frame.dropna(subset=["level", "predecessor_code", "successor_code"])
+    usable = usable[usable["predecessor_code"] != usable["successor_code"]].reset_index(drop=True)
     looped = usable.iloc[sorted(_cycles(usable))] if len(usable) else usable
     problems += problems_where(pd.Series(True, index=looped.index), looped, file=file_name,
                                column="successor_code", values=looped["successor_code"],
