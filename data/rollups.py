@@ -44,7 +44,7 @@ INSERT_CHUNK = 5_000
 FOOTPRINT_TABLES = frozenset({
     "practice", "pcn", "pcn_membership", "practice (current PCN)", "practice (located)", "area_member",
     "link_correction", "borough", "health_system", "org_successor", "practice borough", "pcn borough",
-    "practice PCN (corrected)", "kpi", "kpi_area_level",
+    "practice PCN (corrected)", "practice borough (by name)", "kpi", "kpi_area_level",
 })
 
 
