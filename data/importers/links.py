@@ -209,7 +209,3 @@ def boroughs_by_name(session: Session, practice_ids: pd.Series, names: pd.Series
     wanted = wanted[~wanted.index.duplicated() & wanted.index.isin(list(empty))]
     return _set(session, Practice, "borough_id", wanted)
 
-
-def fill_area_links(session: Session) -> dict[str, int]:
-    """Counts of :func:`refresh_links` (kept for callers that only want the counts)."""
-    return refresh_links(session).counts
