@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, String, Text, UniqueConstraint, false, true
 from sqlmodel import Field, SQLModel
 
 
@@ -155,6 +155,11 @@ class Pcn(SQLModel, table=True):
     code: str = Field(max_length=10, unique=True)
     name: str = Field(max_length=200)
     borough_id: int | None = Field(default=None, foreign_key="borough.id", index=True)
+    sub_icb_code: str | None = Field(
+        default=None, max_length=10, description="ODS parent (ePCN current CCG / sub-ICB location), e.g. 93C"
+    )
+    open_date: date | None = None
+    close_date: date | None = None
 
 
 class Practice(SQLModel, table=True):
@@ -176,6 +181,15 @@ class Practice(SQLModel, table=True):
     borough_id: int | None = Field(default=None, foreign_key="borough.id", index=True)
     open_date: date | None = None
     close_date: date | None = None
+    status: str | None = Field(
+        default=None, max_length=1, description="ODS status code: A active, D dormant, C closed, P proposed"
+    )
+    commissioner_code: str | None = Field(
+        default=None, max_length=10, description="ODS commissioner (epraccur column 15: CCG / sub-ICB), e.g. 93C"
+    )
+    parent_ods_code: str | None = Field(
+        default=None, max_length=10, description="NHS website ParentODSCode (e.g. a former borough CCG, 07M)"
+    )
 
 
 class PracticeSite(SQLModel, table=True):
@@ -370,6 +384,12 @@ class Kpi(SQLModel, table=True):
     target_value: float | None = None
     target_date: date | None = None
     validation_date: date | None = Field(default=None, description="when the benefit is to be validated")
+    summable: bool = Field(
+        default=True,
+        sa_column_kwargs={"server_default": true()},
+        description="numerators and denominators add up across practices, so the KPI is rolled up to PCN, "
+        "borough and system; false for modelled estimates, medians and ratios without expected counts",
+    )
 
 
 class KpiAreaLevel(SQLModel, table=True):
@@ -413,6 +433,11 @@ class KpiObservation(SQLModel, table=True):
     lower_ci: float | None = None
     upper_ci: float | None = None
     import_id: int | None = Field(default=None, foreign_key="import_log.id", index=True)
+    derived: bool = Field(
+        default=False,
+        sa_column_kwargs={"server_default": false()},
+        description="a roll-up of practice rows (data/rollups.py), never an imported value",
+    )
 
 
 class KpiPlan(SQLModel, table=True):
@@ -628,4 +653,67 @@ class LsoaDeprivation(SQLModel, table=True):
     population_16_59: int | None = None
     population_60_plus: int | None = None
     population_working_age: int | None = None
+    import_id: int | None = Field(default=None, foreign_key="import_log.id", index=True)
+
+
+# ------------------------------------------------------------------------------------- footprint (issue 16)
+
+
+class AreaMember(SQLModel, table=True):
+    """A member of a system or borough, by code, so a system can be any group of places and sub-ICB codes.
+
+    ``(system, QMJ, sub_icb, 93C)``: practices commissioned by, and PCNs parented by, 93C are in NCL;
+    ``(system, X, borough, E09000003)``: Barnet is one of system X's places (beside ``Borough.system_id``);
+    ``(borough, E09000003, sub_icb, 07M)``: practices whose commissioner or NHS website parent is 07M (the former
+    Barnet CCG) are in Barnet. Loaded from the areas template (levels ``sub_icb`` and ``place``).
+    """
+
+    __tablename__ = "area_member"
+    __table_args__ = (
+        UniqueConstraint("parent_level", "parent_code", "member_level", "member_code", name="uq_area_member"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    parent_level: str = Field(max_length=10, description="system or borough")
+    parent_code: str = Field(max_length=10)
+    member_level: str = Field(max_length=10, description="sub_icb or borough")
+    member_code: str = Field(max_length=10)
+    name: str | None = Field(default=None, max_length=200)
+    import_id: int | None = Field(default=None, foreign_key="import_log.id", index=True)
+
+
+class LinkCorrection(SQLModel, table=True):
+    """An analyst's correction of a practice's or PCN's link (areas template), kept apart from imported links.
+
+    Applied after every import (``data/importers/links.py``), so it wins over a re-imported ODS file:
+    ``borough_code`` / ``pcn_code`` reassign, ``detach`` takes the organisation out of every system's footprint.
+    """
+
+    __tablename__ = "link_correction"
+    __table_args__ = (UniqueConstraint("level", "code", name="uq_link_correction_level_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    level: str = Field(max_length=10, description="practice or pcn")
+    code: str = Field(max_length=10)
+    borough_code: str | None = Field(default=None, max_length=9)
+    pcn_code: str | None = Field(default=None, max_length=10)
+    detach: bool = False
+    import_id: int | None = Field(default=None, foreign_key="import_log.id", index=True)
+
+
+class OrgSuccessor(SQLModel, table=True):
+    """An organisation succeeded by another from a date (practice merger, PCN or ICB merger), so the successor's
+    series carries its predecessor's history (``data/queries.py`` ``area_series``)."""
+
+    __tablename__ = "org_successor"
+    __table_args__ = (
+        UniqueConstraint("level", "predecessor_code", name="uq_org_successor_level_predecessor"),
+        Index("ix_org_successor_successor", "level", "successor_code"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    level: AreaLevel = Field(sa_column=_enum_column(AreaLevel))
+    predecessor_code: str = Field(max_length=20)
+    successor_code: str = Field(max_length=20)
+    effective_date: date = Field(description="first day the successor reports for the predecessor")
     import_id: int | None = Field(default=None, foreign_key="import_log.id", index=True)

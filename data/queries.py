@@ -15,6 +15,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from data.footprint import (
+    pcn_is_open,
+    practice_is_open,
+    system_borough_codes,
+    system_pcn_codes,
+    system_practice_codes,
+    system_sub_icb_codes,
+)
+from data.rollups import carry_history
 from models import (
     ActivityChange,
     AreaLevel,
@@ -31,6 +40,7 @@ from models import (
     KpiObservation,
     KpiPlan,
     Milestone,
+    OrgSuccessor,
     Pcn,
     Practice,
     PracticeListSize,
@@ -53,23 +63,20 @@ def system(*, session: Session, code: str) -> pd.DataFrame:
 
 
 def boroughs(*, session: Session, system_code: str) -> pd.DataFrame:
-    """Boroughs of a system, by name: columns code, name."""
-    stmt = (
-        select(Borough.code, Borough.name)
-        .join(HealthSystem, HealthSystem.id == Borough.system_id)
-        .where(HealthSystem.code == system_code)
-        .order_by(Borough.name)
+    """Boroughs (places) of a system, by name: its own and those the areas template adds. Columns: code, name."""
+    stmt = select(Borough.code, Borough.name).where(Borough.code.in_(system_borough_codes(system_code))).order_by(
+        Borough.name
     )
     return _frame(session, stmt, ["code", "name"])
 
 
 def pcns(*, session: Session, system_code: str) -> pd.DataFrame:
-    """PCNs of a system, by borough then name: columns code, name, borough_code, borough."""
+    """PCNs of a system's footprint (``data/footprint.py``: ODS parent sub-ICB or borough, corrections applied),
+    by borough then name: columns code, name, borough_code, borough (empty when the PCN has no borough yet)."""
     stmt = (
         select(Pcn.code, Pcn.name, Borough.code, Borough.name)
-        .join(Borough, Borough.id == Pcn.borough_id)
-        .join(HealthSystem, HealthSystem.id == Borough.system_id)
-        .where(HealthSystem.code == system_code)
+        .join(Borough, Borough.id == Pcn.borough_id, isouter=True)
+        .where(Pcn.code.in_(system_pcn_codes(system_code)))
         .order_by(Borough.name, Pcn.name, Pcn.code)
     )
     return _frame(session, stmt, ["code", "name", "borough_code", "borough"])
@@ -92,6 +99,50 @@ def providers(*, session: Session, system_code: str) -> pd.DataFrame:
     return frame.sort_values("in_system", ascending=False, kind="stable")[["code", "name", "in_system"]].reset_index(
         drop=True
     )
+
+
+FOOTPRINT_PRACTICE_COLUMNS = ["code", "name", "status", "open", "pcn_code", "borough_code", "commissioner_code"]
+
+
+def system_practices(*, session: Session, system_code: str, open_only: bool = False) -> pd.DataFrame:
+    """Practices of a system's footprint, any ODS status unless ``open_only`` (active, no close date; dormant
+    practices are not open), by code. Columns: ``FOOTPRINT_PRACTICE_COLUMNS`` (``open`` is a bool)."""
+    stmt = (
+        select(Practice.code, Practice.name, Practice.status, practice_is_open(), Pcn.code, Borough.code,
+               Practice.commissioner_code)
+        .join(Pcn, Pcn.id == Practice.pcn_id, isouter=True)
+        .join(Borough, Borough.id == Practice.borough_id, isouter=True)
+        .where(Practice.code.in_(system_practice_codes(system_code)))
+        .order_by(Practice.code)
+    )
+    if open_only:
+        stmt = stmt.where(practice_is_open())
+    frame = _frame(session, stmt, FOOTPRINT_PRACTICE_COLUMNS)
+    frame["open"] = frame["open"].astype(bool)
+    return frame
+
+
+def system_pcns(*, session: Session, system_code: str, open_only: bool = False) -> pd.DataFrame:
+    """PCNs of a system's footprint with their ODS parent and status: columns code, name, sub_icb_code, open,
+    borough_code, by code."""
+    stmt = (
+        select(Pcn.code, Pcn.name, Pcn.sub_icb_code, pcn_is_open(), Borough.code)
+        .join(Borough, Borough.id == Pcn.borough_id, isouter=True)
+        .where(Pcn.code.in_(system_pcn_codes(system_code)))
+        .order_by(Pcn.code)
+    )
+    if open_only:
+        stmt = stmt.where(pcn_is_open())
+    frame = _frame(session, stmt, ["code", "name", "sub_icb_code", "open", "borough_code"])
+    frame["open"] = frame["open"].astype(bool)
+    return frame
+
+
+def system_footprint(*, session: Session, system_code: str) -> pd.DataFrame:
+    """What a system is made of: one row per member (kind ``borough`` or ``sub_icb``, code), by kind and code."""
+    places = [("borough", c) for c in session.execute(system_borough_codes(system_code)).scalars()]
+    subs = [("sub_icb", c) for c in session.execute(system_sub_icb_codes(system_code)).scalars()]
+    return pd.DataFrame(sorted(places + subs), columns=["kind", "code"])
 
 
 def workstreams(*, session: Session) -> pd.DataFrame:
@@ -215,21 +266,49 @@ def kpi_catalogue(*, session: Session, workstream_code: str | None = None) -> pd
 SERIES_COLUMNS = ["kpi_code", "period_start", "period_end", "numerator", "denominator", "value", "lower_ci", "upper_ci"]
 
 
-def area_series(*, session: Session, level: AreaLevel | str, area_code: str, kpi_codes: Sequence[str]) -> pd.DataFrame:
-    """Every period of the given KPIs for one area (the trajectory query), ordered by KPI and period.
-
-    Served by the unique index (kpi_id, level, area_code, period_start). Columns: ``SERIES_COLUMNS``.
-    """
-    if not kpi_codes:
-        return pd.DataFrame(columns=SERIES_COLUMNS)
+def _own_series(session: Session, level: str, area_code: str, kpi_codes: Sequence[str]) -> pd.DataFrame:
     o, r = KpiObservation, _reads()
     stmt = (
         select(r.c.code, o.period_start, o.period_end, o.numerator, o.denominator, o.value, o.lower_ci, o.upper_ci)
         .join(r, r.c.data_id == o.kpi_id)
-        .where(r.c.code.in_(list(kpi_codes)), o.level == str(level), o.area_code == area_code)
+        .where(r.c.code.in_(list(kpi_codes)), o.level == level, o.area_code == area_code)
         .order_by(r.c.code, o.period_start)
     )
     return _frame(session, stmt, SERIES_COLUMNS)
+
+
+def _series_with_history(
+    session: Session, level: str, area_code: str, kpi_codes: Sequence[str], seen: frozenset[str]
+) -> pd.DataFrame:
+    own = _own_series(session, level, area_code, kpi_codes)
+    predecessors = session.execute(
+        select(OrgSuccessor.predecessor_code, OrgSuccessor.effective_date).where(
+            OrgSuccessor.level == level, OrgSuccessor.successor_code == area_code)
+    ).all()
+    parts = []
+    for code, effective in predecessors:
+        if code in seen:
+            continue  # a cycle in the lookup: never follow it twice
+        earlier = _series_with_history(session, level, code, kpi_codes, seen | {code})
+        parts.append(earlier[earlier["period_start"] < effective])
+    if not parts:
+        return own
+    kinds = _frame(session, select(Kpi.code, Kpi.value_type, Kpi.multiplier, Kpi.summable).where(
+        Kpi.code.in_(list(kpi_codes))), ["kpi_code", "value_type", "multiplier", "summable"])
+    return carry_history(own, pd.concat(parts, ignore_index=True), kinds)
+
+
+def area_series(*, session: Session, level: AreaLevel | str, area_code: str, kpi_codes: Sequence[str]) -> pd.DataFrame:
+    """Every period of the given KPIs for one area (the trajectory query), ordered by KPI and period.
+
+    A successor (``org_successor``: practice, PCN or ICB mergers) carries its predecessors' history: before the
+    succession's date its series is its own and its predecessors' rows, summed by the KPI's method where several
+    hold a period (``data.rollups.carry_history``). Served by the unique index (kpi_id, level, area_code,
+    period_start). Columns: ``SERIES_COLUMNS``.
+    """
+    if not kpi_codes:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    return _series_with_history(session, str(level), area_code, kpi_codes, frozenset({area_code}))
 
 
 def area_plans(*, session: Session, level: AreaLevel | str, area_code: str, kpi_codes: Sequence[str]) -> pd.DataFrame:
@@ -313,25 +392,31 @@ def area_names(*, session: Session, level: AreaLevel | str, system_code: str) ->
     """
     level = AreaLevel(level)
     columns = ["area_code", "name", "pcn_code", "pcn", "borough_code", "borough"]
+    places = system_borough_codes(system_code)
     in_system = HealthSystem.code == system_code
     if level == AreaLevel.PRACTICE:
         stmt = (
             select(Practice.code, Practice.name, Pcn.code, Pcn.name, Borough.code, Borough.name)
-            .join(Borough, Borough.id == Practice.borough_id)
+            .join(Borough, Borough.id == Practice.borough_id, isouter=True)
             .join(Pcn, Pcn.id == Practice.pcn_id, isouter=True)
+            .where(Practice.code.in_(system_practice_codes(system_code)))
         )
     elif level == AreaLevel.CARE_HOME:
         stmt = (
             select(CareHome.cqc_location_id, CareHome.name, Pcn.code, Pcn.name, Borough.code, Borough.name)
             .join(Borough, Borough.id == CareHome.borough_id)
             .join(Pcn, Pcn.id == CareHome.pcn_id, isouter=True)
+            .where(Borough.code.in_(places))
         )
     elif level == AreaLevel.PCN:
-        stmt = select(Pcn.code, Pcn.name, Pcn.code, Pcn.name, Borough.code, Borough.name).join(
-            Borough, Borough.id == Pcn.borough_id
+        stmt = (
+            select(Pcn.code, Pcn.name, Pcn.code, Pcn.name, Borough.code, Borough.name)
+            .join(Borough, Borough.id == Pcn.borough_id, isouter=True)
+            .where(Pcn.code.in_(system_pcn_codes(system_code)))
         )
     elif level == AreaLevel.BOROUGH:
-        stmt = select(Borough.code, Borough.name, None, None, Borough.code, Borough.name)
+        stmt = select(Borough.code, Borough.name, None, None, Borough.code, Borough.name).where(
+            Borough.code.in_(places))
     elif level == AreaLevel.PROVIDER:  # the trusts counted towards the system's totals (providers template)
         stmt = (
             select(Provider.code, Provider.name, None, None, None, None)
@@ -340,9 +425,8 @@ def area_names(*, session: Session, level: AreaLevel | str, system_code: str) ->
         )
         return _frame(session, stmt, columns)
     else:
-        stmt = select(HealthSystem.code, HealthSystem.name, None, None, None, None).where(in_system)
-        return _frame(session, stmt, columns)
-    stmt = stmt.join(HealthSystem, HealthSystem.id == Borough.system_id).where(in_system)
+        stmt = select(HealthSystem.code, HealthSystem.name, None, None, None, None).where(
+            HealthSystem.code == system_code)
     return _frame(session, stmt, columns)
 
 
@@ -409,11 +493,9 @@ def boundaries(*, session: Session, level: AreaLevel | str, system_code: str) ->
     b = Boundary
     stmt = select(b.code, b.name, b.display_wkb, b.min_lon, b.min_lat, b.max_lon, b.max_lat, b.vintage, b.source)
     if level == AreaLevel.PCN:
-        codes = select(Pcn.code).join(Borough, Borough.id == Pcn.borough_id)
-        codes = codes.join(HealthSystem, HealthSystem.id == Borough.system_id).where(HealthSystem.code == system_code)
+        codes = system_pcn_codes(system_code)
     elif level == AreaLevel.BOROUGH:
-        codes = select(Borough.code).join(HealthSystem, HealthSystem.id == Borough.system_id)
-        codes = codes.where(HealthSystem.code == system_code)
+        codes = system_borough_codes(system_code)
     else:
         codes = select(HealthSystem.code).where(HealthSystem.code == system_code)
     stmt = stmt.where(b.level == level.value, b.code.in_(codes)).order_by(b.code, b.vintage)
@@ -435,7 +517,8 @@ PRACTICE_POINT_COLUMNS = [
 
 
 def practice_points(*, session: Session, system_code: str) -> pd.DataFrame:
-    """Open practices of a system with a location, their PCN and borough and latest list size.
+    """Open practices (active, no close date) of a system's footprint with a location, their PCN and borough
+    and latest list size.
 
     Columns: ``PRACTICE_POINT_COLUMNS`` (``patients`` empty when no list size is loaded).
     """
@@ -457,8 +540,7 @@ def practice_points(*, session: Session, system_code: str) -> pd.DataFrame:
             Borough.name,
             PracticeListSize.patients,
         )
-        .join(Borough, Borough.id == Practice.borough_id)
-        .join(HealthSystem, HealthSystem.id == Borough.system_id)
+        .join(Borough, Borough.id == Practice.borough_id, isouter=True)
         .join(Pcn, Pcn.id == Practice.pcn_id, isouter=True)
         .join(latest, latest.c.practice_id == Practice.id, isouter=True)
         .join(
@@ -467,10 +549,10 @@ def practice_points(*, session: Session, system_code: str) -> pd.DataFrame:
             isouter=True,
         )
         .where(
-            HealthSystem.code == system_code,
+            Practice.code.in_(system_practice_codes(system_code)),
             Practice.latitude.is_not(None),
             Practice.longitude.is_not(None),
-            Practice.close_date.is_(None),
+            practice_is_open(),
         )
         .order_by(Practice.code)
     )
@@ -522,10 +604,9 @@ def care_homes(*, session: Session, system_code: str) -> pd.DataFrame:
             aligned.name,
         )
         .join(Borough, Borough.id == CareHome.borough_id)
-        .join(HealthSystem, HealthSystem.id == Borough.system_id)
         .join(Pcn, Pcn.id == CareHome.pcn_id, isouter=True)
         .join(aligned, aligned.id == CareHome.aligned_practice_id, isouter=True)
-        .where(HealthSystem.code == system_code)
+        .where(Borough.code.in_(system_borough_codes(system_code)))
         .order_by(Borough.name, Pcn.name, CareHome.name)
     )
     return _frame(session, stmt, CARE_HOME_COLUMNS)

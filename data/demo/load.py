@@ -30,8 +30,10 @@ from data.demo.spec import (
     SCALES,
     WORKSTREAMS,
 )
+from data.rollups import refresh_rollups
 from models import (
     ActivityChange,
+    AreaLevel,
     Borough,
     Boundary,
     CareHome,
@@ -70,8 +72,9 @@ class DemoSummary:
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts of plain Python values, NaN as None (drivers do not adapt numpy scalars or NaN)."""
-    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns]
-    return [dict(zip(frame.columns, row, strict=True)) for row in zip(*columns, strict=True)]
+    names = [str(c) for c in frame.columns]  # a plain list: iterating pandas' string Index per row is slow
+    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in names]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def _insert(session: Session, model: type[SQLModel], frame: pd.DataFrame, rows: dict[str, int]) -> None:
@@ -201,8 +204,15 @@ def build_demo(engine: Engine, *, scale: str = "ncl", seed: int = DEMO_SEED) -> 
         for spec in KPIS:  # one KPI at a time: England scale holds millions of rows
             actuals = observations_for(spec, geo, rng)
             planned, baseline = plans_for(spec, actuals, NCL_SYSTEM["code"])
+            by_practice = spec.unit_level == AreaLevel.PRACTICE and AreaLevel.PRACTICE in spec.levels
+            if by_practice:  # practice values only: higher levels come from the roll-ups (data/rollups.py)
+                actuals = actuals[actuals["level"] == AreaLevel.PRACTICE.value]
             actuals = actuals.assign(kpi_id=kpi_ids[spec.code], import_id=log.id).drop(columns="kpi_code")
             _insert(session, KpiObservation, actuals, rows)
+            if by_practice:
+                rows["kpi_observation"] += refresh_rollups(
+                    session, kpi_ids=[kpi_ids[spec.code]], import_id=log.id,
+                    observations=actuals.rename(columns={"area_code": "practice_code"}))
             planned = planned.assign(kpi_id=kpi_ids[spec.code], import_id=log.id).drop(columns="kpi_code")
             _insert(session, KpiPlan, planned, rows)
             session.connection().execute(

@@ -24,7 +24,20 @@ __all__ = [
 
 
 def _sources() -> dict[str, Source]:
-    from data.importers import ae, areas, boundaries, cqc, fingertips, gp, imd, kpi, ods, programme, qof
+    from data.importers import (
+        ae,
+        areas,
+        boundaries,
+        cqc,
+        fingertips,
+        gp,
+        imd,
+        kpi,
+        ods,
+        programme,
+        qof,
+        successors,
+    )
 
     found: list[Source] = [
         *areas.SOURCES,
@@ -38,6 +51,7 @@ def _sources() -> dict[str, Source]:
         *boundaries.SOURCES,
         *imd.SOURCES,
         *programme.SOURCES,
+        *successors.SOURCES,
     ]
     return {s.name: s for s in found}
 

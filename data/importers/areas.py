@@ -1,7 +1,17 @@
-"""The areas template: the system (ICS), its boroughs and PCNs, so a dashboard can start from an empty database.
+"""The areas template: systems, their places and sub-ICB codes, PCNs, and corrections of practice and PCN links.
 
-One row per area: ``level`` (system, borough or pcn), ``code`` (ODS code for a system or PCN, ONS code for a
-borough), ``name`` and ``parent_code`` (a borough's system, a PCN's borough). A system may give its ONS code.
+One row per area or link: ``level``, ``code``, ``name``, ``parent_code``, ``ons_code`` (a system's) and ``detach``:
+
+- ``system`` (ODS code; ``ons_code`` optional) and ``borough`` (ONS code; parent: its system);
+- ``sub_icb``: an ODS sub-ICB / CCG code whose practices and PCNs belong to the parent, a system (``93C`` -> QMJ)
+  or a borough (a former borough CCG, ``07M`` -> Barnet E09000003: practices commissioned by or parented to it
+  are in Barnet);
+- ``place``: a borough (ONS code) added to a further system, so a system can be any group of places (a merged
+  ICB of 13 boroughs);
+- ``pcn``: creates or renames a PCN; its parent (a borough) is a correction of the PCN's link;
+- ``practice``: a correction of a practice's link, parent a borough (ONS) or a PCN (``U`` + 5 digits).
+A ``pcn`` or ``practice`` row with ``detach`` = yes takes it out of every system's footprint. Corrections are kept
+apart from imported links (``link_correction``) and applied after every import, so they win over re-imports.
 Parse (pure) -> validate (parents against the database) -> load (upsert).
 """
 
@@ -23,16 +33,27 @@ from data.importers.common import (
     upsert,
 )
 from data.importers.kpi import TEMPLATE_EXTENSIONS, _duplicates, _read, _required_text
-from models import Borough, HealthSystem, Pcn
+from models import AreaMember, Borough, HealthSystem, LinkCorrection, Pcn, Practice
 
-AREA_LEVELS = ("system", "borough", "pcn")
-PARENT_LEVEL = {"borough": "system", "pcn": "borough"}
+AREA_LEVELS = ("system", "borough", "pcn", "sub_icb", "place", "practice")
+PARENT_LEVEL = {"borough": ("system",), "pcn": ("borough",), "sub_icb": ("system", "borough"), "place": ("system",),
+                "practice": ("borough", "pcn")}
+NAMED_LEVELS = ("system", "borough", "pcn")
+PARENT_HINT = {
+    "borough": "a borough needs its system's code",
+    "place": "a place needs the code of the system it is added to",
+    "sub_icb": "a sub-ICB code needs its system's code (or a borough's ONS code for a former borough CCG)",
+    "pcn": "a PCN needs its borough's code (or detach=yes)",
+    "practice": "a practice correction needs its borough's ONS code or its PCN's code (or detach=yes)",
+}
+YES = {"yes", "y", "true", "1", "detach"}
 AREA_COLUMNS = [
     Column("level", ("area level", "type", "area type")),
     Column("code", ("area code", "ods code")),
     Column("name", ("area name",)),
     Column("parent_code", ("parent", "parent code", "system code", "borough code"), required=False),
     Column("ons_code", ("ons", "ons system code"), required=False),
+    Column("detach", ("detached", "remove"), required=False),
 ]
 
 
@@ -42,40 +63,57 @@ def parse_areas(data: bytes, file_name: str, options: Options | None = None) -> 
     if any(p.severity == "error" for p in problems):
         return Parsed(frame.iloc[0:0], problems, rows_read=n)
     raw_level = frame["level"]
-    frame["level"] = raw_level.astype("string").str.strip().str.lower().astype(object)
+    frame["level"] = raw_level.astype("string").str.strip().str.lower().str.replace(
+        r"[\s-]+", "_", regex=True).astype(object)
     problems += problems_where(~frame["level"].isin(AREA_LEVELS), frame, file=file_name, column="level",
                                values=raw_level, message=f"unknown level; use one of: {', '.join(AREA_LEVELS)}")
     frame["code"] = clean_code(frame["code"])
     frame["parent_code"] = clean_code(frame["parent_code"])
     frame["ons_code"] = clean_code(frame["ons_code"])
+    frame["detach"] = frame["detach"].astype("string").str.strip().str.lower().isin(YES).fillna(False).astype(bool)
     problems += _required_text(frame, "code", file_name, "give the area's code")
-    problems += _required_text(frame, "name", file_name, "give the area's name")
-    needs_parent = frame["level"].isin(list(PARENT_LEVEL)) & frame["parent_code"].isna()
-    problems += problems_where(needs_parent, frame, file=file_name, column="parent_code",
-                               message="a borough needs its system's code and a PCN its borough's code")
-    problems += _duplicates(frame, ["level", "code"], file_name, "code")
+    named = frame["level"].isin(NAMED_LEVELS)
+    problems += problems_where(named & frame["name"].isna(), frame, file=file_name, column="name",
+                               message="name is blank; give the area's name")
+    can_detach = frame["level"].isin(["pcn", "practice"])
+    problems += problems_where(frame["detach"] & ~can_detach, frame, file=file_name, column="detach",
+                               message="only a pcn or practice row can be detached")
+    for level, what in PARENT_HINT.items():
+        needs_parent = (frame["level"] == level) & frame["parent_code"].isna() & ~frame["detach"]
+        problems += problems_where(needs_parent, frame, file=file_name, column="parent_code", message=what)
+    keys = frame.assign(key=frame["parent_code"].where(frame["level"].isin(["sub_icb", "place"]), ""))
+    problems += _duplicates(keys, ["level", "code", "key"], file_name, "code")
     return Parsed(frame, problems, rows_read=n)
 
 
 def validate_areas(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
     """Each parent must be an area of the parent level, in this file or already loaded."""
     known = {
-        "system": set(id_map(session, HealthSystem)) | set(frame.loc[frame["level"] == "system", "code"]),
-        "borough": set(id_map(session, Borough)) | set(frame.loc[frame["level"] == "borough", "code"]),
+        level: set(id_map(session, model)) | set(frame.loc[frame["level"] == level, "code"])
+        for level, model in (("system", HealthSystem), ("borough", Borough), ("pcn", Pcn))
     }
     problems: list[Problem] = []
-    for level, parent in PARENT_LEVEL.items():
-        rows = frame["level"] == level
-        problems += problems_where(rows & ~frame["parent_code"].isin(known[parent]), frame, file=file_name,
+    for level, parents in PARENT_LEVEL.items():
+        rows = (frame["level"] == level) & frame["parent_code"].notna()
+        allowed = set().union(*(known[p] for p in parents))
+        names = " or ".join(parents)
+        problems += problems_where(rows & ~frame["parent_code"].isin(allowed), frame, file=file_name,
                                    column="parent_code",
-                                   message=f"not a known {parent} code; add a row for the {parent} first "
-                                           f"(level {parent}) or correct the code")
+                                   message=f"not a known {names} code; add a row for the {parents[0]} first "
+                                           f"(level {parents[0]}) or correct the code")
+    problems += problems_where((frame["level"] == "place") & ~frame["code"].isin(known["borough"]), frame,
+                               file=file_name, column="code",
+                               message="not a known borough; add it first (level borough, ONS code)")
+    practices = set(id_map(session, Practice))
+    problems += problems_where((frame["level"] == "practice") & ~frame["code"].isin(practices), frame,
+                               file=file_name, column="code",
+                               message="not a practice in the register; import epraccur first, or correct the code")
     return Parsed(frame, problems)
 
 
 def load_areas(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
-    """Upsert systems, then boroughs, then PCNs (each by code). Practices without a borough then take one from
-    their location or PCN (``links.fill_area_links``, run after every load)."""
+    """Upsert systems, boroughs, PCNs (by code), system and borough members, and link corrections; the links
+    themselves are then refreshed (``links.refresh_links``, run after every load)."""
     counts: dict[str, int] = {}
     systems = frame[frame["level"] == "system"]
     counts["health_system"] = upsert(session, HealthSystem, pd.DataFrame({
@@ -90,13 +128,29 @@ def load_areas(session: Session, frame: pd.DataFrame, import_id: int, options: O
     pcns = frame[frame["level"] == "pcn"]
     counts["pcn"] = upsert(session, Pcn, pd.DataFrame({
         "code": pcns["code"], "name": pcns["name"], "borough_id": pcns["parent_code"].map(borough_ids),
-    }), keys=["code"])
+    }), keys=["code"], update=["name"])
+    members = frame[frame["level"].isin(["sub_icb", "place"])]
+    counts["area_member"] = upsert(session, AreaMember, pd.DataFrame({
+        "parent_level": members["parent_code"].map(lambda c: "system" if c in system_ids else "borough"),
+        "parent_code": members["parent_code"],
+        "member_level": members["level"].map({"sub_icb": "sub_icb", "place": "borough"}),
+        "member_code": members["code"], "name": text_or_none(members["name"]), "import_id": import_id,
+    }), keys=["parent_level", "parent_code", "member_level", "member_code"])
+    fixes = frame[frame["level"].isin(["pcn", "practice"])]
+    is_pcn = fixes["parent_code"].fillna("").str.match(r"U\d{5}$") & (fixes["level"] == "practice")
+    counts["link_correction"] = upsert(session, LinkCorrection, pd.DataFrame({
+        "level": fixes["level"], "code": fixes["code"],
+        "borough_code": text_or_none(fixes["parent_code"].where(~is_pcn & ~fixes["detach"])),
+        "pcn_code": text_or_none(fixes["parent_code"].where(is_pcn & ~fixes["detach"])),
+        "detach": fixes["detach"], "import_id": import_id,
+    }), keys=["level", "code"])
     return counts
 
 
 SOURCES = [
-    Source("areas", "Areas (system, boroughs and PCNs)",
-           "One row per area: level (system, borough, pcn), code, name and parent code. Load this first on an "
-           "empty database; practices then take their PCN's borough.",
+    Source("areas", "Areas (systems, boroughs, sub-ICB codes, PCNs) and link corrections",
+           "One row per area: level (system, borough, sub_icb, place, pcn, practice), code, name, parent code and "
+           "detach. Load this first on an empty database; pcn and practice rows correct links and win over "
+           "re-imports.",
            TEMPLATE_EXTENSIONS, parse_areas, load_areas, validate_areas),
 ]

@@ -40,7 +40,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 from data.db import session_scope
-from data.importers.links import fill_area_links
+from data.importers.links import refresh_links
+from data.rollups import FOOTPRINT_TABLES, kpis_touched, refresh_rollups
 from models import (
     AreaLevel,
     Borough,
@@ -952,7 +953,15 @@ def run_import(
             session.flush()
             import_id = int(entry.id)  # type: ignore[arg-type]
             written = source.load(session, frame, import_id, options)
-            written = {**written, **fill_area_links(session)}
+            links = refresh_links(session)
+            written = {**written, **links.counts}
+            notes += links.notes
+            # roll practice values up (data/rollups.py): the KPIs this import wrote, or all after a footprint change
+            touched = kpis_touched(session, import_id)
+            footprint = any(n and t in FOOTPRINT_TABLES for t, n in written.items())
+            rolled = refresh_rollups(session, kpi_ids=None if footprint else touched, import_id=import_id)
+            if rolled:
+                notes.append(f"rolled up {rolled:,} derived rows (practice sums to PCN, borough and system)")
             entry.finished_at = datetime.now(UTC)
             session.add(entry)
     except Exception as exc:  # unexpected: roll back (done by session_scope), log it, report it

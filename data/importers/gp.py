@@ -40,6 +40,7 @@ from data.importers.common import (
     to_number,
     upsert,
 )
+from data.importers.links import boroughs_by_name
 from data.importers.qof import prevalence_metadata, qof_period
 from models import AreaLevel, Polarity, Practice, PracticeListSize, PracticeSite, ValueType
 
@@ -91,7 +92,7 @@ def parse_list_sizes(data: bytes, file_name: str, options: Options | None = None
         frame.index, fill_value=False)
     problems += problems_where(dup, frame, file=file_name, column="CODE",
                                message="this practice appears twice for the same date; keep one row")
-    out = frame[["_row", "practice_code", "extract_date", "patients"]]
+    out = frame[["_row", "practice_code", "extract_date", "patients", "borough"]]
     return Parsed(out.reset_index(drop=True), problems, notes, rows_read=len(raw))
 
 
@@ -135,7 +136,8 @@ def list_size_observations(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_list_sizes(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
-    """Upsert list sizes by (practice, extract date), and the same as ``GP_LIST_SIZE`` observations.
+    """Upsert list sizes by (practice, extract date), and the same as ``GP_LIST_SIZE`` observations; an EMIS
+    extract's BOROUGH gives practices without a borough theirs (``links.boroughs_by_name``).
 
     Two extracts in one month (e.g. the 1st and the 25th) keep the later one as the month's observation.
     """
@@ -143,7 +145,9 @@ def load_list_sizes(session: Session, frame: pd.DataFrame, import_id: int, optio
     written = {"practice_list_size": upsert(session, PracticeListSize, rows, keys=["practice_id", "extract_date"])}
     obs = list_size_observations(frame.sort_values("extract_date"))
     obs = obs.drop_duplicates(["area_code", "period_start"], keep="last")
-    return {**written, **load_published(session, obs, import_id)}
+    written = {**written, **load_published(session, obs, import_id)}
+    linked = boroughs_by_name(session, frame["practice_id"], frame["borough"]) if "borough" in frame else 0
+    return {**written, "practice borough (by name)": linked} if linked else written
 
 
 # ------------------------------------------------------------------------------------------------------ QOF
@@ -245,9 +249,11 @@ def parse_nhsuk_gp(data: bytes, file_name: str, options: Options | None = None) 
     dup = key.notna() & key.duplicated(keep="first")
     problems += problems_where(dup, frame, file=file_name, column="OrganisationCode", values=key,
                                message="this organisation appears twice; keep one row")
+    frame["parent_code"] = clean_code(frame["parent_code"])
     sites = int((frame["record"] == "site").sum())
     notes = [f"{int((frame['record'] == 'practice').sum()):,} practices and {sites:,} branch sites in the file"]
-    out = frame[["_row", "record", "practice_code", "site_code", "name", "postcode", "latitude", "longitude"]]
+    out = frame[["_row", "record", "practice_code", "site_code", "name", "postcode", "latitude", "longitude",
+                 "parent_code"]]
     return Parsed(out.reset_index(drop=True), problems, notes, rows_read=len(raw))
 
 
@@ -260,15 +266,18 @@ def validate_nhsuk_gp(session: Session, frame: pd.DataFrame, file_name: str, opt
 
 
 def load_nhsuk_gp(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
-    """Update each registered practice's postcode and point; upsert every branch site by its code."""
+    """Update each registered practice's postcode, point and NHS website parent (a borough CCG the areas template
+    may give to a borough: ``links.refresh_links``); upsert every branch site by its code."""
     practices = frame[frame["record"] == "practice"]
     table = Practice.__table__  # type: ignore[attr-defined]
     stmt = update(table).where(table.c.id == bindparam("b_id")).values(
-        postcode=bindparam("b_postcode"), latitude=bindparam("b_lat"), longitude=bindparam("b_lon"))
+        postcode=bindparam("b_postcode"), latitude=bindparam("b_lat"), longitude=bindparam("b_lon"),
+        parent_ods_code=bindparam("b_parent"))
     rows = [{"b_id": int(i), "b_postcode": p if isinstance(p, str) else None,
-             "b_lat": None if pd.isna(la) else float(la), "b_lon": None if pd.isna(lo) else float(lo)}
-            for i, p, la, lo in zip(practices["practice_id"], practices["postcode"], practices["latitude"],
-                                    practices["longitude"], strict=True)]
+             "b_lat": None if pd.isna(la) else float(la), "b_lon": None if pd.isna(lo) else float(lo),
+             "b_parent": pa if isinstance(pa, str) else None}
+            for i, p, la, lo, pa in zip(practices["practice_id"], practices["postcode"], practices["latitude"],
+                                        practices["longitude"], practices["parent_code"], strict=True)]
     if rows:
         session.connection().execute(stmt, rows)
     sites = frame[frame["record"] == "site"]

@@ -543,6 +543,7 @@ DEFINITION_COLUMNS = [
     Column("source", ("data source",)),
     Column("caveats", ("notes",), required=False),
     Column("counts_people", ("suppress small numbers", "counts people"), required=False),
+    Column("summable", ("rolled up", "roll up", "additive"), required=False),
     Column("levels", ("area levels", "reported at"), required=False),
     Column("baseline_value", ("baseline",), required=False),
     Column("baseline_period", (), required=False),
@@ -608,6 +609,15 @@ def parse_kpi_definitions(data: bytes, file_name: str, options: Options | None =
         column="counts_people",
         values=raw_people,
         message="write yes or no (no only for counts of organisations such as practices)",
+    )
+    raw_summable = frame["summable"].astype("string").str.strip().str.lower()
+    frame["summable"] = raw_summable.map(
+        lambda v: True if pd.isna(v) or v in {"", "true", "yes", "y", "1"} else False if v in {"false", "no", "n", "0"}
+        else None).astype(object)
+    problems += problems_where(
+        frame["summable"].isna(), frame, file=file_name, column="summable", values=raw_summable,
+        message="write yes or no (no for modelled estimates, medians and ratios without expected counts: "
+                "they are not rolled up from practices)",
     )
     problems += problems_where(
         frame["multiplier"] <= 0,
@@ -702,6 +712,7 @@ KPI_FIELDS = [
     "source",
     "caveats",
     "counts_people",
+    "summable",
     "baseline_value",
     "baseline_period",
     "target_value",

@@ -3,12 +3,13 @@
 epraccur is headerless with 27 positional columns (ODS specification), every field quoted, dates YYYYMMDD, and
 closed practices kept with a close date. Only prescribing setting 4 (GP practice) is loaded unless the option
 ``all_settings=true`` is given. Practices have no borough until one is assigned (ODS gives a commissioner, not a
-local authority): a new practice's borough is left empty, an existing practice keeps its borough.
+local authority): the status code (A/C/D/P) and commissioner are kept, and the borough is set by the links step.
 
 The ePCN workbook has two sheets, ``PCNDetails`` and ``PCN Core Partner Details``, with header cells that contain
 line breaks and parent-organisation columns renamed between releases (CCG in 2022, Sub ICB Location from 2023).
 Memberships keep their start and end dates (``pcn_membership``); a practice's current PCN (no end date, or one
-not yet passed) is written to ``practice.pcn_id``, and a PCN without a borough takes its practices' usual one.
+not yet passed) is written to ``practice.pcn_id``; a PCN keeps its ODS parent (sub-ICB code) and dates, and its
+borough is set by the links step (``links.refresh_links``: the usual borough of its practices).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session
 
 from data.importers.common import (
@@ -44,6 +45,7 @@ EPRACCUR_COLUMNS = [
     "null_25", "prescribing_setting", "null_27",
 ]
 GP_PRACTICE_SETTING = "4"
+STATUS_CODES = {"A": "active", "D": "dormant", "C": "closed", "P": "proposed"}  # epraccur column 13
 
 
 def _truthy(value: object) -> bool:
@@ -85,16 +87,29 @@ def parse_epraccur(data: bytes, file_name: str, options: Options | None = None) 
     dup = frame.dropna(subset=["code"]).duplicated("code", keep="first").reindex(frame.index, fill_value=False)
     problems += problems_where(dup, frame, file=file_name, column="1 Organisation Code", values=frame["code"],
                                message="this practice code appears twice; the file may be damaged")
+    frame["status"] = frame["status"].astype("string").str.strip().str.upper().astype(object).where(
+        frame["status"].notna(), None)
+    bad_status = frame["status"].notna() & ~frame["status"].isin(list(STATUS_CODES))
+    problems += problems_where(bad_status, frame, file=file_name, column="13 Status Code", values=frame["status"],
+                               message="not an ODS status code; epraccur uses A (active), C (closed), D (dormant) "
+                                       "or P (proposed)")
+    frame["commissioner"] = clean_code(frame["commissioner"])
+    counts = frame["status"].value_counts()
+    kept = ", ".join(f"{int(counts[c]):,} {STATUS_CODES[c]}" for c in STATUS_CODES if c in counts)
+    if kept:
+        notes.append(f"status kept: {kept} (only active practices count as open)")
     closed = frame["close_date"].notna().sum()
     if closed:
-        notes.append(f"{int(closed):,} practices are closed (kept, with their close date)")
+        notes.append(f"{int(closed):,} practices have a close date (kept, with their close date and status)")
     out = frame[["_row", "code", "name", "postcode", "open_date", "close_date", "status", "commissioner"]]
     return Parsed(out.reset_index(drop=True), problems, notes, rows_read=rows_read)
 
 
 def load_epraccur(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
-    """Upsert practices by ODS code: name, postcode, open and close dates (borough and PCN are left alone)."""
-    rows = frame[["code", "name", "postcode", "open_date", "close_date"]].copy()
+    """Upsert practices by ODS code: name, postcode, open and close dates, status and commissioner (sub-ICB)
+    code; borough and PCN are left to the links step (``links.refresh_links``)."""
+    rows = frame[["code", "name", "postcode", "open_date", "close_date", "status"]].copy()
+    rows["commissioner_code"] = text_or_none(frame["commissioner"])
     rows["name"] = rows["name"].str.slice(0, 200)
     rows["postcode"] = text_or_none(rows["postcode"])
     return {"practice": upsert(session, Practice, rows, keys=["code"])}
@@ -174,7 +189,8 @@ def parse_epcn(data: bytes, file_name: str, options: Options | None = None) -> P
     notes = [f"{len(pcns):,} PCNs ({int(pcns['close_date'].notna().sum()):,} closed); {len(members):,} "
              f"memberships ({int(ended):,} ended)"]
     frame = pd.concat([
-        pcns[["_row", "pcn_code", "pcn_name", "postcode"]].assign(record="pcn"),
+        pcns[["_row", "pcn_code", "pcn_name", "postcode", "parent_code", "open_date", "close_date"]].assign(
+            record="pcn", parent_code=clean_code(pcns["parent_code"])),
         members[["_row", "pcn_code", "practice_code", "start_date", "end_date"]].assign(record="member"),
     ], ignore_index=True)
     return Parsed(frame, problems, notes, rows_read=rows_read)
@@ -191,11 +207,15 @@ def validate_epcn(session: Session, frame: pd.DataFrame, file_name: str, options
 
 
 def load_epcn(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
-    """Upsert PCNs and memberships; set each registered practice's current PCN; give PCNs their boroughs."""
+    """Upsert PCNs (with their ODS parent sub-ICB) and memberships; set each registered practice's current PCN.
+    PCN boroughs follow in the links step (``links.refresh_links``)."""
     pcns = frame[frame["record"] == "pcn"]
     members = frame[frame["record"] == "member"]
-    n_pcn = upsert(session, Pcn, pd.DataFrame({"code": pcns["pcn_code"], "name": pcns["pcn_name"].str.slice(0, 200)}),
-                   keys=["code"])
+    n_pcn = upsert(session, Pcn, pd.DataFrame({
+        "code": pcns["pcn_code"], "name": pcns["pcn_name"].str.slice(0, 200),
+        "sub_icb_code": text_or_none(pcns["parent_code"]), "open_date": pcns["open_date"],
+        "close_date": pcns["close_date"],
+    }), keys=["code"])
     membership = members[["practice_code", "pcn_code", "start_date", "end_date"]].assign(import_id=import_id)
     n_members = upsert(session, PcnMembership, membership, keys=["practice_code", "pcn_code", "start_date"])
     today = date.today()
@@ -210,18 +230,6 @@ def load_epcn(session: Session, frame: pd.DataFrame, import_id: int, options: Op
             update(table).where(table.c.code == bindparam("b_code")).values(pcn_id=bindparam("b_pcn")),
             [{"b_code": c, "b_pcn": pcn_ids[p]} for c, p in zip(current["practice_code"], current["pcn_code"],
                                                                   strict=True)],
-        )
-    # a PCN without a borough takes the borough most of its practices are in
-    linked = pd.DataFrame(session.execute(select(Practice.pcn_id, Practice.borough_id).where(
-        Practice.pcn_id.is_not(None), Practice.borough_id.is_not(None))).all(),  # type: ignore[union-attr]
-        columns=["pcn_id", "borough_id"])
-    no_borough = set(session.execute(select(Pcn.id).where(Pcn.borough_id.is_(None))).scalars())  # type: ignore[union-attr]
-    usual = linked[linked["pcn_id"].isin(no_borough)].groupby("pcn_id")["borough_id"].agg(lambda s: s.mode().iloc[0])
-    pcn_table = Pcn.__table__  # type: ignore[attr-defined]
-    if len(usual):
-        session.connection().execute(
-            update(pcn_table).where(pcn_table.c.id == bindparam("b_id")).values(borough_id=bindparam("b_borough")),
-            [{"b_id": int(i), "b_borough": int(b)} for i, b in usual.items()],
         )
     return {"pcn": n_pcn, "pcn_membership": n_members, "practice (current PCN)": len(current)}
 

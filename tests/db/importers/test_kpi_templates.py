@@ -61,14 +61,18 @@ def test_observations_load_compute_values_and_reimport_is_unchanged(geography: E
     assert first.status == "loaded", first.text()
     assert first.written == {"kpi_observation": 3}
     with Session(geography) as session:
-        values = dict(session.execute(select(KpiObservation.area_code, KpiObservation.value)).all())
+        values = dict(session.execute(select(KpiObservation.area_code, KpiObservation.value).where(
+            KpiObservation.derived.is_(False))).all())
+        rolled = session.execute(select(KpiObservation.area_code, KpiObservation.numerator, KpiObservation.value)
+                                 .where(KpiObservation.derived.is_(True))).all()
         row = session.execute(select(KpiObservation).where(KpiObservation.area_code == "E83003")).scalar_one()
     assert values == {"E83003": 60.0, "E83005": 60.0, "E09000003": 71.5}
+    assert rolled == [("U60176", 1500.0, 60.0)]  # the PCN is rolled up; the imported borough row is kept
     assert (row.period_start, row.period_end, row.import_id) == (date(2023, 4, 1), date(2023, 4, 30), first.import_id)
 
     again = load_upload(geography, "kpi_observations", OBS, "obs-copy.csv")
     assert again.status == "unchanged"
-    assert _count(geography, KpiObservation) == 3
+    assert _count(geography, KpiObservation) == 4
 
     newer = OBS.replace(b"FLU65,practice,e83005,2023-04,300,500,", b"FLU65,practice,E83005,2023-04,400,500,")
     updated = load_upload(geography, "kpi_observations", newer + b"FLU65,practice,E83005,2023-05,1,2,\n", "obs2.csv")
@@ -78,7 +82,7 @@ def test_observations_load_compute_values_and_reimport_is_unchanged(geography: E
             KpiObservation.area_code == "E83005", KpiObservation.period_start == date(2023, 4, 1))).scalar_one()
         statuses = session.execute(select(ImportLog.status).order_by(ImportLog.id)).scalars().all()
     assert value == 80.0
-    assert _count(geography, KpiObservation) == 4
+    assert _count(geography, KpiObservation) == 7  # 4 imported; PCN April and May, borough May (April imported)
     assert statuses[-3:] == ["loaded", "unchanged", "loaded"]
 
 

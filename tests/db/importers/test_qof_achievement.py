@@ -44,7 +44,8 @@ def _qof_kpi(engine) -> None:
 def _observations(engine) -> dict[str, tuple[float, float, float, date]]:
     with Session(engine) as session:
         rows = session.execute(select(KpiObservation.area_code, KpiObservation.numerator, KpiObservation.denominator,
-                                      KpiObservation.value, KpiObservation.period_start)).all()
+                                      KpiObservation.value, KpiObservation.period_start)
+                               .where(KpiObservation.derived.is_(False))).all()  # imported rows, not roll-ups
     return {code: (num, den, value, start) for code, num, den, value, start in rows}
 
 

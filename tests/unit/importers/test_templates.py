@@ -14,7 +14,7 @@ DOCS = Path(__file__).resolve().parents[3] / "docs"
 
 
 @pytest.mark.parametrize("name", ["register", "kpi_definitions", "kpi_targets", "kpi_plans", "kpi_observations",
-                                  "pcn_catchments"])
+                                  "pcn_catchments", "areas", "successors"])
 def test_template_parses_without_problems(name: str) -> None:
     path = DOCS / "templates" / f"{name}.csv"
     parsed = SOURCES[name].parse(path.read_bytes(), path.name, {})
