@@ -79,7 +79,8 @@ def as_displayed(frame: pd.DataFrame, decimals: int = 1, places: Mapping[str, in
         if pd.api.types.is_float_dtype(series):
             rounded = series.round(places.get(str(column), decimals))
             whole = rounded.dropna()
-            out[column] = rounded.astype("Int64") if len(whole) and (whole == whole.round()).all() else rounded
+            integral = len(whole) and np.isfinite(whole).all() and (whole == whole.round()).all()
+            out[column] = rounded.astype("Int64") if integral else rounded
     out.columns = [in_words(c) for c in out.columns]
     return out
 

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components.area import selected_area, system_code
-from components.exports import export_buttons
+from components.exports import export_buttons, suppression_caption
 from components.maps import interactive_map, legend
 from components.page import export_context, filter_wording, kpi_row, small_number_max, suppression_rule
 from components.shell import require_app_shell
@@ -112,6 +112,7 @@ if show_homes:
 if show_practices:
     sections.append(("Points", [LegendEntry(PRACTICE_COLOUR, "GP practice")], "circle"))
 legend(sections)
+suppression_caption(values, f"{LEVEL_WORDS[level]}s")
 
 credits = attribution(pcn_bounds["source"].tolist(), cache.provenance()["source"].tolist())
 if basemap:
