@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import math
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -135,9 +136,23 @@ def titled(chart: alt.TopLevelMixin, context: ExportContext) -> alt.TopLevelMixi
     )
 
 
+def _png_text(png: bytes, entries: Mapping[str, str]) -> bytes:
+    """``png`` with ``entries`` as iTXt chunks (PNG 1.2 section 11.3.4: UTF-8 text) after the header chunk, so the
+    file's provenance can be read by software as well as seen in the picture."""
+    header_end = 8 + 8 + int.from_bytes(png[8:12], "big") + 4  # signature, IHDR length/type, IHDR data, CRC
+    chunks = b""
+    for keyword, text in entries.items():
+        body = b"iTXt" + keyword.encode("latin-1") + b"\x00\x00\x00" + b"\x00" + b"\x00" + text.encode("utf-8")
+        chunks += len(body[4:]).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+    return png[:header_end] + chunks + png[header_end:]
+
+
 def chart_png(chart: alt.TopLevelMixin, context: ExportContext, *, scale: float = 2.0) -> bytes:
-    """PNG of the chart with its provenance, rendered on the server (vl-convert, no browser, no network)."""
-    return vlc.vegalite_to_png(vega_lite_spec(titled(chart, context)), scale=scale)
+    """PNG of the chart with its provenance (drawn as title lines, and as the PNG's Title, Description, Source
+    text), rendered on the server (vl-convert, no browser, no network)."""
+    title, *rest = context.lines()
+    png = vlc.vegalite_to_png(vega_lite_spec(titled(chart, context)), scale=scale)
+    return _png_text(png, {"Title": title, "Description": "\n".join(rest), "Source": context.source})
 
 
 def chart_svg(chart: alt.TopLevelMixin, context: ExportContext) -> bytes:

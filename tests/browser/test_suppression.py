@@ -230,4 +230,5 @@ def test_no_small_count_reaches_the_browser(page, app_url, truth):
         if body and re.match(r"^-?[\d,]+\.\d", body) and body.rstrip("%") not in bodies:
             leaks.append(f"overview card {label!r}: {body}")
     if leaks:
-        pytest.fail("\n".join(leaks[:30]) + f"\n({len(leaks)} leaks)", pytrace=False)
+        tally = pd.Series([leak.split(":")[0] for leak in leaks]).value_counts().to_dict()
+        pytest.fail("\n".join(leaks[:30]) + f"\n({len(leaks)} leaks: {tally})", pytrace=False)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import altair as alt
 import pandas as pd
 import pytest
+from PIL import Image
 
 from components.charts import small_multiples, trajectory_chart
 from data.export import (
@@ -93,6 +94,10 @@ def test_png_and_svg_carry_title_and_provenance():
     assert "Synthetic demo data" in svg
     png = chart_png(chart, CONTEXT, scale=1)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 1000
+    image = Image.open(io.BytesIO(png))
+    image.load()  # decodes: the text chunks kept the file valid (CRCs checked)
+    assert image.text["Title"] == CONTEXT.title and image.text["Source"] == "SUS+"
+    assert image.text["Description"].splitlines() == CONTEXT.lines()[1:]
 
 
 def test_file_stem_is_safe():
