@@ -27,7 +27,6 @@ def export_buttons(
 ) -> None:
     """PNG, SVG (when there is a chart) and CSV download buttons for what is shown; the CSV holds ``rows`` as
     displayed (``data.export.as_displayed``: 1 decimal, or ``places`` by column)."""
-    rows = as_displayed(rows, places=places)
     stem = file_stem(context.title, context.data_date)
     formats = [
         ("PNG", "png", "image/png", ":material/image:", "Chart with title, filters and source",
@@ -35,7 +34,7 @@ def export_buttons(
         ("SVG", "svg", "image/svg+xml", ":material/draw:", "Scalable chart for reports",
          lambda: chart_svg(chart, context)),
         ("CSV", "csv", "text/csv", ":material/table:", "Exactly the rows shown, small numbers suppressed",
-         lambda: csv_bytes(rows, context)),
+         lambda: csv_bytes(rows, context, places=places)),
     ]
     for column, (label, ext, mime, icon, help_text, build) in zip(st.columns(3), formats, strict=True):
         if chart is None and ext != "csv":

@@ -98,12 +98,13 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def csv_bytes(frame: pd.DataFrame, context: ExportContext) -> bytes:
-    """UTF-8 (with BOM, so Excel reads it) CSV: provenance lines as leading ``#`` rows, then the table."""
+def csv_bytes(frame: pd.DataFrame, context: ExportContext, *, places: Mapping[str, int] | None = None) -> bytes:
+    """UTF-8 (with BOM, so Excel reads it) CSV: provenance lines as leading ``#`` rows, then the table as displayed
+    (``as_displayed``: 1 decimal, or ``places`` by column)."""
     buffer = io.StringIO()
     for line in context.lines():
         buffer.write(f"# {line}\n")
-    neutralise_formulas(as_displayed(frame)).to_csv(buffer, index=False, lineterminator="\n")
+    neutralise_formulas(as_displayed(frame, places=places)).to_csv(buffer, index=False, lineterminator="\n")
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

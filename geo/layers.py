@@ -163,7 +163,7 @@ def area_frame(
     for column in ("numerator", "denominator", "value", "lower", "upper"):
         if column not in out:
             out[column] = float("nan")
-    out = suppress(out, Rule(measure.small_number_max if measure else 0), on="code")  # kept flags of ``values``
+    out = suppress(out, Rule(measure.small_number_max if measure else 0))  # keeps the flags ``values`` came with
     out["suppressed"] = is_suppressed(out)
     out["fill"] = [scale.colour(v) if scale else NO_DATA for v in out["value"]]
     context = context or {}

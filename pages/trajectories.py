@@ -116,6 +116,7 @@ if level is not None:
             columns={"name": "Area", "area_code": "Code", "period_start": "Period", "value": "Value", "plan": "Plan",
                      "suppression": "Suppression"}
         )  # fmt: skip
-        context = export_context(f"{kpi['kpi']} by {level}", words, kpi["source"], data_date)
+        context = export_context(f"{kpi['kpi']} by {'PCN' if level == 'pcn' else level}", words, kpi["source"],
+                                 data_date)  # fmt: skip
         chart_with_table(grid, shown, context, key="multiples")
         suppression_caption(multiples, "area-periods")

@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from data.demo.spec import SYNTHETIC_LABEL
+from tests.browser.conftest import REPO
 from tests.browser.helpers import EXCEPTION, PAGES, download_all, open_page
 
 pytestmark = pytest.mark.browser
@@ -28,6 +29,7 @@ FILTER_SETS = {
 # pages whose figures are for the chosen area, so their exports must name it
 AREA_PAGES = {"overview", "trajectories", "variation", "map", "care_homes"}
 DATA_TO = re.compile(r"Data to: \d{2} [A-Z][a-z]{2} \d{4}")
+EXPORTS = REPO / "reports" / "exports"  # every downloaded file is kept here (a CI artefact, for reading by eye)
 
 
 def _provenance(lines: list[str], where: str, area: str | None) -> None:
@@ -54,7 +56,11 @@ def _check_png(content: bytes, where: str, area: str | None) -> None:
 def _check_svg(content: bytes, where: str, area: str | None) -> None:
     root = ET.fromstring(content.decode("utf-8"))
     assert root.tag.endswith("svg"), where
-    texts = [t.text for t in root.iter() if t.tag.endswith("text") and t.text]
+    texts = []  # the drawn lines: a <text>, or each <tspan> of a multi-line one (the subtitle)
+    for element in root.iter():
+        if element.tag.endswith("}text"):
+            spans = [s.text for s in element if s.tag.endswith("}tspan") and s.text]
+            texts.extend(spans or ([element.text] if element.text else []))
     start = next(i for i, t in enumerate(texts) if t.startswith("Filters: ")) - 1  # the title is drawn above
     _provenance(texts[start : start + 6], where, area)
 
@@ -88,7 +94,10 @@ def test_every_download_on_every_page_opens_with_its_provenance(page, app_url, f
             continue  # these pages have nothing to export
         files = download_all(page)
         counts[app_page.name] = {kind: sum(1 for f in files if f[0] == kind) for kind in ("PNG", "SVG", "CSV")}
+        folder = EXPORTS / filter_set.replace(" ", "-") / app_page.name
+        folder.mkdir(parents=True, exist_ok=True)
         for label, name, content in files:
+            (folder / name).write_bytes(content)
             where = f"{app_page.name} ({filter_set}) {name}"
             assert name.endswith(f".{label.lower()}"), where
             check = {"PNG": _check_png, "SVG": _check_svg, "CSV": _check_csv}[label]

@@ -68,6 +68,7 @@ def test_tables_are_exported_as_displayed_rounded_with_headers_in_words():
     assert out["Period start"].tolist() == [date(2024, 3, 1), date(2024, 4, 1)]
     text = csv_bytes(frame, CONTEXT).decode("utf-8-sig")
     assert "58.1," in text and "58.05750350631136" not in text and "A,58.1,12,1.2,2024-03-01,1.2" in text
+    assert "A,58.1,12,1.23," in csv_bytes(frame, CONTEXT, places={"z": 2}).decode("utf-8-sig")  # as displayed
     assert in_words("95% CI lower") == "95% CI lower" and in_words("Care home") == "Care home"
 
 
