@@ -30,9 +30,9 @@ SMALL = (1, 7)
 AREA_COLUMNS = ("area_code", "code", "Code", "CQC location ID")
 PERIOD_COLUMNS = ("period_start", "Period", "x")
 # numbers a suppressed row may still carry: its plan and target, the process's mean and limits (not the cell's
-# own number), and a rate's denominator (bed-years are not people)
+# own number), a rate's denominator (bed-years are not people) and a home's beds (capacity, not people)
 ALLOWED = {"plan", "Plan", "target", "mean", "lpl", "upl", "Mean", "Lower process limit", "Upper process limit",
-           "denominator", "Denominator", "Bed-years", "periods"}  # fmt: skip
+           "denominator", "Denominator", "Bed-years", "periods", "Beds", "beds"}  # fmt: skip
 
 
 def _small(values: pd.Series) -> pd.Series:
@@ -100,8 +100,9 @@ def _leaks(
         period_column = next((c for c in PERIOD_COLUMNS if c in table and _periods(table[c]) is not None), None)
         if area_column is None and period_column is None:
             continue
-        areas = table[area_column].astype(str) if area_column else pd.Series(area, index=table.index)
-        periods = _periods(table[period_column]) if period_column else pd.Series(period, index=table.index)
+        default = pd.Series([(area, period)] * len(table), index=table.index)  # not Series(None): that is NaN
+        areas = table[area_column].astype(str) if area_column else default.str[0]
+        periods = _periods(table[period_column]) if period_column else default.str[1]
         hit = pd.Series([(a, p) in secret for a, p in zip(areas, periods, strict=True)], index=table.index)
         numeric = [
             c for c in table.columns
