@@ -7,15 +7,26 @@ nothing is rendered until asked for and a click does not rerun the page.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from data.export import ExportContext, chart_png, chart_svg, csv_bytes, file_stem
+from data.export import ExportContext, as_displayed, chart_png, chart_svg, csv_bytes, file_stem
+from data.suppression import suppressed_note
 
 
-def export_buttons(chart: alt.TopLevelMixin | None, rows: pd.DataFrame, context: ExportContext, *, key: str) -> None:
-    """PNG, SVG (when there is a chart) and CSV download buttons for what is shown."""
+def export_buttons(
+    chart: alt.TopLevelMixin | None,
+    rows: pd.DataFrame,
+    context: ExportContext,
+    *,
+    key: str,
+    places: Mapping[str, int] | None = None,
+) -> None:
+    """PNG, SVG (when there is a chart) and CSV download buttons for what is shown; the CSV holds ``rows`` as
+    displayed (``data.export.as_displayed``: 1 decimal, or ``places`` by column)."""
     stem = file_stem(context.title, context.data_date)
     formats = [
         ("PNG", "png", "image/png", ":material/image:", "Chart with title, filters and source",
@@ -23,7 +34,7 @@ def export_buttons(chart: alt.TopLevelMixin | None, rows: pd.DataFrame, context:
         ("SVG", "svg", "image/svg+xml", ":material/draw:", "Scalable chart for reports",
          lambda: chart_svg(chart, context)),
         ("CSV", "csv", "text/csv", ":material/table:", "Exactly the rows shown, small numbers suppressed",
-         lambda: csv_bytes(rows, context)),
+         lambda: csv_bytes(rows, context, places=places)),
     ]
     for column, (label, ext, mime, icon, help_text, build) in zip(st.columns(3), formats, strict=True):
         if chart is None and ext != "csv":
@@ -41,11 +52,23 @@ def chart_with_table(
     *,
     key: str,
     export_rows: pd.DataFrame | None = None,
+    places: Mapping[str, int] | None = None,
 ) -> None:
-    """The chart (with its alt text), a table view of the same numbers, and its exports."""
+    """The chart (with its alt text), a table view of the same numbers as displayed, and its exports.
+
+    The chart's frames and ``table`` have been through ``data.suppression.suppress``; ``places`` as for
+    ``export_buttons``.
+    """
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
         st.altair_chart(chart, width="stretch")
     with table_tab:
-        st.dataframe(table, hide_index=True, width="stretch")
-    export_buttons(chart, table if export_rows is None else export_rows, context, key=key)
+        st.dataframe(as_displayed(table, places=places), hide_index=True, width="stretch")
+    export_buttons(chart, table if export_rows is None else export_rows, context, key=key, places=places)
+
+
+def suppression_caption(frame: pd.DataFrame, noun: str = "periods") -> None:
+    """A caption saying how many rows of ``frame`` are suppressed as small numbers (nothing when none are)."""
+    note = suppressed_note(frame, noun)
+    if note:
+        st.caption(note)

@@ -12,6 +12,7 @@ from components.state import Filters
 from data import cache
 from data.demo.spec import DEMO_SOURCE
 from data.export import ExportContext
+from data.suppression import Rule, rule_for
 from settings import get_settings
 
 
@@ -53,3 +54,10 @@ def small_number_max(kpi: pd.Series | None = None) -> int:
     if kpi is not None and not bool(kpi.get("counts_people", True)):
         return 0
     return get_settings().small_number_max
+
+
+def suppression_rule(kpi: pd.Series | None) -> Rule:
+    """The small-number rule for KPI ``kpi``'s rows (``data/suppression.py``; nothing suppressed without a KPI)."""
+    if kpi is None:
+        return Rule(0)
+    return rule_for(str(kpi["value_type"]), bool(kpi.get("counts_people", True)), get_settings().small_number_max)

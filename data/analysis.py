@@ -21,7 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from data.export import suppress_small_counts
 from data.register import plan_at
 from data.stats.benchmark import compare_to_benchmark
 from data.stats.funnel import FunnelResult, funnel_plot, funnel_rate_sr
@@ -35,6 +34,7 @@ from data.stats.spc import (
     sustained_shift_rebase,
 )
 from data.status import Status, kpi_status
+from data.suppression import FLAG, Rule, rule_for, suppress
 from models import Polarity, ValueType
 
 METHODS: dict[str, str] = {
@@ -91,8 +91,10 @@ def with_intervals(frame: pd.DataFrame, value_type: str, multiplier: float, conf
 
 
 def trajectory_frame(series: pd.DataFrame, plans: pd.DataFrame) -> pd.DataFrame:
-    """Actuals (with limits) and plan side by side per period: period_start, value, lower, upper, plan."""
-    actual = series[["period_start", "period_end", "numerator", "denominator", "value", "lower", "upper"]]
+    """Actuals (with limits) and plan side by side per period: period_start, value, lower, upper, plan (and the
+    suppression flag of a suppressed series)."""
+    columns = ["period_start", "period_end", "numerator", "denominator", "value", "lower", "upper"]
+    actual = series[[*columns, *([FLAG] if FLAG in series else [])]]
     plan = plans[["period_start", "value"]].rename(columns={"value": "plan"})
     out = actual.merge(plan, on="period_start", how="outer").sort_values("period_start")
     out["period_start"] = pd.to_datetime(out["period_start"])
@@ -447,13 +449,12 @@ def comparison_level(area_level: str, kpi_levels: tuple[str, ...]) -> str | None
     return None
 
 
-def trajectory_table(frame: pd.DataFrame, small_number_max: int) -> pd.DataFrame:
-    """The trajectory's numbers as shown and exported, with small counts suppressed."""
-    table = frame[["period_start", "numerator", "denominator", "value", "lower", "upper", "plan"]].copy()
+def trajectory_table(frame: pd.DataFrame, rule: Rule) -> pd.DataFrame:
+    """The trajectory's numbers as shown and exported, with small counts suppressed (flags of ``frame`` kept)."""
+    columns = ["period_start", "numerator", "denominator", "value", "lower", "upper", "plan"]
+    table = frame[[*columns, *([FLAG] if FLAG in frame else [])]].copy()
     table["period_start"] = table["period_start"].dt.date
-    table = suppress_small_counts(
-        table, ["numerator", "denominator"], maximum=small_number_max, dependent_columns=["value", "lower", "upper"]
-    )
+    table = suppress(table, rule)
     return table.rename(
         columns={
             "period_start": "Period",
@@ -581,9 +582,7 @@ def home_rates(window: pd.DataFrame, value_type: str, multiplier: float, small_n
     rows = window.copy()
     rows["value"] = rows["numerator"] / rows["denominator"].where(rows["denominator"] > 0) * multiplier
     rows = with_intervals(rows, value_type, multiplier)
-    return suppress_small_counts(
+    return suppress(
         rows[["area_code", "numerator", "denominator", "value", "lower", "upper"]],
-        ["numerator"],
-        maximum=small_number_max,
-        dependent_columns=["value", "lower", "upper"],
+        rule_for(value_type, True, small_number_max),
     )

@@ -23,6 +23,7 @@ from data import queries
 from data.db import make_engine
 from data.manage import ensure_database
 from data.register import build_register
+from data.suppression import suppress_kpis
 from models import AreaLevel
 from settings import get_settings
 
@@ -163,7 +164,8 @@ def _register_inputs(
         codes = catalogue["kpi_code"].tolist()
         series = queries.area_series(session=session, level=level, area_code=area_code, kpi_codes=codes)
         plans = queries.area_plans(session=session, level=level, area_code=area_code, kpi_codes=codes)
-    return catalogue, series, plans
+    # small counts are suppressed before the register, its cards and sparklines see them (data/suppression.py)
+    return catalogue, suppress_kpis(series, catalogue, get_settings().small_number_max), plans
 
 
 @st.cache_data(ttl=3600, show_spinner=False)

@@ -21,6 +21,7 @@ import shapely
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
+from data.suppression import FLAG, Rule, is_suppressed, shown, suppress
 from geo.colours import (
     BOROUGH_LINE,
     NO_DATA,
@@ -136,11 +137,8 @@ def value_text(row: pd.Series | dict, measure: Measure) -> str:
 
 
 def shown_values(values: pd.DataFrame, small_number_max: int) -> pd.Series:
-    """The values a colour scale may be built on: those whose numerator is not a small (suppressed) count."""
-    numerator = pd.to_numeric(values["numerator"], errors="coerce") if "numerator" in values else None
-    if numerator is None or not small_number_max:
-        return values["value"]
-    return values.loc[~numerator.between(1, small_number_max), "value"]
+    """The values a colour scale may be built on: those not suppressed (``data.suppression``) as small counts."""
+    return shown(suppress(values, Rule(small_number_max)))["value"]
 
 
 def area_frame(
@@ -160,16 +158,13 @@ def area_frame(
     out = boundaries[["code", "name"]].copy()
     out["geometry"] = [decode(w) for w in boundaries["display_wkb"]]
     if values is not None and not values.empty:
-        cols = [c for c in ("area_code", "numerator", "denominator", "value", "lower", "upper") if c in values]
+        cols = [c for c in ("area_code", "numerator", "denominator", "value", "lower", "upper", FLAG) if c in values]
         out = out.merge(values[cols].rename(columns={"area_code": "code"}), on="code", how="left")
     for column in ("numerator", "denominator", "value", "lower", "upper"):
         if column not in out:
             out[column] = float("nan")
-    threshold = measure.small_number_max if measure else 0
-    numerator = pd.to_numeric(out["numerator"], errors="coerce")
-    out["suppressed"] = numerator.between(1, threshold) if threshold else False
-    for column in ("numerator", "value", "lower", "upper"):
-        out[column] = out[column].astype(float).where(~out["suppressed"])
+    out = suppress(out, Rule(measure.small_number_max if measure else 0))  # keeps the flags ``values`` came with
+    out["suppressed"] = is_suppressed(out)
     out["fill"] = [scale.colour(v) if scale else NO_DATA for v in out["value"]]
     context = context or {}
     tips = []

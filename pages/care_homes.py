@@ -9,8 +9,8 @@ import streamlit as st
 from components.area import selected_area, system_code
 from components.care_homes import headline_metrics, home_list, homes_beds_chart, homes_in_area, ratings_chart
 from components.charts import funnel_chart
-from components.exports import chart_with_table, export_buttons
-from components.page import export_context, filter_wording, kpi_row, small_number_max
+from components.exports import chart_with_table, export_buttons, suppression_caption
+from components.page import export_context, filter_wording, kpi_row, small_number_max, suppression_rule
 from components.shell import require_app_shell
 from components.state import current_filters
 from data import cache
@@ -25,6 +25,7 @@ from data.analysis import (
     ratings_mix,
     twelve_months_to,
 )
+from data.suppression import shown, suppress
 
 require_app_shell()
 
@@ -121,13 +122,15 @@ else:
     except AnalysisError as exc:
         st.info(str(exc))
     else:
-        points = funnel_points(funnel, names, filters.pcn or filters.borough)
+        rule = suppression_rule(kpi).deriving("x", "x_label")
+        # the statistics use every home; what is drawn, tabled and exported has been through the suppression step
+        points = suppress(funnel_points(funnel, names, filters.pcn or filters.borough), rule, counts=rows)
         st.markdown(
             f"**{funnel_summary(funnel, outlier_table(funnel, names), 'care homes', RATE_KPIS[code].lower())}**"
         )
         chart = funnel_chart(
             funnel,
-            points,
+            shown(points),
             unit=kpi["unit"],
             x_title="Bed-years",
             alt_text=f"Funnel plot of {kpi['kpi']} for {len(points)} care homes over the 12 months to {last:%B %Y}: "
@@ -156,6 +159,7 @@ else:
                            (last + pd.offsets.MonthEnd(0)).date()),
             key="ch_funnel",
         )  # fmt: skip
+        suppression_caption(points, "care homes")
 
 st.markdown("#### Care homes")
 listed = home_list(homes, key="ch_list")

@@ -119,7 +119,7 @@ else:
                                share_columns=["variance_share"]).rename(columns=names)
         chart_with_table(chart, shown, export_context(f"{name} variance by {group.lower()}", words, SOURCE,
                                                       data_date), key="finance_variance",
-                         export_rows=raw.rename(columns=names))
+                         export_rows=raw.rename(columns=names), places={"Variance (share of plan)": 2})
     sentences = prog.variance_sentences(lines, measure=measure)
     if sentences:
         st.markdown("**Largest variances by initiative and year**\n\n" + "\n".join(f"- {s}" for s in sentences))

@@ -8,13 +8,15 @@ import pandas as pd
 import streamlit as st
 
 from components.area import selected_area, system_code
-from components.exports import export_buttons
+from components.exports import export_buttons, suppression_caption
 from components.maps import interactive_map, legend
-from components.page import export_context, filter_wording, kpi_row, small_number_max
+from components.page import export_context, filter_wording, kpi_row, small_number_max, suppression_rule
 from components.shell import require_app_shell
 from components.state import current_filters
 from data import cache
 from data.analysis import with_intervals
+from data.export import as_displayed
+from data.suppression import suppress
 from geo.colours import PRACTICE_COLOUR, LegendEntry, diverging_scale, rating_legend, sequential_scale
 from geo.export import attribution, static_map
 from geo.layers import BASEMAP_CREDIT, CARTO_POSITRON, Measure, map_model, map_table, shown_values
@@ -59,8 +61,11 @@ borough_bounds = cache.boundaries("borough", system)
 if pcn_bounds.empty or borough_bounds.empty:
     st.info("No boundaries are loaded yet. Import borough and PCN boundaries on the Data page.")
     st.stop()
-values = with_intervals(
-    cache.kpi_period_across_areas(kpi["kpi_code"], level, filters.period), kpi["value_type"], kpi["multiplier"]
+values = suppress(
+    with_intervals(
+        cache.kpi_period_across_areas(kpi["kpi_code"], level, filters.period), kpi["value_type"], kpi["multiplier"]
+    ),
+    suppression_rule(kpi),
 )
 measure = Measure(kpi["kpi"], kpi["unit"], small_number_max(kpi), f"{filters.period:%b %Y}")
 if against_target and has_target:
@@ -107,6 +112,7 @@ if show_homes:
 if show_practices:
     sections.append(("Points", [LegendEntry(PRACTICE_COLOUR, "GP practice")], "circle"))
 legend(sections)
+suppression_caption(values, f"{LEVEL_WORDS[level]}s")
 
 credits = attribution(pcn_bounds["source"].tolist(), cache.provenance()["source"].tolist())
 if basemap:
@@ -115,7 +121,7 @@ st.caption(credits)
 
 table = map_table(model, measure)
 with st.expander("Table of the mapped values", expanded=False):
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(as_displayed(table), hide_index=True, width="stretch")
 data_date = pd.Timestamp(filters.period) + pd.offsets.MonthEnd(0)
 context = export_context(
     f"Map: {kpi['kpi']} by {LEVEL_WORDS[level]}", filter_wording(filters, area, kpi), kpi["source"], data_date.date()

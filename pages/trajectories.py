@@ -6,8 +6,8 @@ import streamlit as st
 
 from components.area import Area, selected_area, system_code
 from components.charts import small_multiples, spc_chart, trajectory_chart
-from components.exports import chart_with_table
-from components.page import export_context, filter_wording, kpi_row, small_number_max
+from components.exports import chart_with_table, suppression_caption
+from components.page import export_context, filter_wording, kpi_row, suppression_rule
 from components.shell import require_app_shell
 from components.spc_controls import area_borough, rebase_caption, rebase_suggestion, spc_rebase_control
 from components.spc_icons import spc_icons
@@ -29,6 +29,7 @@ from data.analysis import (
     with_intervals,
 )
 from data.stats.spc import rebase_suggestions
+from data.suppression import suppress
 from settings import get_settings
 
 require_app_shell()
@@ -58,16 +59,18 @@ if area.level not in kpi["levels"]:
     )
     st.stop()
 
+rule = suppression_rule(kpi)
 series = with_intervals(cache.area_series(area.level, area.code, kpi["kpi_code"]), kpi["value_type"], kpi["multiplier"])
 if series["value"].notna().sum() == 0:
     st.info(f"No observations of {kpi['kpi']} for {area.name} yet. Import them on the Data page.")
     st.stop()
+series = suppress(series, rule)  # before any chart, table or statistic sees it (SPC runs on the values shown)
 plans = cache.area_plans(area.level, area.code, kpi["kpi_code"])
 frame = trajectory_frame(series, plans)
 target = area_target(plans, kpi["target_value"], kpi["target_date"])
 data_date = series["period_end"].max()
 words = filter_wording(filters, area, kpi)
-table = trajectory_table(frame, small_number_max(kpi))
+table = trajectory_table(frame, rule)
 milestones = kpi_milestones(
     cache.milestones(),
     kpi["initiative_code"],
@@ -90,6 +93,7 @@ chart = trajectory_chart(
 chart_with_table(
     chart, table, export_context(f"{kpi['kpi']}: {area.name}", words, kpi["source"], data_date), key="trajectory"
 )
+suppression_caption(series)
 
 st.markdown("#### Statistical process control (Making Data Count)")
 scope = f"{kpi['kpi_code']}_{area.level}_{area.code}"
@@ -140,7 +144,7 @@ else:
 level = comparison_level(area.level, kpi["levels"])
 if level is not None:
     names = cache.area_names(level, system_code())[["area_code", "name", "borough_code"]]
-    multiples = cache.level_series(kpi["kpi_code"], level).merge(names, on="area_code")
+    multiples = suppress(cache.level_series(kpi["kpi_code"], level), rule).merge(names, on="area_code")
     if level == "pcn" and filters.borough:
         multiples = multiples[multiples["borough_code"] == filters.borough]
     plans = cache.level_plans(kpi["kpi_code"], level).rename(columns={"value": "plan"})
@@ -152,6 +156,11 @@ if level is not None:
             unit=kpi["unit"],
             alt_text=f"Small multiples of {kpi['kpi']}, one panel per {level}, with plans dashed.",
         )
-        shown = multiples[["name", "area_code", "period_start", "value", "plan"]]
-        context = export_context(f"{kpi['kpi']} by {level}", words, kpi["source"], data_date)
+        shown = multiples[["name", "area_code", "period_start", "value", "plan", "suppression"]].rename(
+            columns={"name": "Area", "area_code": "Code", "period_start": "Period", "value": "Value", "plan": "Plan",
+                     "suppression": "Suppression"}
+        )  # fmt: skip
+        context = export_context(f"{kpi['kpi']} by {'PCN' if level == 'pcn' else level}", words, kpi["source"],
+                                 data_date)  # fmt: skip
         chart_with_table(grid, shown, context, key="multiples")
+        suppression_caption(multiples, "area-periods")

@@ -7,8 +7,8 @@ import streamlit as st
 
 from components.area import selected_area, system_code
 from components.charts import comparison_chart, funnel_chart
-from components.exports import chart_with_table, export_buttons
-from components.page import export_context, filter_wording, kpi_row, small_number_max
+from components.exports import chart_with_table, export_buttons, suppression_caption
+from components.page import export_context, filter_wording, kpi_row, small_number_max, suppression_rule
 from components.shell import require_app_shell
 from components.state import current_filters
 from data import cache
@@ -21,7 +21,8 @@ from data.analysis import (
     in_areas,
     outlier_table,
 )
-from data.export import suppress_small_counts
+from data.export import as_displayed
+from data.suppression import shown, suppress
 
 require_app_shell()
 
@@ -57,11 +58,13 @@ except AnalysisError as exc:
     st.stop()
 
 highlight = filters.pcn or filters.borough
-points = funnel_points(funnel, names, highlight, small_number_max=small_number_max(kpi))
+rule = suppression_rule(kpi).deriving("x", "x_label", "z", "distance", "denominator")
+# the statistics use every unit; what is drawn, tabled and exported has been through the suppression step
+points = suppress(funnel_points(funnel, names, highlight, small_number_max=small_number_max(kpi)), rule, counts=rows)
 words = filter_wording(filters, area, kpi)
 data_date = pd.Timestamp(filters.period) + pd.offsets.MonthEnd(0)
-outliers = outlier_table(funnel, names)
-summary = funnel_summary(funnel, outliers, LEVEL_NAMES[level])
+outliers = suppress(outlier_table(funnel, names), rule, counts=rows)
+summary = funnel_summary(funnel, outlier_table(funnel, names), LEVEL_NAMES[level])
 st.markdown(
     f"**{summary}** "
     f"Method: {funnel.method}; dispersion ratio φ = {funnel.result.phi:.2f}"
@@ -70,25 +73,25 @@ st.markdown(
 )
 chart = funnel_chart(
     funnel,
-    points,
+    shown(points),
     unit=kpi["unit"],
     x_title=f"Denominator: {kpi['denominator_definition'] or 'see About'}",
     alt_text=f"Funnel plot of {kpi['kpi']} for {len(points)} {LEVEL_NAMES[level]} in {filters.period:%B %Y}: "
     f"each point's value against its denominator, with 95% and 99.8% control limits around the centre line "
     f"{funnel.centre:.1f}. {summary}",
 )
-table = suppress_small_counts(
-    points[["area_code", "name", "pcn", "borough", "value", "x", "outside"]].rename(columns={"x": "denominator"}),
-    ["denominator"],
-    maximum=small_number_max(kpi),
-)
+table = points[["area_code", "name", "pcn", "borough", "value", "x", "outside", "suppression"]].rename(
+    columns={"area_code": "Code", "name": "Area", "pcn": "PCN", "borough": "Borough", "value": kpi["unit"],
+             "x": "Denominator", "outside": "Against 99.8% limits", "suppression": "Suppression"}
+)  # fmt: skip
 chart_with_table(chart, table, export_context(f"Funnel: {kpi['kpi']}", words, kpi["source"], data_date), key="funnel")
+suppression_caption(points, LEVEL_NAMES[level])
 
 st.markdown("#### Outliers")
 if outliers.empty:
     st.success("No area lies beyond the 95% limits.", icon=":material/check_circle:")
 else:
-    shown = outliers[["name", "area_code", "borough", "direction", "beyond", "value", "z"]].rename(
+    listed = outliers[["name", "area_code", "borough", "direction", "beyond", "value", "z"]].rename(
         columns={
             "name": "Area",
             "area_code": "Code",
@@ -99,9 +102,10 @@ else:
             "z": "z-score",
         }
     )
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(as_displayed(listed, places={"z-score": 2}), hide_index=True, width="stretch")
     export_buttons(
-        None, shown, export_context(f"Outliers: {kpi['kpi']}", words, kpi["source"], data_date), key="outliers"
+        None, listed, export_context(f"Outliers: {kpi['kpi']}", words, kpi["source"], data_date), key="outliers",
+        places={"z-score": 2},
     )
 
 st.markdown("#### Compare boroughs")
@@ -113,17 +117,23 @@ system = cache.kpi_period_across_areas(kpi["kpi_code"], "system", filters.period
 system = system[system["area_code"] == system_code()]
 if "borough" in kpi["levels"] and not boroughs.empty and not system.empty:
     benchmark = float(system["value"].iloc[0])
-    compared = compare_areas(boroughs, benchmark, kpi["polarity"], kpi["value_type"], kpi["multiplier"])
+    compared = suppress(
+        compare_areas(boroughs, benchmark, kpi["polarity"], kpi["value_type"], kpi["multiplier"]),
+        suppression_rule(kpi).deriving("comparison"),
+    )
     compared = compared.merge(cache.area_names("borough", system_code())[["area_code", "name"]], on="area_code")
     bars = comparison_chart(
-        compared,
+        shown(compared),
         unit=kpi["unit"],
         benchmark=benchmark,
         benchmark_name=area.name if area.level == "system" else "NCL",
         alt_text=f"Bar chart of {kpi['kpi']} by borough with 95% confidence intervals, compared with the system value "
         f"{benchmark:.1f}: each bar labelled better, similar or worse.",
     )
-    bar_table = compared[["name", "area_code", "value", "lower", "upper", "comparison"]]
+    bar_table = compared[["name", "area_code", "value", "lower", "upper", "comparison", "suppression"]].rename(
+        columns={"name": "Borough", "area_code": "Code", "value": kpi["unit"], "lower": "95% CI lower",
+                 "upper": "95% CI upper", "comparison": "Comparison", "suppression": "Suppression"}
+    )  # fmt: skip
     chart_with_table(
         bars, bar_table, export_context(f"{kpi['kpi']} by borough", words, kpi["source"], data_date), key="compare"
     )

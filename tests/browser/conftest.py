@@ -44,18 +44,25 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of the app running on the demo database (started for the session, stopped after it)."""
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """URL of the demo SQLite database the app runs on (tests read the truth behind a page from it)."""
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
     from data.db import make_engine
     from data.demo import build_demo
 
-    folder = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{folder / 'demo.sqlite'}"
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite'}"
     engine = make_engine(url)
     build_demo(engine)
     engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory, demo_database: str) -> Iterator[str]:
+    """Base URL of the app running on the demo database (started for the session, stopped after it)."""
+    folder = tmp_path_factory.mktemp("browser")
+    url = demo_database
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "DEMO_ON_EMPTY": "true"}
     log = (folder / "streamlit.log").open("w")

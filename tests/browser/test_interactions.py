@@ -92,7 +92,7 @@ def test_chart_and_map_exports_download_with_provenance(page, app_url):
     assert any(line.startswith("# Filters: Area: Enfield") for line in lines)
     assert any("Synthetic demo data" in line for line in lines if line.startswith("#"))
     header = next(i for i, line in enumerate(lines) if not line.startswith("#"))
-    assert lines[header].startswith("area_code,name")
+    assert lines[header].startswith("Code,Area,PCN,Borough")  # headers in words (issue 13)
     assert len(lines) - header - 1 == 180  # every practice
 
     open_page(page, app_url, "/map", "kpi=AE_RATE")

@@ -24,6 +24,7 @@ from data.analysis import (
     with_intervals,
 )
 from data.stats.intervals import phe_proportion
+from data.suppression import Rule, suppress
 
 pytestmark = pytest.mark.unit
 
@@ -132,9 +133,12 @@ def test_trajectory_table_suppresses_small_counts():
         100,
     )
     plans = pd.DataFrame({"kpi_code": "K", "period_start": [date(2024, 1, 1)], "value": [10.0]})
-    table = trajectory_table(trajectory_frame(series, plans), small_number_max=7)
-    assert table["Numerator"].tolist() == [None, 30.0]
-    assert table["Value"].tolist()[0] is None and table["Plan"].tolist()[0] == 10.0
+    table = trajectory_table(trajectory_frame(series, plans), Rule(7, ("numerator", "denominator")))
+    assert np.isnan(table["Numerator"].tolist()[0]) and table["Numerator"].tolist()[1] == 30.0
+    assert np.isnan(table["Value"].tolist()[0]) and table["Plan"].tolist()[0] == 10.0
+    # a series suppressed upstream keeps its flags through the table
+    upstream = trajectory_frame(suppress(series, Rule(7)), plans)
+    assert trajectory_table(upstream, Rule(0))["Suppression"].tolist()[0].startswith("suppressed")
 
 
 def test_area_target_prefers_the_area_plan():

@@ -8,15 +8,19 @@ from datetime import date, datetime
 import altair as alt
 import pandas as pd
 import pytest
+from PIL import Image
 
+from components.charts import small_multiples, trajectory_chart
 from data.export import (
     ExportContext,
+    as_displayed,
     chart_png,
     chart_svg,
     csv_bytes,
     file_stem,
+    in_words,
     neutralise_formulas,
-    suppress_small_counts,
+    vega_lite_spec,
 )
 
 pytestmark = pytest.mark.unit
@@ -45,14 +49,27 @@ def test_provenance_lines_name_title_filters_date_source_and_synthetic():
     assert not any("Synthetic" in line for line in real.lines())
 
 
-def test_small_counts_suppressed_with_their_derived_values():
-    frame = pd.DataFrame({"area": ["a", "b", "c", "d"], "numerator": [0, 1, 7, 8], "value": [0.0, 1.5, 9.0, 12.0]})
-    out = suppress_small_counts(frame, ["numerator"], maximum=7, dependent_columns=["value"])
-    assert out["numerator"].tolist() == [0, None, None, 8]  # zero is not disclosive
-    assert out["value"].tolist() == [0.0, None, None, 12.0]
-    assert out["suppression"].tolist()[1].startswith("suppressed")
-    assert out["suppression"].tolist()[3] == ""
-    assert suppress_small_counts(frame, ["numerator"], maximum=0)["numerator"].tolist() == [0, 1, 7, 8]
+def test_tables_are_exported_as_displayed_rounded_with_headers_in_words():
+    frame = pd.DataFrame(
+        {
+            "area_code": ["A", "B"],
+            "value": [58.05750350631136, None],
+            "numerator": [12.0, None],
+            "z": [1.23456, -2.5],
+            "period_start": pd.to_datetime(["2024-03-01", "2024-04-01"]),
+            "95% CI lower": [1.25, 2.0],
+        }
+    )
+    out = as_displayed(frame, places={"z": 2})
+    assert list(out.columns) == ["Area code", "Value", "Numerator", "Z", "Period start", "95% CI lower"]
+    assert out["Value"].tolist()[0] == 58.1 and pd.isna(out["Value"].tolist()[1])
+    assert out["Numerator"].tolist()[0] == 12 and str(out["Numerator"].dtype) == "Int64"  # counts as integers
+    assert out["Z"].tolist() == [1.23, -2.5]
+    assert out["Period start"].tolist() == [date(2024, 3, 1), date(2024, 4, 1)]
+    text = csv_bytes(frame, CONTEXT).decode("utf-8-sig")
+    assert "58.1," in text and "58.05750350631136" not in text and "A,58.1,12,1.2,2024-03-01,1.2" in text
+    assert "A,58.1,12,1.23," in csv_bytes(frame, CONTEXT, places={"z": 2}).decode("utf-8-sig")  # as displayed
+    assert in_words("95% CI lower") == "95% CI lower" and in_words("Care home") == "Care home"
 
 
 @pytest.mark.parametrize("cell", ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"])
@@ -68,7 +85,7 @@ def test_csv_starts_with_provenance_then_exact_rows():
     lines = text.splitlines()
     assert lines[:6] == [f"# {line}" for line in CONTEXT.lines()]
     table = pd.read_csv(io.StringIO(text), comment="#")
-    assert table["area"].tolist() == ["'=cmd()", "Barnet"] and table["value"].tolist() == [1.5, 2.25]
+    assert table["Area"].tolist() == ["'=cmd()", "Barnet"] and table["Value"].tolist() == [1.5, 2.2]  # as displayed
 
 
 def test_png_and_svg_carry_title_and_provenance():
@@ -78,7 +95,34 @@ def test_png_and_svg_carry_title_and_provenance():
     assert "Synthetic demo data" in svg
     png = chart_png(chart, CONTEXT, scale=1)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 1000
+    image = Image.open(io.BytesIO(png))
+    image.load()  # decodes: the text chunks kept the file valid (CRCs checked)
+    assert image.text["Title"] == CONTEXT.title and image.text["Source"] == "SUS+"
+    assert image.text["Description"].splitlines() == CONTEXT.lines()[1:]
 
 
 def test_file_stem_is_safe():
     assert file_stem("A&E / attendances: 1,000", date(2024, 3, 31)) == "a-e-attendances-1-000_2024-03-31"
+
+
+def test_charts_with_date_objects_in_their_data_export():
+    """Issue 13: the Trajectories charts hold ``datetime.date`` columns (period_end), which vl-convert refused
+    ("unsupported type date"); the spec is made JSON at the source, so PNG and SVG work for every chart."""
+    frame = pd.DataFrame(
+        {
+            "period_start": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+            "period_end": [date(2024, 1, 31), date(2024, 2, 29)],
+            "value": [1.5, float("nan")],
+            "lower": [1.0, 2.0],
+            "upper": [2.0, 3.0],
+            "plan": [1.4, 1.6],
+        }
+    )
+    chart = trajectory_chart(frame, unit="%", target=2.0, target_date=date(2025, 3, 31), alt_text="T")
+    spec = vega_lite_spec(chart)
+    values = next(iter(spec["datasets"].values()))
+    assert values[0]["period_end"] == "2024-01-31" and values[1]["value"] is None
+    assert chart_png(chart, CONTEXT, scale=1)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"Data to: 31 Mar 2024" in chart_svg(chart, CONTEXT)
+    grid = small_multiples(frame.assign(name="Barnet"), unit="%", alt_text="G")
+    assert b"<svg" in chart_svg(grid, CONTEXT)
