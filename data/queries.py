@@ -436,7 +436,7 @@ def level_series(*, session: Session, kpi_code: str, level: AreaLevel | str) -> 
     stmt = (
         select(
             o.area_code,
-            Kpi.code,
+            r.c.code,
             o.period_start,
             o.period_end,
             o.numerator,
