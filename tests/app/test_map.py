@@ -36,7 +36,7 @@ def test_map_shows_pcns_coloured_by_the_kpi_with_points_legend_and_exports(app):
     assert app.subheader[0].value == "A&E attendances per 1,000 patients by PCN, Mar 2024"
     deck = _deck(app)
     ids = [layer["id"] for layer in deck["layers"]]
-    assert ids == ["pcns", "borough-outlines", "practices", "care-homes"]
+    assert ids == ["pcns", "borough-outlines", "borough-names", "practices", "care-homes"]
     assert deck["mapStyle"] == "__MAP_STYLE__" and "mapProvider" not in deck  # offline: no basemap tiles
     pcns = deck["layers"][0]["data"]
     assert len({p["code"] for p in pcns}) == 30
@@ -45,7 +45,11 @@ def test_map_shows_pcns_coloured_by_the_kpi_with_points_legend_and_exports(app):
     assert "No data or suppressed" in legend and "Requires improvement" in legend
     assert not app.get("html")  # the legend is a chart, not HTML
     assert {b.label for b in app.get("download_button")} == {"PNG", "SVG", "CSV"}
-    assert "Boundaries: synthetic" in " ".join(c.value for c in app.caption)
+    captions = " ".join(c.value for c in app.caption)
+    assert "Office for National Statistics" in captions and "Martin Chorley" in captions  # the real ONS copy
+    assert "PCN areas: synthetic" in captions and "Care homes: synthetic" in captions
+    names = next(layer for layer in deck["layers"] if layer["id"] == "borough-names")
+    assert {n["name"] for n in names["data"]} == {"Barnet", "Camden", "Enfield", "Haringey", "Islington"}
 
 
 def test_a_borough_only_kpi_colours_boroughs(app):
@@ -61,7 +65,19 @@ def test_the_selected_pcn_is_outlined_and_layers_can_be_hidden(app):
     app.toggle(key="map_practices").set_value(False)
     app.toggle(key="map_homes").set_value(False).run()
     ids = [layer["id"] for layer in _deck(app)["layers"]]
-    assert ids == ["pcns", "borough-outlines", "selected-area"]
+    assert ids == ["pcns", "borough-outlines", "borough-names", "selected-area"]
+
+
+def test_the_demo_shades_its_real_lsoas_by_imd_decile(app):
+    _open(app, kpi="AE_RATE", period="2024-03-01")
+    app.radio[0].set_value("imd").run()
+    assert not app.exception
+    assert app.subheader[0].value == "Deprivation by LSOA: IMD 2019 decile"
+    layers = _deck(app)["layers"]
+    assert layers[0]["id"] == "lsoa-deprivation" and len({o["code"] for o in layers[0]["data"]}) == 795
+    assert "pcn-outlines" in [layer["id"] for layer in layers]
+    assert "1 (most deprived)" in _legend(app)
+    assert "Indices of Deprivation 2019" in " ".join(c.value for c in app.caption)
 
 
 def test_colour_against_target_uses_a_diverging_scale(app):
