@@ -7,6 +7,7 @@
     python -m data.manage rebuild [--scale england] [--seed N]   # drop everything, load a fresh demo
     python -m data.manage reset             # drop everything and leave an empty schema
     python -m data.manage status            # what is loaded
+    python -m data.manage derive-catchments [--k N]   # indicative PCN areas from the loaded LSOAs and practices
 
 Uses DATABASE_URL (default: the local SQLite file). Exits non-zero with a message on failure.
 """
@@ -26,6 +27,7 @@ from data import migrate, queries
 from data.db import drop_schema, is_empty, make_engine
 from data.demo import DemoSummary, build_demo
 from data.demo.spec import DEMO_SEED
+from data.importers.boundaries import run_indicative_catchments
 from settings import SettingsError, get_settings
 
 
@@ -103,6 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rebuild.add_argument("--seed", type=int, default=DEMO_SEED)
     sub.add_parser("reset", help="drop all tables and create an empty schema")
     sub.add_parser("status", help="show what is loaded")
+    catchments = sub.add_parser("derive-catchments", help="derive indicative PCN areas from the loaded LSOAs and "
+                                "practices (each LSOA to its nearest open practice's PCN)")
+    catchments.add_argument("--k", type=int, default=1, help="vote of the k nearest practices (default 1)")
     args = parser.parse_args(argv)
     if args.command == "revision":
         print(f"wrote {migrate.new_revision(args.message)}; read it, edit it, and run the tests")
@@ -123,6 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             migrate.upgrade(engine)
             summary = build_demo(engine, scale=args.scale, seed=args.seed)
             print(f"rebuilt {args.scale} demo in {summary.seconds} s: {sum(summary.rows.values()):,} rows")
+        elif args.command == "derive-catchments":
+            report = run_indicative_catchments(engine, k=args.k)
+            print(report.text())
+            if not report.ok:
+                return 1
         elif args.command == "reset":
             drop_schema(engine)
             migrate.upgrade(engine)
