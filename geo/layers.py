@@ -210,7 +210,9 @@ def _polygon_records(areas: pd.DataFrame, *, alpha: int = 230) -> list[dict]:
     return records
 
 
-def area_layer(layer_id: str, areas: pd.DataFrame, *, pickable: bool = True) -> pdk.Layer:
+def area_layer(
+    layer_id: str, areas: pd.DataFrame, *, pickable: bool = True, line: Sequence[int] = (255, 255, 255, 255)
+) -> pdk.Layer:
     """Filled, outlined polygons of the areas (each part of a multipolygon is its own object with the code)."""
     return pdk.Layer(
         "PolygonLayer",
@@ -218,7 +220,7 @@ def area_layer(layer_id: str, areas: pd.DataFrame, *, pickable: bool = True) -> 
         id=layer_id,
         get_polygon="polygon",
         get_fill_color="fill",
-        get_line_color=[255, 255, 255, 255],
+        get_line_color=list(line),
         line_width_min_pixels=1,
         stroked=True,
         filled=True,
@@ -410,7 +412,7 @@ def name_layer(boroughs: pd.DataFrame) -> pdk.Layer:
         get_text="name",
         get_size=14,
         get_color=rgb(BOROUGH_LINE),
-        font_weight="bold",
+        font_weight=700,  # a string would be read by pydeck as an accessor expression
         background=True,
         get_background_color=[255, 255, 255, 200],
         pickable=False,
@@ -472,14 +474,14 @@ def map_model(
     elif level == "lsoa" and lsoas is not None:
         scale = imd_scale()
         areas = deprivation_frame(lsoas, borough_names)
-        layers = [area_layer(IMD_LAYER, areas)]
+        layers = [area_layer(IMD_LAYER, areas, line=(255, 255, 255, 70))]  # faint: PCN outlines must stand out
     else:
         areas = boroughs
         layers = [area_layer(BOROUGH_FILL_LAYER, areas)]
     if level != "pcn" and pcn_outlines is not None:
-        layers.append(outline_layer(PCN_OUTLINE_LAYER, pcn_outlines["geometry"], colour="#FFFFFF", width_px=1))
+        layers.append(outline_layer(PCN_OUTLINE_LAYER, pcn_outlines["geometry"], colour="#FFFFFF",
+                                    width_px=2 if level == "lsoa" else 1))
     layers.append(outline_layer(BOROUGH_LINE_LAYER, boroughs["geometry"]))
-    layers.append(name_layer(boroughs))
     chosen = pcn if pcn and not pcn_bounds.empty else borough
     source = pcn_bounds if chosen and chosen == pcn else borough_bounds
     selected = area_frame(source[source["code"] == chosen], None, None, None) if chosen else boroughs.iloc[0:0]
@@ -489,6 +491,7 @@ def map_model(
         layers.append(practice_layer(practices))
     if care_homes is not None and not care_homes.empty:
         layers.append(care_home_layer(care_homes))
+    layers.append(name_layer(boroughs))  # on top, so points never hide a borough's name
     focus = borough_bounds[borough_bounds["code"] == borough] if borough else borough_bounds
     view = view_for_bbox(bbox_of(focus if not focus.empty else borough_bounds))
     return MapModel(

@@ -59,7 +59,7 @@ def test_the_deck_is_offline_and_every_layer_has_an_id(pcn_bounds, borough_bound
     assert deck["mapStyle"] == "__MAP_STYLE__"  # Streamlit draws no basemap for pydeck's placeholder
     assert "mapProvider" not in deck
     ids = [layer["id"] for layer in deck["layers"]]
-    assert ids == ["pcns", "borough-outlines", "borough-names", "practices", "care-homes"]
+    assert ids == ["pcns", "borough-outlines", "practices", "care-homes", "borough-names"]
     assert deck["layers"][0]["pickable"] is True and deck["layers"][1]["pickable"] is False
 
 
@@ -100,7 +100,8 @@ def test_points_carry_their_tooltips_sizes_and_rating_colours(pcn_bounds, boroug
 def test_the_selected_pcn_is_outlined_and_the_view_fits_the_borough(pcn_bounds, borough_bounds, values):
     model = _model(pcn_bounds, borough_bounds, values, pcn="U1", borough="E1")
     deck = _deck(model)
-    assert deck["layers"][-1]["id"] == "selected-area" and deck["layers"][-1]["lineWidthMinPixels"] == 4
+    selected = next(layer for layer in deck["layers"] if layer["id"] == "selected-area")
+    assert selected["lineWidthMinPixels"] == 4 and deck["layers"][-1]["id"] == "borough-names"
     view = deck["initialViewState"]
     assert view["longitude"] == pytest.approx(-0.15) and view["latitude"] == pytest.approx(51.55)
     assert 9 < view["zoom"] < 13
@@ -162,8 +163,8 @@ def _lsoas() -> pd.DataFrame:
 def test_the_deprivation_layer_colours_lsoas_by_imd_decile(pcn_bounds, borough_bounds):
     model = _model(pcn_bounds, borough_bounds, None, level="lsoa", lsoas=_lsoas(), scale=None, measure=None)
     layers = _deck(model)["layers"]
-    assert [layer["id"] for layer in layers[:4]] == ["lsoa-deprivation", "pcn-outlines", "borough-outlines",
-                                                     "borough-names"]
+    assert [layer["id"] for layer in layers] == ["lsoa-deprivation", "pcn-outlines", "borough-outlines",
+                                                 "borough-names"]
     fills = {o["code"]: o["fill"][:3] for o in layers[0]["data"]}
     assert fills == {"E01000001": rgb(IMD_DECILE_COLOURS[0])[:3], "E01000002": rgb(IMD_DECILE_COLOURS[9])[:3],
                      "E01000003": rgb(NO_DATA)[:3]}
@@ -179,6 +180,8 @@ def test_the_deprivation_layer_colours_lsoas_by_imd_decile(pcn_bounds, borough_b
 def test_borough_names_are_drawn_inside_their_borough(pcn_bounds, borough_bounds):
     names = next(la for la in _deck(_model(pcn_bounds, borough_bounds, None))["layers"] if la["id"] == "borough-names")
     assert names["@@type"] == "TextLayer" and names["data"][0]["name"] == "Borough One"
+    assert names["getText"] == "@@=name" and not any(str(v).startswith("@@=") for k, v in names.items()
+                                                      if k not in ("getText", "getPosition"))
     lon, lat = names["data"][0]["position"]
     assert -0.2 < lon < -0.1 and 51.5 < lat < 51.6
 
@@ -196,5 +199,5 @@ def test_without_pcn_areas_the_boroughs_are_drawn_and_a_pcn_selection_outlines_i
     model = _model(pcn_bounds.iloc[0:0], borough_bounds, None, level=None, scale=None, measure=None, pcn="U1",
                    borough="E1")
     ids = [layer["id"] for layer in _deck(model)["layers"]]
-    assert ids == ["borough-areas", "borough-outlines", "borough-names", "selected-area"]
+    assert ids == ["borough-areas", "borough-outlines", "selected-area", "borough-names"]
     assert model.selected["code"].tolist() == ["E1"]
