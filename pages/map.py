@@ -65,9 +65,7 @@ if kpi_level:
 if has_imd:
     choices["imd"] = "Deprivation (IMD 2019 decile by LSOA)"
 choices["none"] = "Boundaries only"
-shade = st.radio(
-    "Shade the map by", list(choices), format_func=choices.get, horizontal=True, key="map_shade_" + "_".join(choices)
-)
+shade = st.radio("Shade the map by", list(choices), format_func=choices.get, horizontal=True)
 if kpi is None or filters.period is None:
     st.caption("Choose a KPI and period in the sidebar to colour PCNs or boroughs by it.")
 elif kpi_level is None:
@@ -180,7 +178,8 @@ with st.expander("Table of the mapped values", expanded=False):
     st.dataframe(table, hide_index=True, width="stretch")
 data_date = (pd.Timestamp(filters.period) + pd.offsets.MonthEnd(0)).date() if filters.period else None
 source = kpi["source"] if shade == "kpi" else credits
-context = export_context(f"Map: {title}", filter_wording(filters, area, kpi if shade == "kpi" else None), source,
+heading = f"Map: {kpi['kpi']} by {LEVEL_WORDS[kpi_level]}" if shade == "kpi" else f"Map: {title}"
+context = export_context(heading, filter_wording(filters, area, kpi if shade == "kpi" else None), source,
                          data_date)  # fmt: skip
 context = replace(context, source=f"{context.source}. {credits}" if shade == "kpi" else context.source)
 static = static_map(
