@@ -315,3 +315,17 @@ def programme_data_date() -> date | None:
     """See ``queries.programme_data_date``."""
     with _session() as session:
         return queries.programme_data_date(session=session)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def lsoa_deprivation(system_code: str) -> pd.DataFrame:
+    """See ``queries.lsoa_deprivation``."""
+    with _session() as session:
+        return queries.lsoa_deprivation(session=session, system_code=system_code)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def practice_deprivation(system_code: str) -> pd.DataFrame:
+    """See ``queries.practice_deprivation``."""
+    with _session() as session:
+        return queries.practice_deprivation(session=session, system_code=system_code)

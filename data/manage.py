@@ -8,6 +8,7 @@
     python -m data.manage reset             # drop everything and leave an empty schema
     python -m data.manage status            # what is loaded
     python -m data.manage load-folder DIR [DIR or FILE ...] [--dry-run]   # import every published file found
+    python -m data.manage derive-catchments [--k N]   # indicative PCN areas from the loaded LSOAs and practices
 
 Uses DATABASE_URL (default: the local SQLite file). Exits non-zero with a message on failure.
 """
@@ -28,6 +29,7 @@ from data import migrate, queries
 from data.db import drop_schema, is_empty, make_engine
 from data.demo import DemoSummary, build_demo
 from data.demo.spec import DEMO_SEED
+from data.importers.boundaries import run_indicative_catchments
 from data.importers.folder import FileItem, load_files, read_folder
 from settings import SettingsError, get_settings
 
@@ -110,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                             "them in dependency order")
     folder.add_argument("paths", nargs="+", type=Path, help="folders (searched recursively) or single files")
     folder.add_argument("--dry-run", action="store_true", help="validate each file; write nothing")
+    catchments = sub.add_parser("derive-catchments", help="derive indicative PCN areas from the loaded LSOAs and "
+                                "practices (each LSOA to its nearest open practice's PCN)")
+    catchments.add_argument("--k", type=int, default=1, help="vote of the k nearest practices (default 1)")
     args = parser.parse_args(argv)
     if args.command == "revision":
         print(f"wrote {migrate.new_revision(args.message)}; read it, edit it, and run the tests")
@@ -139,6 +144,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             items = [item for p in args.paths
                      for item in (read_folder(p) if p.is_dir() else [FileItem(p.name, p.read_bytes())])]
             report = load_files(engine, items, dry_run=args.dry_run)
+            print(report.text())
+            if not report.ok:
+                return 1
+        elif args.command == "derive-catchments":
+            report = run_indicative_catchments(engine, k=args.k)
             print(report.text())
             if not report.ok:
                 return 1

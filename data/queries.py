@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
+import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
@@ -24,6 +25,7 @@ from data.footprint import (
     system_sub_icb_codes,
 )
 from data.rollups import carry_history
+from geo.catchments import locate_points, representative_points
 from models import (
     ActivityChange,
     AreaLevel,
@@ -39,6 +41,7 @@ from models import (
     KpiAreaLevel,
     KpiObservation,
     KpiPlan,
+    LsoaDeprivation,
     Milestone,
     OrgSuccessor,
     Pcn,
@@ -500,7 +503,10 @@ def boundaries(*, session: Session, level: AreaLevel | str, system_code: str) ->
         codes = select(HealthSystem.code).where(HealthSystem.code == system_code)
     stmt = stmt.where(b.level == level.value, b.code.in_(codes)).order_by(b.code, b.vintage)
     frame = _frame(session, stmt, BOUNDARY_COLUMNS)
-    return frame.drop_duplicates("code", keep="last").reset_index(drop=True)
+    indicative = frame["vintage"].eq("indicative")  # a derived catchment yields to any other boundary of the PCN
+    frame = frame.assign(_derived=indicative).sort_values(["code", "_derived", "vintage"],
+                                                          ascending=[True, False, True])
+    return frame.drop_duplicates("code", keep="last").drop(columns="_derived").reset_index(drop=True)
 
 
 PRACTICE_POINT_COLUMNS = [
@@ -876,3 +882,66 @@ def programme_data_date(*, session: Session) -> date | None:
     ]
     known = [d for d in found if d is not None]
     return max(known) if known else None
+
+
+LSOA_COLUMNS = [*BOUNDARY_COLUMNS, "borough_code", "imd_decile", "imd_rank", "imd_vintage"]
+
+
+def lsoa_deprivation(*, session: Session, system_code: str) -> pd.DataFrame:
+    """LSOAs lying in the system's boroughs (newest boundary vintage) with their IMD decile and rank when loaded.
+
+    Columns: ``LSOA_COLUMNS``; ``borough_code`` is the borough holding the LSOA's representative point, and
+    ``imd_decile`` is empty where no deprivation row matches (1 = most deprived 10% of LSOAs in England).
+    """
+    boroughs = _frame(session, select(Boundary.code, Boundary.display_wkb, Boundary.vintage)
+                      .join(Borough, Borough.code == Boundary.code)
+                      .join(HealthSystem, HealthSystem.id == Borough.system_id)
+                      .where(Boundary.level == AreaLevel.BOROUGH.value, HealthSystem.code == system_code)
+                      .order_by(Boundary.code, Boundary.vintage), ["code", "wkb", "vintage"])
+    boroughs = boroughs.drop_duplicates("code", keep="last")
+    if boroughs.empty:
+        return pd.DataFrame(columns=LSOA_COLUMNS)
+    shapes = shapely.from_wkb(boroughs["wkb"].map(bytes).to_numpy())
+    min_lon, min_lat, max_lon, max_lat = shapely.total_bounds(shapes)
+    b = Boundary
+    stmt = (select(b.code, b.name, b.display_wkb, b.min_lon, b.min_lat, b.max_lon, b.max_lat, b.vintage, b.source)
+            .where(b.level == AreaLevel.LSOA.value, b.max_lon >= min_lon, b.min_lon <= max_lon,
+                   b.max_lat >= min_lat, b.min_lat <= max_lat).order_by(b.code, b.vintage))
+    lsoas = _frame(session, stmt, BOUNDARY_COLUMNS).drop_duplicates("code", keep="last").reset_index(drop=True)
+    if lsoas.empty:
+        return pd.DataFrame(columns=LSOA_COLUMNS)
+    points = representative_points(shapely.from_wkb(lsoas["display_wkb"].map(bytes).to_numpy()))
+    lsoas["borough_code"] = None
+    for code, shape in zip(boroughs["code"], shapes, strict=True):
+        inside = shapely.contains_xy(shape, points[:, 0], points[:, 1]) & lsoas["borough_code"].isna().to_numpy()
+        lsoas.loc[inside, "borough_code"] = code
+    lsoas = lsoas.dropna(subset=["borough_code"])
+    imd = _frame(session, select(LsoaDeprivation.lsoa_code, LsoaDeprivation.imd_decile, LsoaDeprivation.imd_rank,
+                                 LsoaDeprivation.vintage)
+                 .where(LsoaDeprivation.lsoa_code.in_(lsoas["code"].tolist()), LsoaDeprivation.imd_decile.is_not(None))
+                 .order_by(LsoaDeprivation.lsoa_code, LsoaDeprivation.vintage),
+                 ["code", "imd_decile", "imd_rank", "imd_vintage"]).drop_duplicates("code", keep="last")
+    return lsoas.merge(imd, on="code", how="left")[LSOA_COLUMNS].reset_index(drop=True)
+
+
+PRACTICE_DEPRIVATION_COLUMNS = ["area_code", "lsoa_code", "imd_decile", "imd_quintile"]
+
+
+def practice_deprivation(*, session: Session, system_code: str) -> pd.DataFrame:
+    """Each located open practice's deprivation from the LSOA its point falls in (IMD decile, quintile 1-5).
+
+    Quintile 1 is the most deprived fifth of LSOAs in England (deciles 1-2). A registration-weighted practice
+    IMD needs registrations by LSOA, which the database does not hold; the practice's own LSOA is the proxy.
+    Columns: ``PRACTICE_DEPRIVATION_COLUMNS`` (practices without a matched LSOA are left out).
+    """
+    lsoas = lsoa_deprivation(session=session, system_code=system_code).dropna(subset=["imd_decile"])
+    practices = practice_points(session=session, system_code=system_code)
+    if lsoas.empty or practices.empty:
+        return pd.DataFrame(columns=PRACTICE_DEPRIVATION_COLUMNS)
+    areas = pd.DataFrame({"code": lsoas["code"], "geometry": shapely.from_wkb(lsoas["display_wkb"].map(bytes))})
+    practices["lsoa_code"] = locate_points(practices, areas).to_numpy()
+    out = practices.dropna(subset=["lsoa_code"]).merge(lsoas[["code", "imd_decile"]], left_on="lsoa_code",
+                                                        right_on="code")
+    out["imd_decile"] = out["imd_decile"].astype(int)
+    out["imd_quintile"] = (out["imd_decile"] + 1) // 2
+    return out.rename(columns={"code_x": "area_code"})[PRACTICE_DEPRIVATION_COLUMNS].reset_index(drop=True)

@@ -82,7 +82,7 @@ class LegendEntry:
 class ClassedScale:
     """Class breaks and their colours: value v is in class i when breaks[i] <= v < breaks[i + 1] (last closed)."""
 
-    kind: str  # "sequential" or "diverging"
+    kind: str  # "sequential", "diverging" or "categorical" (one class per value, e.g. IMD deciles)
     breaks: tuple[float, ...]  # len(colours) + 1 edges, increasing
     colours: tuple[str, ...]
     labels: tuple[str, ...]
@@ -99,7 +99,8 @@ class ClassedScale:
     def legend(self) -> list[LegendEntry]:
         """Legend rows, high values first for a sequential scale, better first for a diverging one."""
         rows = [LegendEntry(c, lab) for c, lab in zip(self.colours, self.labels, strict=True)]
-        return [*reversed(rows), LegendEntry(NO_DATA, self.no_data_label)]
+        ordered = rows if self.kind == "categorical" else list(reversed(rows))  # deciles read 1 to 10
+        return [*ordered, LegendEntry(NO_DATA, self.no_data_label)]
 
 
 NICE_STEPS = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8)
@@ -166,6 +167,32 @@ def _pick(palette: Sequence[str], n: int) -> tuple[str, ...]:
         return tuple(palette)
     positions = np.linspace(0, len(palette) - 1, n).round().astype(int)
     return tuple(palette[i] for i in positions)
+
+
+def _blend(palette: Sequence[str], n: int) -> tuple[str, ...]:
+    """``n`` colours evenly along ``palette`` (linear in RGB between its stops)."""
+    stops = np.array([rgb(c)[:3] for c in palette], float)
+    positions = np.linspace(0, len(palette) - 1, n)
+    out = []
+    for p in positions:
+        i = min(int(p), len(palette) - 2)
+        mix = stops[i] + (stops[i + 1] - stops[i]) * (p - i)
+        out.append("#" + "".join(f"{round(float(v)):02X}" for v in mix))
+    return tuple(out)
+
+
+# IMD deciles on cividis: dark blue for decile 1 (most deprived 10% of LSOAs in England) to yellow for decile 10
+IMD_DECILE_COLOURS = _blend(CIVIDIS_5, 10)
+IMD_TITLE = "IMD 2019 decile (1 = most deprived 10% of LSOAs in England)"
+
+
+def imd_scale() -> ClassedScale:
+    """Ten classes, one per IMD decile, each labelled in words."""
+    labels = tuple(
+        f"{d}" + (" (most deprived)" if d == 1 else " (least deprived)" if d == 10 else "") for d in range(1, 11)
+    )
+    breaks = tuple(d + 0.5 for d in range(0, 11))
+    return ClassedScale("categorical", breaks, IMD_DECILE_COLOURS, labels, IMD_TITLE, "No deprivation data")
 
 
 def rating_legend() -> list[LegendEntry]:

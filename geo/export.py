@@ -18,25 +18,72 @@ OS_ONS_ATTRIBUTION = (
     "Boundaries: Source: Office for National Statistics licensed under the Open Government Licence v3.0; "
     "Contains OS data © Crown copyright and database right"
 )
+CHORLEY_ATTRIBUTION = "GeoJSON conversion by Martin Chorley (github.com/martinjc/UK-GeoJson, CC-BY 4.0)"
 CQC_ATTRIBUTION = "Care homes: Care Quality Commission (CQC) care directory, Open Government Licence v3.0"
+IMD_ATTRIBUTION = (
+    "Deprivation: MHCLG English Indices of Deprivation 2019, Open Government Licence v3.0"
+)
+ODS_ATTRIBUTION = "GP practices: NHS England Organisation Data Service, Open Government Licence v3.0"
+NHSUK_ATTRIBUTION = "practice locations: NHS website (NHS.UK) organisation data, Open Government Licence v3.0"
 SYNTHETIC_BOUNDARIES = "Boundaries: synthetic (generated for the demo; not ONS/OS geography)"
+SYNTHETIC_PCNS = "PCN areas: synthetic (groups of real LSOAs generated for the demo)"
+INDICATIVE_PCNS = "PCN areas: indicative (LSOAs given to the PCN of the nearest practices; not official boundaries)"
 SYNTHETIC_CARE_HOMES = "Care homes: synthetic (generated for the demo; not CQC data)"
+SYNTHETIC_PRACTICES = "GP practices: synthetic (generated for the demo)"
+NO_CARE_HOMES = "Care homes: none loaded"
+NO_PRACTICES = "GP practices: none loaded"
+PRACTICE_SOURCES = ("epraccur", "epcn", "nhsuk_gp", "gp_list_size")
 
 
-def attribution(boundary_sources: list[str], import_sources: list[str]) -> str:
-    """The attribution line for a map, from the boundaries' ``source`` column and the import log's sources.
+def _is_ons(source: str) -> bool:
+    return any(word in source for word in ("ONS", "OS ", "OS/", "Ordnance", "Office for National Statistics"))
 
-    Synthetic (demo) boundaries are said to be synthetic; real ones get the ONS/OS licence line (or their own
-    source text when it names another publisher); care homes get the CQC line when the CQC directory is loaded.
+
+def attribution(
+    boundary_sources: list[str],
+    import_sources: list[str],
+    *,
+    deprivation: bool = False,
+    practices: bool = False,
+    care_homes: bool = True,
+) -> str:
+    """The attribution line for a map, from what is loaded: the drawn boundaries' ``source`` texts and the import
+    log's sources (``"demo"`` for the synthetic demo).
+
+    Boundaries get the ONS/OS licence line when any is ONS/OS (and Martin Chorley's CC-BY credit when his GeoJSON
+    conversion is named); synthetic and indicative PCN areas say so; other publishers are named as given. The
+    deprivation, practice and care-home parts appear when those layers are drawn: from their importers' sources,
+    "synthetic" only when the demo supplied them, "none loaded" when nothing did.
     """
     named = [s for s in dict.fromkeys(boundary_sources) if s]
-    if named and all(s.lower().startswith("synthetic") for s in named):
-        parts = [SYNTHETIC_BOUNDARIES]
-    elif not named or any(("OS" in s or "ONS" in s or "Ordnance" in s) for s in named):
-        parts = [OS_ONS_ATTRIBUTION]
-    else:
-        parts = ["Boundaries: " + "; ".join(named)]
-    parts.append(CQC_ATTRIBUTION if "cqc" in import_sources else SYNTHETIC_CARE_HOMES)
+    synthetic = [s for s in named if s.lower().startswith("synthetic")]
+    indicative = [s for s in named if s.lower().startswith("indicative")]
+    other = [s for s in named if s not in synthetic and s not in indicative]
+    parts = []
+    if any(_is_ons(s) for s in other + indicative):
+        parts.append(OS_ONS_ATTRIBUTION + (f"; {CHORLEY_ATTRIBUTION}" if any("Chorley" in s for s in other) else ""))
+    elif other:
+        parts.append("Boundaries: " + "; ".join(other))
+    elif synthetic or not named:
+        parts.append(SYNTHETIC_BOUNDARIES if synthetic else "Boundaries: none loaded")
+    if synthetic and (other or indicative):
+        parts.append(SYNTHETIC_PCNS)
+    if indicative:
+        parts.append(INDICATIVE_PCNS)
+    if deprivation:
+        parts.append(IMD_ATTRIBUTION)
+    if practices:
+        real = [s for s in PRACTICE_SOURCES if s in import_sources]
+        if real:
+            located = "nhsuk_gp" in real
+            parts.append(ODS_ATTRIBUTION + (f"; {NHSUK_ATTRIBUTION}" if located else ""))
+        else:
+            parts.append(SYNTHETIC_PRACTICES if "demo" in import_sources else NO_PRACTICES)
+    if care_homes:
+        if "cqc" in import_sources:
+            parts.append(CQC_ATTRIBUTION)
+        else:
+            parts.append(SYNTHETIC_CARE_HOMES if "demo" in import_sources else NO_CARE_HOMES)
     return ". ".join(parts)
 
 

@@ -22,12 +22,14 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from data.suppression import FLAG, Rule, is_suppressed, shown, suppress
+from geo.catchments import INDICATIVE, representative_points
 from geo.colours import (
     BOROUGH_LINE,
     NO_DATA,
     PRACTICE_COLOUR,
     SELECTED_LINE,
     ClassedScale,
+    imd_scale,
     rating_colour,
     rgb,
 )
@@ -39,6 +41,10 @@ BOROUGH_LINE_LAYER = "borough-outlines"
 SELECTED_LAYER = "selected-area"
 PRACTICE_LAYER = "practices"
 CARE_HOME_LAYER = "care-homes"
+IMD_LAYER = "lsoa-deprivation"
+PCN_OUTLINE_LAYER = "pcn-outlines"
+BOROUGH_NAME_LAYER = "borough-names"
+INDICATIVE_TEXT = "Indicative PCN area: LSOAs given to the PCN of the nearest practices (not an official boundary)"
 SUPPRESSED_TEXT = "suppressed (small numbers)"
 CARTO_POSITRON = "https://basemaps.cartocdn.com/gl/positron-gl-style/style.json"  # opt-in street map
 BASEMAP_CREDIT = "Street map © OpenStreetMap contributors © CARTO"
@@ -122,6 +128,9 @@ class Measure:
     period: str
 
 
+IMD_MEASURE = Measure("IMD 2019 decile", "(1 = most deprived 10% in England)", 0, "IoD 2019")
+
+
 def value_text(row: pd.Series | dict, measure: Measure) -> str:
     """``"312.4 per 1,000 patients (95% CI 301.0 to 324.1)"``, or why there is no value."""
     if row.get("suppressed"):
@@ -196,7 +205,9 @@ def _polygon_records(areas: pd.DataFrame, *, alpha: int = 230) -> list[dict]:
     return records
 
 
-def area_layer(layer_id: str, areas: pd.DataFrame, *, pickable: bool = True) -> pdk.Layer:
+def area_layer(
+    layer_id: str, areas: pd.DataFrame, *, pickable: bool = True, line: Sequence[int] = (255, 255, 255, 255)
+) -> pdk.Layer:
     """Filled, outlined polygons of the areas (each part of a multipolygon is its own object with the code)."""
     return pdk.Layer(
         "PolygonLayer",
@@ -204,7 +215,7 @@ def area_layer(layer_id: str, areas: pd.DataFrame, *, pickable: bool = True) -> 
         id=layer_id,
         get_polygon="polygon",
         get_fill_color="fill",
-        get_line_color=[255, 255, 255, 255],
+        get_line_color=list(line),
         line_width_min_pixels=1,
         stroked=True,
         filled=True,
@@ -352,11 +363,62 @@ def selected_code(selection: dict | None) -> tuple[str, str] | None:
     return None
 
 
+def is_indicative(bounds: pd.DataFrame) -> bool:
+    """True when any of these PCN areas is an indicative (derived) catchment."""
+    return bool(not bounds.empty and bounds["vintage"].eq(INDICATIVE).any())
+
+
+def deprivation_frame(lsoas: pd.DataFrame, borough_names: dict[str, str] | None = None) -> pd.DataFrame:
+    """LSOAs as area_frame rows coloured by IMD decile (``value`` = decile), with a deprivation tooltip.
+
+    ``lsoas`` as from ``queries.lsoa_deprivation`` (code, name, display_wkb, borough_code, imd_decile, imd_rank).
+    """
+    values = lsoas[["code", "imd_decile"]].rename(columns={"code": "area_code", "imd_decile": "value"})
+    areas = area_frame(lsoas, values.assign(value=pd.to_numeric(values["value"], errors="coerce")), imd_scale(),
+                       None)
+    ranks = dict(zip(lsoas["code"], lsoas["imd_rank"], strict=True))
+    boroughs = dict(zip(lsoas["code"], lsoas["borough_code"], strict=True))
+    names = borough_names or {}
+    tips = []
+    for row in areas.itertuples(index=False):
+        lines = [f"{row.name} ({row.code})", f"Borough: {names.get(boroughs.get(row.code), boroughs.get(row.code))}"]
+        if pd.isna(row.value):
+            lines.append("IMD 2019: not loaded for this LSOA")
+        else:
+            rank = ranks.get(row.code)
+            lines.append(f"IMD 2019 decile {int(row.value)} (1 = most deprived 10% in England)"
+                         + (f", rank {int(rank):,} of 32,844" if rank is not None and not pd.isna(rank) else ""))
+        tips.append("\n".join(lines))
+    return areas.assign(tooltip=tips)
+
+
+def name_layer(boroughs: pd.DataFrame) -> pdk.Layer:
+    """Borough names at a point inside each borough (dark text on a white box), not pickable."""
+    points = representative_points(boroughs["geometry"].to_numpy()) if not boroughs.empty else []
+    data = [
+        {"name": name, "position": [round(float(x), PRECISION), round(float(y), PRECISION)]}
+        for name, (x, y) in zip(boroughs["name"], points, strict=True)
+    ]
+    return pdk.Layer(
+        "TextLayer",
+        data=data,
+        id=BOROUGH_NAME_LAYER,
+        get_position="position",
+        get_text="name",
+        get_size=14,
+        get_color=rgb(BOROUGH_LINE),
+        font_weight=700,  # a string would be read by pydeck as an accessor expression
+        background=True,
+        get_background_color=[255, 255, 255, 200],
+        pickable=False,
+    )
+
+
 @dataclass(frozen=True)
 class MapModel:
     """Everything the map page draws, built from frames: areas coloured, outlines, selection, points, the deck."""
 
-    level: str  # "pcn" or "borough": which areas carry the colours
+    level: str  # "pcn", "borough" or "lsoa": which areas carry the colours
     areas: pd.DataFrame  # area_frame rows of the coloured level
     outlines: pd.DataFrame  # borough area_frame rows (outlines)
     selected: pd.DataFrame  # the selected area's rows (empty when none)
@@ -364,13 +426,14 @@ class MapModel:
     practices: pd.DataFrame | None
     care_homes: pd.DataFrame | None
     deck: pdk.Deck
+    indicative: bool = False  # the PCN areas drawn are indicative catchments
 
 
 def map_model(
     *,
     pcn_bounds: pd.DataFrame,
     borough_bounds: pd.DataFrame,
-    level: str,
+    level: str | None,
     values: pd.DataFrame | None,
     scale: ClassedScale | None,
     measure: Measure | None,
@@ -380,47 +443,55 @@ def map_model(
     practices: pd.DataFrame | None,
     care_homes: pd.DataFrame | None,
     basemap: str | None = None,
+    lsoas: pd.DataFrame | None = None,
 ) -> MapModel:
-    """Build the map: ``level`` areas coloured by ``values`` on ``scale``, borough outlines, the selected PCN or
-    borough outlined in black, optional practice and care-home points, fitted to the selected borough (or all).
+    """Build the map: areas coloured, borough outlines and names, the selected PCN or borough outlined in black,
+    optional practice and care-home points, fitted to the selected borough (or all).
 
-    ``pcn_boroughs`` maps a PCN code to its borough's name (shown in PCN tooltips). ``practices`` and
-    ``care_homes`` are already filtered to what should be drawn (None or empty: no layer).
+    ``level`` "pcn" or "borough" colours those areas by ``values`` on ``scale``; "lsoa" colours ``lsoas`` (from
+    ``queries.lsoa_deprivation``) by IMD decile on ``imd_scale`` (``scale`` is then ignored); None draws the
+    boroughs unshaded. PCN areas, when any are given, are outlined under every other level; indicative ones say so
+    in their tooltips. ``pcn_boroughs`` maps a PCN code to its borough's name. ``practices`` and ``care_homes``
+    are already filtered (None or empty: no layer).
     """
+    indicative = is_indicative(pcn_bounds)
+    borough_names = dict(zip(borough_bounds["code"], borough_bounds["name"], strict=True))
     boroughs = area_frame(borough_bounds, values if level == "borough" else None, scale, measure)
+    pcn_outlines = area_frame(pcn_bounds, None, None, None) if not pcn_bounds.empty else None
     if level == "pcn":
-        areas = area_frame(
-            pcn_bounds, values, scale, measure, context={k: f"Borough: {v}" for k, v in pcn_boroughs.items()}
-        )
+        vintages = dict(zip(pcn_bounds["code"], pcn_bounds["vintage"], strict=True))
+        context = {
+            k: f"Borough: {v}" + (f"\n{INDICATIVE_TEXT}" if vintages.get(k) == INDICATIVE else "")
+            for k, v in pcn_boroughs.items()
+        }
+        areas = area_frame(pcn_bounds, values, scale, measure, context=context)
         layers = [area_layer(PCN_LAYER, areas)]
+    elif level == "lsoa" and lsoas is not None:
+        scale = imd_scale()
+        areas = deprivation_frame(lsoas, borough_names)
+        layers = [area_layer(IMD_LAYER, areas, line=(255, 255, 255, 70))]  # faint: PCN outlines must stand out
     else:
         areas = boroughs
-        pcn_outlines = area_frame(pcn_bounds, None, None, None)
-        layers = [
-            area_layer(BOROUGH_FILL_LAYER, areas),
-            outline_layer("pcn-outlines", pcn_outlines["geometry"], colour="#FFFFFF", width_px=1),
-        ]
+        layers = [area_layer(BOROUGH_FILL_LAYER, areas)]
+    if level != "pcn" and pcn_outlines is not None:
+        layers.append(outline_layer(PCN_OUTLINE_LAYER, pcn_outlines["geometry"], colour="#FFFFFF",
+                                    width_px=2 if level == "lsoa" else 1))
     layers.append(outline_layer(BOROUGH_LINE_LAYER, boroughs["geometry"]))
-    chosen = pcn or borough
-    selected = (
-        (
-            area_frame(pcn_bounds[pcn_bounds["code"] == pcn], None, None, None)
-            if pcn
-            else area_frame(borough_bounds[borough_bounds["code"] == borough], None, None, None)
-        )
-        if chosen
-        else boroughs.iloc[0:0]
-    )
+    chosen = pcn if pcn and not pcn_bounds.empty else borough
+    source = pcn_bounds if chosen and chosen == pcn else borough_bounds
+    selected = area_frame(source[source["code"] == chosen], None, None, None) if chosen else boroughs.iloc[0:0]
     if not selected.empty:
         layers.append(outline_layer(SELECTED_LAYER, selected["geometry"], colour=SELECTED_LINE, width_px=4))
     if practices is not None and not practices.empty:
         layers.append(practice_layer(practices))
     if care_homes is not None and not care_homes.empty:
         layers.append(care_home_layer(care_homes))
+    layers.append(name_layer(boroughs))  # on top, so points never hide a borough's name
     focus = borough_bounds[borough_bounds["code"] == borough] if borough else borough_bounds
     view = view_for_bbox(bbox_of(focus if not focus.empty else borough_bounds))
     return MapModel(
-        level, areas, boroughs, selected, scale, practices, care_homes, build_deck(layers, view, basemap=basemap)
+        level or "borough", areas, boroughs, selected, scale, practices, care_homes,
+        build_deck(layers, view, basemap=basemap), indicative,
     )
 
 

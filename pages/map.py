@@ -1,4 +1,8 @@
-"""Map: PCNs coloured by the chosen KPI and period, borough outlines, practices and care homes; a click filters."""
+"""Map: PCNs or boroughs coloured by the chosen KPI, or LSOAs by deprivation; boroughs, practices and care homes.
+
+Works with whatever geography is loaded: borough boundaries are enough; PCN areas (imported, from a lookup, or
+derived indicative catchments) and LSOAs with IMD 2019 deciles add layers. A click on an area filters every page.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,17 @@ from data.export import as_displayed
 from data.suppression import suppress
 from geo.colours import PRACTICE_COLOUR, LegendEntry, diverging_scale, rating_legend, sequential_scale
 from geo.export import attribution, static_map
-from geo.layers import BASEMAP_CREDIT, CARTO_POSITRON, Measure, map_model, map_table, shown_values
+from geo.layers import (
+    BASEMAP_CREDIT,
+    CARTO_POSITRON,
+    IMD_MEASURE,
+    INDICATIVE_TEXT,
+    Measure,
+    is_indicative,
+    map_model,
+    map_table,
+    shown_values,
+)
 from settings import get_settings
 
 require_app_shell()
@@ -30,16 +44,51 @@ filters = current_filters()
 area = selected_area(filters)
 kpi = kpi_row(filters.kpi)
 st.title("Map")
-if kpi is None or filters.period is None:
-    st.info("Choose a KPI and period in the sidebar.")
+system = system_code()
+borough_bounds = cache.boundaries("borough", system)
+if borough_bounds.empty:
+    st.info(
+        "No borough boundaries are loaded yet. Import the ONS borough (local authority district) boundaries on the "
+        "Data page; LSOA boundaries, IMD deprivation and PCN areas then add layers."
+    )
     st.stop()
-level = next((lv for lv in ("pcn", "borough") if lv in kpi["levels"]), None)
-if level is None:
-    st.info(f"{kpi['kpi']} is reported only at {', '.join(kpi['levels'])} level, so there is nothing to map.")
-    st.stop()
-st.subheader(f"{kpi['kpi']} by {LEVEL_WORDS[level]}, {filters.period:%b %Y}")
+pcn_bounds = cache.boundaries("pcn", system)
+lsoas = cache.lsoa_deprivation(system)
+has_imd = bool(lsoas["imd_decile"].notna().any()) if not lsoas.empty else False
+indicative = is_indicative(pcn_bounds)
 
-has_target = kpi["target_value"] is not None and not pd.isna(kpi["target_value"])
+kpi_level = None
+if kpi is not None and filters.period is not None:
+    usable = [lv for lv in ("pcn", "borough") if lv in kpi["levels"] and not (lv == "pcn" and pcn_bounds.empty)]
+    kpi_level = usable[0] if usable else None
+choices: dict[str, str] = {}
+if kpi_level:
+    choices["kpi"] = f"{kpi['kpi']} by {LEVEL_WORDS[kpi_level]}"
+if has_imd:
+    choices["imd"] = "Deprivation (IMD 2019 decile by LSOA)"
+choices["none"] = "Boundaries only"
+shade = st.radio("Shade the map by", list(choices), format_func=choices.get, horizontal=True)
+if kpi is None or filters.period is None:
+    st.caption("Choose a KPI and period in the sidebar to colour PCNs or boroughs by it.")
+elif kpi_level is None:
+    missing = "pcn" in kpi["levels"] and pcn_bounds.empty
+    st.caption(
+        f"{kpi['kpi']} is reported at {', '.join(kpi['levels'])} level"
+        + (": no PCN areas are loaded. Derive indicative PCN catchments or import a PCN lookup on the Data page."
+           if missing else ", so there is nothing to colour by it.")
+    )  # fmt: skip
+
+level = kpi_level if shade == "kpi" else ("lsoa" if shade == "imd" else None)
+if shade == "kpi":
+    title = f"{kpi['kpi']} by {LEVEL_WORDS[kpi_level]}, {filters.period:%b %Y}"
+    title += " (indicative PCN areas)" if kpi_level == "pcn" and indicative else ""
+elif shade == "imd":
+    title = "Deprivation by LSOA: IMD 2019 decile"
+else:
+    title = "Boroughs" + (" and indicative PCN areas" if indicative else " and PCN areas" if len(pcn_bounds) else "")
+st.subheader(title)
+
+has_target = shade == "kpi" and kpi["target_value"] is not None and not pd.isna(kpi["target_value"])
 controls = st.columns(4)
 show_practices = controls[0].toggle("GP practices", value=True, key="map_practices")
 show_homes = controls[1].toggle("Care homes", value=True, key="map_homes", help="Sized by beds, coloured by rating")
@@ -55,28 +104,30 @@ basemap = get_settings().app_mode == "local" and controls[3].toggle(
     "Street map", value=False, key="map_basemap", help="Loads map tiles from CARTO over the internet."
 )
 
-system = system_code()
-pcn_bounds = cache.boundaries("pcn", system)
-borough_bounds = cache.boundaries("borough", system)
-if pcn_bounds.empty or borough_bounds.empty:
-    st.info("No boundaries are loaded yet. Import borough and PCN boundaries on the Data page.")
-    st.stop()
-values = suppress(
-    with_intervals(
-        cache.kpi_period_across_areas(kpi["kpi_code"], level, filters.period), kpi["value_type"], kpi["multiplier"]
-    ),
-    suppression_rule(kpi),
-)
-measure = Measure(kpi["kpi"], kpi["unit"], small_number_max(kpi), f"{filters.period:%b %Y}")
-if against_target and has_target:
-    scale = diverging_scale(
-        shown_values(values, measure.small_number_max),
-        target=float(kpi["target_value"]),
-        higher_is_better=kpi["polarity"] == "higher_is_better",
-        title=f"{kpi['kpi']} against target {kpi['target_value']:g}",
+values, scale, measure = None, None, None
+if shade == "kpi":
+    values = suppress(
+        with_intervals(
+            cache.kpi_period_across_areas(kpi["kpi_code"], kpi_level, filters.period),
+            kpi["value_type"],
+            kpi["multiplier"],
+        ),
+        suppression_rule(kpi),
     )
-else:
-    scale = sequential_scale(shown_values(values, measure.small_number_max), title=f"{kpi['kpi']} ({kpi['unit']})")
+    measure = Measure(kpi["kpi"], kpi["unit"], small_number_max(kpi), f"{filters.period:%b %Y}")
+    if against_target and has_target:
+        scale = diverging_scale(
+            shown_values(values, measure.small_number_max),
+            target=float(kpi["target_value"]),
+            higher_is_better=kpi["polarity"] == "higher_is_better",
+            title=f"{kpi['kpi']} against target {kpi['target_value']:g}",
+        )
+    else:
+        scale = sequential_scale(
+            shown_values(values, measure.small_number_max), title=f"{kpi['kpi']} ({kpi['unit']})"
+        )
+elif shade == "imd":
+    measure = IMD_MEASURE
 pcns = cache.pcns(system)
 practices = cache.practice_points(system) if show_practices else None
 homes = cache.care_homes(system) if show_homes else None
@@ -93,28 +144,40 @@ model = map_model(
     practices=practices,
     care_homes=homes,
     basemap=CARTO_POSITRON if basemap else None,
+    lsoas=lsoas if shade == "imd" else None,
 )
+scale = model.scale
+shaded = {"kpi": f"{choices.get('kpi', '')} in {filters.period:%B %Y}" if shade == "kpi" else "",
+          "imd": "LSOAs by IMD 2019 decile", "none": "boroughs, unshaded"}[shade]  # fmt: skip
 alt_text = (
-    f"Map of {kpi['kpi']} by {LEVEL_WORDS[level]} in {filters.period:%B %Y}, {len(model.areas)} areas shaded in "
-    f"{len(scale.colours)} classes"
-    + (", with GP practices" if show_practices else "")
-    + (" and care homes sized by beds and coloured by CQC rating" if show_homes else "")
+    f"Map of {shaded}, {len(model.areas)} areas"
+    + (f" in {len(scale.colours)} classes" if scale else "")
+    + (", with GP practices" if show_practices and practices is not None and len(practices) else "")
+    + (" and care homes sized by beds and coloured by CQC rating" if show_homes and homes is not None and len(homes)
+       else "")
     + ". The same numbers are in the table below the map."
-)
+)  # fmt: skip
 st.caption(
-    f"Select a {LEVEL_WORDS[level]} (or a practice or care home) to filter every page to it. "
-    + (f"Outlined in black: {area.name}." if filters.borough or filters.pcn else "")
+    "Select a borough or PCN (or a practice or care home) to filter every page to it. "
+    + (f"Outlined in black: {area.name}. " if filters.borough or filters.pcn else "")
+    + (f"{INDICATIVE_TEXT}." if indicative else "")
 )
 interactive_map(model.deck, pcn_boroughs=dict(zip(pcns["code"], pcns["borough_code"], strict=True)), alt_text=alt_text)
-sections = [(scale.title, scale.legend(), "square")]
-if show_homes:
+sections = [(scale.title, scale.legend(), "square")] if scale else []
+if show_homes and homes is not None and len(homes):
     sections.append(("Care homes by CQC rating (size: beds)", rating_legend(), "circle"))
-if show_practices:
+if show_practices and practices is not None and len(practices):
     sections.append(("Points", [LegendEntry(PRACTICE_COLOUR, "GP practice")], "circle"))
-legend(sections)
-suppression_caption(values, f"{LEVEL_WORDS[level]}s")
+if sections:
+    legend(sections)
+if values is not None:
+    suppression_caption(values, f"{LEVEL_WORDS[kpi_level]}s")
 
-credits = attribution(pcn_bounds["source"].tolist(), cache.provenance()["source"].tolist())
+drawn = [*borough_bounds["source"], *pcn_bounds["source"], *(lsoas["source"] if shade == "imd" else [])]
+credits = attribution(
+    drawn, cache.provenance()["source"].tolist(), deprivation=shade == "imd", practices=show_practices,
+    care_homes=show_homes,
+)  # fmt: skip
 if basemap:
     credits += f". {BASEMAP_CREDIT}"
 st.caption(credits)
@@ -122,11 +185,12 @@ st.caption(credits)
 table = map_table(model, measure)
 with st.expander("Table of the mapped values", expanded=False):
     st.dataframe(as_displayed(table), hide_index=True, width="stretch")
-data_date = pd.Timestamp(filters.period) + pd.offsets.MonthEnd(0)
-context = export_context(
-    f"Map: {kpi['kpi']} by {LEVEL_WORDS[level]}", filter_wording(filters, area, kpi), kpi["source"], data_date.date()
-)
-context = replace(context, source=f"{context.source}. {credits}")
+data_date = (pd.Timestamp(filters.period) + pd.offsets.MonthEnd(0)).date() if filters.period else None
+source = kpi["source"] if shade == "kpi" else credits
+heading = f"Map: {kpi['kpi']} by {LEVEL_WORDS[kpi_level]}" if shade == "kpi" else f"Map: {title}"
+context = export_context(heading, filter_wording(filters, area, kpi if shade == "kpi" else None), source,
+                         data_date)  # fmt: skip
+context = replace(context, source=f"{context.source}. {credits}" if shade == "kpi" else context.source)
 static = static_map(
     model.areas,
     scale,

@@ -51,6 +51,15 @@ od_adjust = right.toggle(
 )
 names = cache.area_names(level, system_code())
 rows = in_areas(cache.kpi_period_across_areas(kpi["kpi_code"], level, filters.period), names)
+deprivation = cache.practice_deprivation(system_code()) if level == "practice" else None
+if deprivation is not None and not deprivation.empty:
+    quintiles = st.multiselect(
+        "Deprivation quintile of the practice's LSOA (IMD 2019; 1 = most deprived fifth in England)",
+        [1, 2, 3, 4, 5], default=[], key="variation_imd", placeholder="All practices",
+        help="A practice's deprivation is that of the LSOA it stands in (IMD 2019 decile, paired into quintiles).",
+    )  # fmt: skip
+    if quintiles:
+        rows = rows[rows["area_code"].isin(deprivation.loc[deprivation["imd_quintile"].isin(quintiles), "area_code"])]
 try:
     funnel = funnel_for(rows, kpi["value_type"], kpi["multiplier"], od_adjust=od_adjust)
 except AnalysisError as exc:

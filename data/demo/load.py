@@ -18,11 +18,10 @@ from sqlmodel import Session, SQLModel
 from data.db import create_schema, session_scope
 from data.demo.delivery import build_delivery
 from data.demo.facts import LIST_GROWTH, observations_for, plans_for
-from data.demo.geography import NCL_SYSTEM, build_geography
+from data.demo.geography import NCL_SYSTEM, SYNTHETIC_SHAPE_SOURCE, build_geography
 from data.demo.spec import (
     BOROUGH_INITIATIVES,
     DEMO_SEED,
-    DEMO_SOURCE,
     FIRST_MONTH,
     INITIATIVES,
     KPIS,
@@ -46,6 +45,7 @@ from models import (
     KpiAreaLevel,
     KpiObservation,
     KpiPlan,
+    LsoaDeprivation,
     Milestone,
     Pcn,
     Practice,
@@ -104,21 +104,24 @@ def _list_sizes(practices: pd.DataFrame) -> pd.DataFrame:
 
 
 def _boundaries(frame: pd.DataFrame) -> pd.DataFrame:
+    """Boundary rows; invented shapes are simplified for display, the shipped real ones are simplified already."""
     geoms = frame["geometry"].to_numpy()
     bounds = shapely.bounds(geoms)
-    simplified = shapely.simplify(geoms, DISPLAY_TOLERANCE_DEG, preserve_topology=True)
+    invented = (frame["source"] == SYNTHETIC_SHAPE_SOURCE).to_numpy()
+    display = geoms.copy()
+    display[invented] = shapely.simplify(geoms[invented], DISPLAY_TOLERANCE_DEG, preserve_topology=True)
     return pd.DataFrame({
         "level": frame["level"].astype(str),
         "code": frame["code"],
         "name": frame["name"],
         "geometry_wkb": shapely.to_wkb(geoms),
-        "display_wkb": shapely.to_wkb(simplified),
+        "display_wkb": shapely.to_wkb(display),
         "min_lon": bounds[:, 0],
         "min_lat": bounds[:, 1],
         "max_lon": bounds[:, 2],
         "max_lat": bounds[:, 3],
-        "vintage": "synthetic",
-        "source": DEMO_SOURCE,
+        "vintage": frame["vintage"],
+        "source": frame["source"],
     })
 
 
@@ -169,6 +172,8 @@ def build_demo(engine: Engine, *, scale: str = "ncl", seed: int = DEMO_SEED) -> 
         )
         _insert(session, CareHome, homes.drop(columns=["borough_code", "pcn_code", "aligned_practice_code"]), rows)
         _insert(session, Boundary, _boundaries(geo.boundaries), rows)
+        if not geo.deprivation.empty:  # real IMD 2019 deciles of the shipped NCL LSOAs (not synthetic)
+            _insert(session, LsoaDeprivation, geo.deprivation.assign(vintage="IMD2019", import_id=log.id), rows)
 
         _insert(session, Workstream, pd.DataFrame([w.__dict__ for w in WORKSTREAMS]), rows)
         workstream_ids = _ids(session, Workstream)

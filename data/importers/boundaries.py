@@ -10,6 +10,11 @@ stored exactly (``geometry_wkb``) beside a display-simplified copy
 
 Catchments: a lookup file (area code -> PCN code) and small-area boundaries already loaded (LSOA by default, or
 ``from_level=ward``) give each PCN's catchment polygon by dissolving its areas (``boundary`` level ``pcn``).
+Without a lookup, *indicative* catchments (vintage ``indicative``) are derived from what is loaded: every LSOA
+inside the dashboard's boroughs goes to the PCN registering most of its patients (given a registrations-by-LSOA
+file) or else of its nearest open practice (``geo.catchments``), and each PCN's LSOAs are dissolved without
+slivers. ``run_indicative_catchments`` does this with no file, once practices, PCN memberships and LSOA
+boundaries are loaded; a lookup-dissolved or imported PCN boundary always wins over an indicative one.
 
 The geometry steps sit here rather than in ``geo/`` because they are part of validating an import; they are pure
 functions (frames and shapely arrays in and out) and can move to ``geo/`` unchanged.
@@ -29,12 +34,14 @@ import numpy as np
 import pandas as pd
 import shapely
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from data.importers.common import (
     REGISTER_HINT,
     Column,
     DataImportError,
+    ImportReport,
     Options,
     Parsed,
     Problem,
@@ -44,9 +51,13 @@ from data.importers.common import (
     match_columns,
     problems_where,
     read_table,
+    run_import,
+    sha256_of,
+    to_number,
     upsert,
 )
-from models import AreaLevel, Boundary, Pcn
+from geo.catchments import INDICATIVE, assign_areas, dissolve, representative_points
+from models import AreaLevel, Borough, Boundary, Pcn, Practice
 
 DISPLAY_TOLERANCE_DEG = 0.0004  # about 30 m at London's latitude: enough for maps, far smaller payloads
 GEO_EXTENSIONS = (".geojson", ".json", ".gpkg", ".zip", ".shp")
@@ -350,6 +361,123 @@ def validate_catchments(session: Session, frame: pd.DataFrame, file_name: str, o
     return Parsed(rows.assign(_row=0), [], notes)
 
 
+# ------------------------------------------------------------------------------------- indicative catchments
+
+
+REGISTRATION_COLUMNS = [
+    Column("practice_code", ("PRACTICE_CODE", "practice", "org code")),
+    Column("lsoa_code", ("LSOA_CODE", "LSOA11CD", "lsoa", "lsoa code")),
+    Column("patients", ("NUMBER_OF_PATIENTS", "patients", "registered patients")),
+    Column("sex", ("SEX",), required=False),
+]
+REQUEST_HEADER = b"indicative catchments request"
+INDICATIVE_SOURCE = "pcn_catchments_indicative"
+
+
+def parse_registrations(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
+    """Patients registered at a GP practice by LSOA (NHS Digital ``gp-reg-pat-prac-lsoa``), or a no-file request.
+
+    Rows split by sex are summed (``SEX`` ALL rows are used alone when present). A request written by
+    ``run_indicative_catchments`` carries no registrations: every LSOA then goes by its nearest practice.
+    """
+    if data.startswith(REQUEST_HEADER):
+        return Parsed(pd.DataFrame(columns=["_row", "practice_code", "lsoa_code", "patients"]), [], rows_read=0)
+    raw = read_table(data, file_name, header_hint=[a for c in REGISTRATION_COLUMNS for a in c.accepts()])
+    frame, problems = match_columns(raw, REGISTRATION_COLUMNS, file=file_name)
+    if any(p.severity == "error" for p in problems):
+        return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
+    frame["practice_code"] = clean_code(frame["practice_code"])
+    frame["lsoa_code"] = clean_code(frame["lsoa_code"])
+    raw_patients = frame["patients"].copy()
+    frame["patients"], bad = to_number(raw_patients)
+    problems += problems_where(bad | (frame["patients"] < 0).fillna(False), frame, file=file_name, column="patients",
+                               values=raw_patients, message="must be a number of patients (0 or more)")
+    if frame["sex"].notna().any():
+        sex = frame["sex"].astype("string").str.strip().str.upper()
+        frame = frame[sex == "ALL"] if (sex == "ALL").any() else frame
+    frame = frame.dropna(subset=["practice_code", "lsoa_code", "patients"])
+    return Parsed(frame[["_row", "practice_code", "lsoa_code", "patients"]], problems, rows_read=len(raw))
+
+
+def _loaded_inputs(session: Session) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], str]:
+    """(LSOAs inside the dashboard's boroughs: code, geometry; open practices standing in them with a PCN; PCN
+    names; the LSOA vintage used)."""
+    practices = pd.DataFrame(session.execute(
+        select(Practice.code, Practice.longitude, Practice.latitude, Pcn.code)
+        .join(Pcn, Pcn.id == Practice.pcn_id)
+        .where(Practice.borough_id.is_not(None), Practice.close_date.is_(None), Practice.latitude.is_not(None),
+               Practice.longitude.is_not(None))
+        .order_by(Practice.code)
+    ).all(), columns=["code", "longitude", "latitude", "pcn_code"])
+    pcn_names = dict(session.execute(select(Pcn.code, Pcn.name)).all())
+    boroughs = session.execute(
+        select(Boundary.geometry_wkb).join(Borough, Borough.code == Boundary.code)
+        .where(Boundary.level == AreaLevel.BOROUGH.value)
+    ).scalars().all()
+    lsoas = pd.DataFrame(session.execute(
+        select(Boundary.code, Boundary.vintage, Boundary.geometry_wkb).where(Boundary.level == AreaLevel.LSOA.value)
+    ).all(), columns=["code", "vintage", "wkb"])
+    if lsoas.empty or not boroughs:
+        return lsoas.iloc[0:0].assign(geometry=None), practices, pcn_names, ""
+    vintage = str(lsoas["vintage"].max())
+    lsoas = lsoas[lsoas["vintage"] == vintage].sort_values("code").reset_index(drop=True)
+    lsoas["geometry"] = shapely.from_wkb(lsoas["wkb"].map(bytes).to_numpy())
+    region = shapely.union_all(shapely.from_wkb([bytes(w) for w in boroughs]))
+    points = representative_points(lsoas["geometry"].to_numpy())
+    inside = shapely.contains_xy(region, points[:, 0], points[:, 1])
+    # only practices standing in the dashboard's boroughs: a foreign PCN linked by location must not take LSOAs
+    placed = shapely.contains_xy(region, practices["longitude"].to_numpy(float), practices["latitude"].to_numpy(float))
+    return lsoas[inside].reset_index(drop=True), practices[placed].reset_index(drop=True), pcn_names, vintage
+
+
+def validate_indicative(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
+    """Derive the indicative catchments from the loaded LSOAs, practices and PCNs (and the registrations given)."""
+    lsoas, practices, pcn_names, vintage = _loaded_inputs(session)
+    missing = [what for what, empty in (("LSOA boundaries inside the dashboard's borough boundaries", lsoas.empty),
+                                        ("open practices with a location and a PCN", practices.empty)) if empty]
+    if missing:
+        raise DataImportError(Problem(file_name, None, None, None, "cannot derive indicative PCN catchments: no "
+                                      + " and no ".join(missing) + " are loaded; import ONS LSOA and borough "
+                                      "boundaries, epraccur, ePCN and the NHS website GP file first"))
+    k = int(options.get("k") or 1)
+    points = representative_points(lsoas["geometry"].to_numpy())
+    areas = pd.DataFrame({"code": lsoas["code"], "lon": points[:, 0], "lat": points[:, 1]})
+    assigned = assign_areas(areas, practices, registrations=frame if not frame.empty else None, k=k)
+    shapes = dissolve(lsoas["geometry"].to_numpy(), assigned["pcn_code"].to_numpy())
+    codes = list(shapes)
+    by_regs = int((assigned["method"] == "registrations").sum())
+    method = (f"registrations by LSOA ({by_regs:,} LSOAs), else the nearest open practice" if by_regs else
+              "the PCN of its nearest open practice" if k == 1 else f"a vote of its {k} nearest open practices")
+    rows = boundary_frame(np.array([shapes[c] for c in codes], dtype=object), level=AreaLevel.PCN.value,
+                          codes=pd.Series(codes), names=pd.Series([pcn_names.get(c, c) for c in codes]),
+                          vintage=INDICATIVE, source=f"Indicative PCN catchment (not an official boundary): each "
+                          f"LSOA ({vintage}) to {method}; dissolved from ONS/OS LSOA boundaries")
+    notes = [f"{len(rows):,} indicative PCN catchments from {len(lsoas):,} LSOAs and {len(practices):,} practices "
+             f"(each LSOA to {method})"]
+    return Parsed(rows.assign(_row=0), [], notes)
+
+
+def load_indicative(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
+    """Replace every indicative PCN catchment (a PCN that no longer gets an LSOA loses its old one)."""
+    session.execute(Boundary.__table__.delete().where(Boundary.level == AreaLevel.PCN.value,
+                                                      Boundary.vintage == INDICATIVE))
+    return load_boundaries(session, frame, import_id, options)
+
+
+def run_indicative_catchments(engine: Engine, *, k: int = 1) -> ImportReport:
+    """Derive indicative PCN catchments from what is loaded (no file), logged as an import of its inputs' digest.
+
+    Run after practices (epraccur, NHS website points), PCN memberships (ePCN) and LSOA and borough boundaries;
+    the same inputs again are reported unchanged.
+    """
+    with Session(engine) as session:
+        lsoas, practices, _, vintage = _loaded_inputs(session)
+    digest = sha256_of(practices.to_csv(index=False).encode() + ",".join(lsoas["code"]).encode() + vintage.encode())
+    request = REQUEST_HEADER + f"\nmethod,nearest\nk,{k}\ninputs,{digest}\n".encode()
+    return run_import(engine, SOURCES_BY_NAME[INDICATIVE_SOURCE], request,
+                      f"indicative catchments (nearest practice, k={k})", options={"k": str(k)})
+
+
 SOURCES = [
     Source("boundaries", "Boundaries (GeoJSON, GeoPackage, zipped Shapefile)",
            "Area polygons in any CRS (reprojected to EPSG:4326); options level, code_field, name_field, vintage.",
@@ -359,4 +487,9 @@ SOURCES = [
            "A CSV of LSOA (or ward) codes and PCN codes; dissolves the loaded area boundaries into PCN polygons.",
            (".csv", ".xlsx"), parse_catchment_lookup, load_boundaries, validate_catchments,
            options=("from_level", "vintage")),
+    Source(INDICATIVE_SOURCE, "Indicative PCN catchments (derived; optional registrations by LSOA)",
+           "Derives a PCN area from the loaded LSOAs and practices: each LSOA to the PCN registering most of its "
+           "patients (NHS Digital registrations by LSOA, this file) or else of its nearest open practice.",
+           (".csv", ".zip"), parse_registrations, load_indicative, validate_indicative, options=("k",)),
 ]
+SOURCES_BY_NAME = {s.name: s for s in SOURCES}

@@ -47,7 +47,7 @@ def test_the_list_filters_by_rating_and_named_gp(app):
     _open(app)
     app.multiselect(key="ch_list_rating").set_value(["Inadequate"]).run()
     listed = _list(app)
-    assert len(listed) == 5 and set(listed["CQC rating"]) == {"Inadequate"}
+    assert len(listed) == 8 and set(listed["CQC rating"]) == {"Inadequate"}
     app.multiselect(key="ch_list_rating").set_value([])
     app.selectbox(key="ch_list_named").set_value("Without one").run()
     assert set(_list(app)["Named GP practice"]) == {"none"}

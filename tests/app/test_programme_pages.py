@@ -67,8 +67,8 @@ def test_risks_page_shows_matrix_trend_and_top_risks(app):
     _open(app, "pages/risks.py")
     assert _charts(app) == 3  # matrix, trend, top risks
     text = _text(app)
-    assert "**R05 Community nursing vacancies prevent 2-hour response**: ▲ up" in text
-    assert "KPI Crisis response within 2 hours (UCR_2H)" in text
+    assert "**R09 Savings assume A&E demand falls while population grows**: ▲ up" in text
+    assert "KPI A&E attendances per 1,000 patients (AE_RATE)" in text
     assert [m.value for m in app.metric][:2] == ["12", "3"]
 
 

@@ -102,5 +102,5 @@ def test_chart_and_map_exports_download_with_provenance(page, app_url):
     name, csv = _download(page, "CSV")
     rows = csv.decode("utf-8-sig").splitlines()
     assert rows[0] == f"# Map: {AE} by PCN"
-    assert any("Boundaries: synthetic" in line for line in rows if line.startswith("# Source:"))
+    assert any("PCN areas: synthetic" in line for line in rows if line.startswith("# Source:"))
     assert sum(1 for line in rows if re.match(r"^U\d{5},", line)) == 30

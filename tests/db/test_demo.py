@@ -89,8 +89,12 @@ def test_boundaries_valid_and_pcns_tile_their_borough(demo_engine):
         assert sum(shapes[("pcn", c)].area for c in group["code"]) == pytest.approx(
             outline.area, rel=1e-9
         )  # no overlaps
-    lon_lat = shapely.bounds(shapes[("system", "QMJ")])
-    assert lon_lat[0] >= -0.31 and lon_lat[2] <= -0.01 and lon_lat[1] >= 51.50 and lon_lat[3] <= 51.70
+    lon_lat = shapely.bounds(shapes[("system", "QMJ")])  # the real NCL (ONS boundaries shipped with the demo)
+    assert lon_lat[0] >= -0.31 and lon_lat[2] <= 0.0 and lon_lat[1] >= 51.50 and lon_lat[3] <= 51.70
+    lsoas = rows[rows["level"] == "lsoa"]
+    assert len(lsoas) == 795 and shapely.coverage_is_valid(lsoas["geometry"].to_numpy())
+    imd = _sql(demo_engine, "SELECT imd_decile FROM lsoa_deprivation")
+    assert len(imd) == 795 and set(imd["imd_decile"]) == set(range(1, 11))
 
 
 def test_practices_and_care_homes_lie_in_their_pcn(demo_engine):

@@ -9,10 +9,18 @@ import pytest
 from data.export import ExportContext, chart_png
 from geo.colours import sequential_scale
 from geo.export import (
+    CHORLEY_ATTRIBUTION,
     CQC_ATTRIBUTION,
+    IMD_ATTRIBUTION,
+    INDICATIVE_PCNS,
+    NO_CARE_HOMES,
+    NO_PRACTICES,
+    ODS_ATTRIBUTION,
     OS_ONS_ATTRIBUTION,
     SYNTHETIC_BOUNDARIES,
     SYNTHETIC_CARE_HOMES,
+    SYNTHETIC_PCNS,
+    SYNTHETIC_PRACTICES,
     attribution,
     static_map,
 )
@@ -21,13 +29,22 @@ from geo.layers import Measure, area_frame
 pytestmark = pytest.mark.unit
 
 
+DEMO_ONS = "ONS / OS boundaries (OGL v3; OS OpenData), GeoJSON by Martin Chorley (CC-BY 4.0), simplified for the demo"
+DEMO_PCNS = "Synthetic PCN areas for the demo: groups of real LSOAs, dissolved"
+INDICATIVE = "Indicative PCN catchment (not an official boundary): each LSOA (2011) to the PCN of its nearest practice"
+
+
 @pytest.mark.parametrize(
     ("boundaries", "imports", "expected", "absent"),
     [
-        (["Synthetic demo dataset (data/demo, fixed seed)"], ["demo"], [SYNTHETIC_BOUNDARIES, SYNTHETIC_CARE_HOMES],
-         [OS_ONS_ATTRIBUTION, CQC_ATTRIBUTION]),
+        (["Synthetic demo dataset (data/demo, fixed seed); invented shapes"], ["demo"],
+         [SYNTHETIC_BOUNDARIES, SYNTHETIC_CARE_HOMES], [OS_ONS_ATTRIBUTION, CQC_ATTRIBUTION]),
+        ([DEMO_ONS, DEMO_PCNS], ["demo"], [OS_ONS_ATTRIBUTION, CHORLEY_ATTRIBUTION, SYNTHETIC_PCNS,
+                                           SYNTHETIC_CARE_HOMES], [SYNTHETIC_BOUNDARIES, INDICATIVE_PCNS]),
         (["ONS / OS boundaries; Contains OS data © Crown copyright"], ["boundaries", "cqc"],
-         [OS_ONS_ATTRIBUTION, CQC_ATTRIBUTION], [SYNTHETIC_BOUNDARIES]),
+         [OS_ONS_ATTRIBUTION, CQC_ATTRIBUTION], [SYNTHETIC_BOUNDARIES, "synthetic"]),
+        (["ONS / OS boundaries; Contains OS data © Crown copyright", INDICATIVE], ["boundaries", "epraccur"],
+         [OS_ONS_ATTRIBUTION, INDICATIVE_PCNS, NO_CARE_HOMES], ["synthetic", CHORLEY_ATTRIBUTION]),
         (["Greater London Authority, OGL"], ["boundaries"], ["Boundaries: Greater London Authority, OGL"],
          [OS_ONS_ATTRIBUTION]),
     ],
@@ -35,6 +52,16 @@ pytestmark = pytest.mark.unit
 def test_attribution_names_real_sources_and_says_when_synthetic(boundaries, imports, expected, absent):
     text = attribution(boundaries, imports)
     assert all(e in text for e in expected) and not any(a in text for a in absent)
+
+
+def test_attribution_of_deprivation_and_practices_follows_what_is_loaded():
+    real = attribution(["ONS / OS boundaries"], ["epraccur", "nhsuk_gp", "imd2019"], deprivation=True,
+                       practices=True, care_homes=False)
+    assert IMD_ATTRIBUTION in real and ODS_ATTRIBUTION in real and "NHS website" in real
+    assert "Care homes" not in real and "synthetic" not in real
+    demo = attribution([DEMO_ONS, DEMO_PCNS], ["demo"], practices=True)
+    assert SYNTHETIC_PRACTICES in demo and SYNTHETIC_CARE_HOMES in demo
+    assert NO_PRACTICES in attribution(["ONS / OS boundaries"], ["boundaries"], practices=True)
 
 
 def _chart(pcn_bounds, borough_bounds, values, practices, homes):

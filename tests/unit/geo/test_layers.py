@@ -7,11 +7,13 @@ import json
 import pandas as pd
 import pytest
 import shapely
-from shapely.geometry import Polygon
+from shapely.geometry import Polygon, box
 
-from geo.colours import NO_DATA, SEQUENTIAL, rgb, sequential_scale
+from geo.colours import IMD_DECILE_COLOURS, NO_DATA, SEQUENTIAL, imd_scale, rgb, sequential_scale
 from geo.layers import (
     CARE_HOME_LAYER,
+    IMD_MEASURE,
+    INDICATIVE_TEXT,
     PCN_LAYER,
     PRACTICE_LAYER,
     Measure,
@@ -35,7 +37,7 @@ def _deck(model) -> dict:
 
 
 def _model(pcn_bounds, borough_bounds, values, practices=None, homes=None, **kw):
-    scale = sequential_scale(values["value"], title="A&E")
+    scale = sequential_scale(values["value"], title="A&E") if values is not None else None
     args = dict(
         pcn_bounds=pcn_bounds, borough_bounds=borough_bounds, level="pcn", values=values, scale=scale,
         measure=MEASURE, pcn_boroughs={"U1": "Borough One", "U2": "Borough One"}, borough=None, pcn=None,
@@ -56,7 +58,8 @@ def test_the_deck_is_offline_and_every_layer_has_an_id(pcn_bounds, borough_bound
     deck = _deck(_model(pcn_bounds, borough_bounds, values, practices, homes))
     assert deck["mapStyle"] == "__MAP_STYLE__"  # Streamlit draws no basemap for pydeck's placeholder
     assert "mapProvider" not in deck
-    assert [layer["id"] for layer in deck["layers"]] == ["pcns", "borough-outlines", "practices", "care-homes"]
+    ids = [layer["id"] for layer in deck["layers"]]
+    assert ids == ["pcns", "borough-outlines", "practices", "care-homes", "borough-names"]
     assert deck["layers"][0]["pickable"] is True and deck["layers"][1]["pickable"] is False
 
 
@@ -97,7 +100,8 @@ def test_points_carry_their_tooltips_sizes_and_rating_colours(pcn_bounds, boroug
 def test_the_selected_pcn_is_outlined_and_the_view_fits_the_borough(pcn_bounds, borough_bounds, values):
     model = _model(pcn_bounds, borough_bounds, values, pcn="U1", borough="E1")
     deck = _deck(model)
-    assert deck["layers"][-1]["id"] == "selected-area" and deck["layers"][-1]["lineWidthMinPixels"] == 4
+    selected = next(layer for layer in deck["layers"] if layer["id"] == "selected-area")
+    assert selected["lineWidthMinPixels"] == 4 and deck["layers"][-1]["id"] == "borough-names"
     view = deck["initialViewState"]
     assert view["longitude"] == pytest.approx(-0.15) and view["latitude"] == pytest.approx(51.55)
     assert 9 < view["zoom"] < 13
@@ -146,3 +150,54 @@ def test_area_frame_without_values_has_outlines_only(borough_bounds):
 def test_scales_are_built_without_suppressed_values(values):
     assert shown_values(values, 7).tolist() == [300.0]
     assert shown_values(values, 0).tolist() == [300.0, 250.0]
+
+
+def _lsoas() -> pd.DataFrame:
+    rows = [("E01000001", "One 001A", box(-0.2, 51.5, -0.15, 51.6), 1, 150.0),
+            ("E01000002", "One 001B", box(-0.15, 51.5, -0.1, 51.6), 10, 32_000.0),
+            ("E01000003", "One 001C", box(-0.12, 51.5, -0.1, 51.52), None, None)]
+    return pd.DataFrame([{"code": c, "name": n, "display_wkb": shapely.to_wkb(g), "borough_code": "E1",
+                          "imd_decile": d, "imd_rank": r} for c, n, g, d, r in rows])
+
+
+def test_the_deprivation_layer_colours_lsoas_by_imd_decile(pcn_bounds, borough_bounds):
+    model = _model(pcn_bounds, borough_bounds, None, level="lsoa", lsoas=_lsoas(), scale=None, measure=None)
+    layers = _deck(model)["layers"]
+    assert [layer["id"] for layer in layers] == ["lsoa-deprivation", "pcn-outlines", "borough-outlines",
+                                                 "borough-names"]
+    fills = {o["code"]: o["fill"][:3] for o in layers[0]["data"]}
+    assert fills == {"E01000001": rgb(IMD_DECILE_COLOURS[0])[:3], "E01000002": rgb(IMD_DECILE_COLOURS[9])[:3],
+                     "E01000003": rgb(NO_DATA)[:3]}
+    tip = {o["code"]: o["tooltip"] for o in layers[0]["data"]}
+    assert "IMD 2019 decile 1 (1 = most deprived 10% in England), rank 150 of 32,844" in tip["E01000001"]
+    assert "Borough: Borough One" in tip["E01000001"] and "not loaded" in tip["E01000003"]
+    table = map_table(model, IMD_MEASURE)
+    assert table["Value"].tolist()[:2] == [1.0, 10.0] and table["Colour class"].iloc[0] == "1 (most deprived)"
+    legend = [entry.label for entry in imd_scale().legend()]
+    assert legend[0] == "1 (most deprived)" and legend[9] == "10 (least deprived)"
+
+
+def test_borough_names_are_drawn_inside_their_borough(pcn_bounds, borough_bounds):
+    names = next(la for la in _deck(_model(pcn_bounds, borough_bounds, None))["layers"] if la["id"] == "borough-names")
+    assert names["@@type"] == "TextLayer" and names["data"][0]["name"] == "Borough One"
+    assert names["getText"] == "@@=name" and not any(str(v).startswith("@@=") for k, v in names.items()
+                                                      if k not in ("getText", "getPosition"))
+    lon, lat = names["data"][0]["position"]
+    assert -0.2 < lon < -0.1 and 51.5 < lat < 51.6
+
+
+def test_indicative_pcn_areas_say_so(pcn_bounds, borough_bounds, values):
+    model = _model(pcn_bounds.assign(vintage="indicative"), borough_bounds, values)
+    assert model.indicative
+    assert all(INDICATIVE_TEXT in o["tooltip"] for o in _deck(model)["layers"][0]["data"])
+    assert not _model(pcn_bounds, borough_bounds, values).indicative
+
+
+def test_without_pcn_areas_the_boroughs_are_drawn_and_a_pcn_selection_outlines_its_borough(
+    pcn_bounds, borough_bounds
+):
+    model = _model(pcn_bounds.iloc[0:0], borough_bounds, None, level=None, scale=None, measure=None, pcn="U1",
+                   borough="E1")
+    ids = [layer["id"] for layer in _deck(model)["layers"]]
+    assert ids == ["borough-areas", "borough-outlines", "selected-area", "borough-names"]
+    assert model.selected["code"].tolist() == ["E1"]
