@@ -11,9 +11,33 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from data import cache
+
 
 def require_app_shell() -> None:
     """Rerun through app.py when this page was started without it (see the module docstring)."""
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+FIRST_BUILD = (
+    "Preparing the database. A new install builds the synthetic demo data first (North Central London: about "
+    "10 seconds); later starts reuse it."
+)
+
+
+def prepare_database() -> None:
+    """Migrate and (on a new install) fill the database, with a spinner saying what is happening meanwhile."""
+    with st.spinner(FIRST_BUILD, show_time=True):
+        cache.engine()
+
+
+# A facet or concatenated chart keeps the width its panels need (Vega-Lite cannot fit one to its container); on a
+# phone such a chart scrolls sideways inside its own box instead of widening the whole page.
+CHART_SCROLL_CSS = "<style>.stVegaLiteChart { max-width: 100%; overflow-x: auto; }</style>"
+
+
+def page_styles() -> None:
+    """The app's few layout rules (see ``CHART_SCROLL_CSS``); a style-only ``st.html`` takes no space."""
+    st.html(CHART_SCROLL_CSS)

@@ -7,17 +7,17 @@ import streamlit as st
 from components.area import selected_area, system_code
 from components.charts import status_heatmap
 from components.exports import chart_with_table, export_buttons
+from components.filters import page_filters
 from components.messages import provenance_caption
 from components.page import export_context, filter_wording
 from components.register import kpi_card_grid, register_table, render_register, status_summary
 from components.shell import require_app_shell
-from components.state import current_filters
 from data import cache
 from data.register import headline, kpi_cards, status_matrix
 
 require_app_shell()
 
-filters = current_filters()
+filters = page_filters("overview")
 area = selected_area(filters)
 register = cache.register(area.level, area.code, filters.workstream)
 data_date = cache.latest_period()
@@ -46,8 +46,8 @@ boroughs = cache.boroughs(system_code())
 matrix = status_matrix({b.name: cache.register("borough", b.code, filters.workstream) for b in boroughs.itertuples()})
 heatmap = status_heatmap(
     matrix,
-    alt_text="Grid of workstreams by borough; each cell shows how many of the workstream's KPIs are off track in "
-    "the borough and is coloured by its worst status.",
+    alt_text="Grid of workstreams by borough; each cell is coloured by the worst status of the workstream's KPIs "
+    "in the borough and says how many KPIs have that status, e.g. '2 of 6 at risk'.",
 )
 matrix_table = matrix.rename(
     columns={

@@ -7,10 +7,10 @@ import streamlit as st
 from components.area import selected_area, system_code
 from components.charts import small_multiples, spc_chart, trajectory_chart
 from components.exports import chart_with_table
+from components.filters import page_filters
 from components.page import export_context, filter_wording, kpi_row, small_number_max
 from components.shell import require_app_shell
 from components.spc_icons import spc_icons
-from components.state import current_filters
 from data import cache
 from data.analysis import (
     AnalysisError,
@@ -24,7 +24,7 @@ from data.analysis import (
 
 require_app_shell()
 
-filters = current_filters()
+filters = page_filters("trajectories")
 area = selected_area(filters)
 kpi = kpi_row(filters.kpi)
 st.title("Trajectories")
