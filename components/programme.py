@@ -222,9 +222,9 @@ def milestone_timeline(frame: pd.DataFrame, *, as_at: object, alt_text: str) -> 
     y = alt.Y("label:N", sort=list(data["label"]), title=None, axis=_label_axis())
     first = min(data["planned"].min(), data["end"].min(), pd.Timestamp(as_at))
     last = max(data["end"].max(), pd.Timestamp(as_at))
-    span = last - first
+    span = max(last - first, pd.Timedelta(days=30))
     domain = [first - span * 0.02, last + span * 0.02]
-    near_end = data["end"] > first + span * 0.75  # their slip is written to the left, so it stays in the chart
+    near_end = data["end"] > first + span * 0.75  # their slip is written to the left, above the line, in the chart
     tooltip = [
         alt.Tooltip("name:N", title="Milestone"), alt.Tooltip("owner:N", title="Owner"),
         alt.Tooltip("borough_label:N", title="Borough"), alt.Tooltip("planned:T", title="Planned", format="%d %b %Y"),
@@ -235,7 +235,8 @@ def milestone_timeline(frame: pd.DataFrame, *, as_at: object, alt_text: str) -> 
     span = base.mark_rule(strokeWidth=3).encode(
         x=alt.X("planned:T", title="Date", axis=alt.Axis(format="%b %Y"), scale=alt.Scale(domain=domain)),
         x2="end:T", y=y,
-        color=alt.Color("status:N", scale=colour, title="Status", legend=alt.Legend(orient="top")),
+        color=alt.Color("status:N", scale=colour, title="Status",
+                        legend=alt.Legend(orient="top", columns=alt.ExprRef("width < 420 ? 2 : 4"))),
         tooltip=tooltip,
     )
     planned = base.mark_tick(thickness=2, size=14, color="black").encode(x="planned:T", y=y, tooltip=tooltip)
@@ -244,8 +245,9 @@ def milestone_timeline(frame: pd.DataFrame, *, as_at: object, alt_text: str) -> 
         shape=alt.Shape("status:N", scale=shape, title="Status"), tooltip=tooltip,
     )
     slips = alt.layer(*(
-        alt.Chart(data[rows]).mark_text(align=align, dx=dx, fontSize=11).encode(x="end:T", y=y, text="slip_label:N")
-        for rows, align, dx in ((~near_end, "left", 8), (near_end, "right", -10))
+        alt.Chart(data[rows]).mark_text(align=align, dx=dx, dy=0 if align == "left" else -9, fontSize=11)
+        .encode(x="end:T", y=y, text="slip_label:N")
+        for rows, align, dx in ((~near_end, "left", 8), (near_end, "right", -6))
     ))
     rule = alt.Chart(pd.DataFrame({"as_at": [pd.Timestamp(as_at)], "text": [f"As at {as_at:%d %b %Y}"]}))
     as_at_rule = rule.mark_rule(strokeDash=[4, 4], color="black").encode(x="as_at:T")
@@ -257,7 +259,7 @@ def milestone_timeline(frame: pd.DataFrame, *, as_at: object, alt_text: str) -> 
 
 def rollout_chart(frame: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
     """Per borough and initiative: the share of its milestones live (filled) within the whole (outline, 100%),
-    so "1 of 1 live" is a full bar like "4 of 4 live"; each row is labelled "... – Barnet: 3 of 4 live"."""
+    so "1 of 1 live" is a full bar like "4 of 4 live"; each row's label ends with its progress ("3 of 4 live")."""
     data = frame.assign(
         row=[wrapped(f"{i} – {b}", LABEL_WIDTH) + f"\n{label}"
              for i, b, label in zip(frame["initiative"], frame["borough"], frame["label"], strict=True)],

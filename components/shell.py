@@ -1,4 +1,8 @@
-"""Guard for the first request after the server starts.
+"""The app's shell: progress while a new install builds its database, a few layout rules, and a guard for the
+first request after the server starts.
+
+app.py calls ``st.navigation`` before :func:`prepare_database`, so during the first build the menu shows the pages'
+titles (not their file names) over a spinner that says what is happening.
 
 Streamlit 1.67 decides once per process whether an app uses the legacy ``pages/`` folder: until ``st.navigation``
 has run once, a request for a deep link (``/variation``) runs that page script alone, without ``app.py`` (no
@@ -22,8 +26,8 @@ def require_app_shell() -> None:
 
 
 FIRST_BUILD = (
-    "Preparing the database. A new install builds the synthetic demo data first (North Central London: about "
-    "10 seconds); later starts reuse it."
+    "Preparing the database. A new install builds the synthetic demo data first (North Central London: a few "
+    "seconds); later starts reuse it."
 )
 
 
