@@ -12,7 +12,7 @@ from components.auth import require_sign_in
 from components.filters import sidebar_filters
 from components.messages import synthetic_banner
 from components.navigation import app_pages
-from components.shell import page_styles, prepare_database
+from components.shell import prepare_database
 from components.state import ROLE_KEY
 from data import cache
 from settings import SettingsError, get_settings
@@ -43,6 +43,5 @@ sidebar_filters(
     cache.kpi_periods,
 )
 synthetic_banner(cache.provenance())
-page_styles()
 
 page.run()

@@ -122,16 +122,14 @@ def spc_chart(data: pd.DataFrame, *, unit: str, target: float | None, alt_text: 
     return alt.layer(*layers).properties(width=WIDTH, height=320, description=alt_text)
 
 
-def small_multiples(frame: pd.DataFrame, *, unit: str, alt_text: str, columns: int = 4) -> alt.FacetChart:
+def small_multiples(frame: pd.DataFrame, *, unit: str, alt_text: str, columns: int = 2) -> alt.FacetChart:
     """One small line chart per area (``name``) with its plan dashed, sharing axes for comparison.
 
-    At most ``columns`` panels a row, fewer when there are fewer areas (five boroughs: three and two, not four
-    and one); panel names wrap rather than being cut. A facet chart keeps its own width (Vega-Lite cannot fit
-    one to its container), so panels are narrow enough for two to a phone's width; wider grids scroll sideways
-    within the chart (``components.shell.CHART_SCROLL_CSS``) rather than widening the page.
+    A facet chart keeps its own width (Vega-Lite cannot fit one to its container), so the grid is sized for a
+    phone: at most ``columns`` panels a row (one when there is one area), each narrow enough that two fit a
+    390 px screen; panel names wrap rather than being cut.
     """
-    count = max(int(frame["name"].nunique()), 1)
-    per_row = min(columns, count) if count <= columns else -(-count // -(-count // columns))
+    per_row = min(columns, max(int(frame["name"].nunique()), 1))
     base = alt.Chart(frame).encode(
         x=alt.X("period_start:T", title=None, axis=alt.Axis(format="%Y", labelOverlap=True, tickCount=4))
     )
@@ -143,7 +141,7 @@ def small_multiples(frame: pd.DataFrame, *, unit: str, alt_text: str, columns: i
     header = alt.Header(labelExpr=LINES, labelLimit=0, labelFontSize=11)
     return (
         alt.layer(lines, plan, data=frame.assign(name=[wrapped(n, 24) for n in frame["name"]]))
-        .properties(width=130, height=90)
+        .properties(width=135, height=90)
         .facet(facet=alt.Facet("name:N", title=None, header=header), columns=per_row, spacing=12)
         .properties(description=alt_text)
     )

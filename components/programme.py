@@ -293,18 +293,19 @@ def risk_matrix_chart(cells: pd.DataFrame, *, alt_text: str) -> alt.FacetChart:
                  alt.Tooltip("impact:O", title="Impact"), alt.Tooltip("score:Q", title="Score"),
                  alt.Tooltip("band:N", title="Band"), alt.Tooltip("codes:N", title="Risks")],
     )
-    score = base.mark_text(align="left", baseline="top", dx=-34, dy=-18, fontSize=9, color="black").encode(
+    score = base.mark_text(align="left", baseline="top", dx=-25, dy=-23, fontSize=9, color="black").encode(
         text="score:Q")
-    codes = base.mark_text(fontSize=11, fontWeight="bold", color="black").encode(text="label:N")
-    return (
+    codes = base.mark_text(fontSize=11, fontWeight="bold", color="black", lineBreak=", ").encode(text="label:N")
+    return (  # one matrix above the other, each narrow enough for a phone (a facet cannot fit its container)
         alt.layer(rect, score, codes, data=cells)
-        .properties(width=330, height=300)
-        .facet(column=alt.Column("stage:N", title=None, sort=[BEFORE, AFTER]))
+        .properties(width=270, height=250)
+        .facet(row=alt.Row("stage:N", title=None, sort=[BEFORE, AFTER],
+                           header=alt.Header(labelOrient="top", labelAngle=0, labelAlign="left")))
         .properties(description=alt_text)
     )
 
 
-def risk_trend_chart(trend: pd.DataFrame, *, alt_text: str, columns: int = 4) -> alt.FacetChart:
+def risk_trend_chart(trend: pd.DataFrame, *, alt_text: str, columns: int = 2) -> alt.FacetChart:
     """Small multiples, one per risk: score before mitigation (solid, circles) and after (dashed, squares)."""
     data = trend.assign(review_date=pd.to_datetime(trend["review_date"]),
                         risk=[wrapped(r, 28) for r in trend["risk"]])
@@ -324,7 +325,7 @@ def risk_trend_chart(trend: pd.DataFrame, *, alt_text: str, columns: int = 4) ->
     )
     return (
         alt.layer(lines, data=data)
-        .properties(width=150, height=90)
+        .properties(width=135, height=90)
         .facet(facet=alt.Facet("risk:N", title=None, header=alt.Header(labelExpr=LINES, labelLimit=0,
                                                                            labelFontSize=10)),
                columns=min(columns, max(int(data["risk"].nunique()), 1)))

@@ -1,5 +1,5 @@
-"""The app's shell: progress while a new install builds its database, a few layout rules, and a guard for the
-first request after the server starts.
+"""The app's shell: progress while a new install builds its database, and a guard for the first request after the
+server starts.
 
 app.py calls ``st.navigation`` before :func:`prepare_database`, so during the first build the menu shows the pages'
 titles (not their file names) over a spinner that says what is happening.
@@ -36,12 +36,3 @@ def prepare_database() -> None:
     with st.spinner(FIRST_BUILD, show_time=True):
         cache.engine()
 
-
-# A facet or concatenated chart keeps the width its panels need (Vega-Lite cannot fit one to its container); on a
-# phone such a chart scrolls sideways inside its own box instead of widening the whole page.
-CHART_SCROLL_CSS = "<style>.stVegaLiteChart { max-width: 100%; overflow-x: auto; }</style>"
-
-
-def page_styles() -> None:
-    """The app's few layout rules (see ``CHART_SCROLL_CSS``); a style-only ``st.html`` takes no space."""
-    st.html(CHART_SCROLL_CSS)

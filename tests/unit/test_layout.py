@@ -190,10 +190,10 @@ def test_risk_titles_are_whole_and_wrapped():
     assert _data(spec)[0]["risk"].replace("\n", " ") == f"R05 {title}"
 
 
-@pytest.mark.parametrize(("areas", "per_row"), [(1, 1), (4, 4), (5, 3), (7, 4), (9, 3), (30, 4)])
+@pytest.mark.parametrize(("areas", "per_row"), [(1, 1), (2, 2), (5, 2), (30, 2)])
 def test_small_multiples_columns_follow_the_number_of_areas(areas, per_row):
     frame = pd.DataFrame({"name": [f"Area {i}" for i in range(areas)], "period_start": pd.Timestamp(2024, 1, 1),
                           "value": 1.0, "plan": 1.0})
     spec = small_multiples(frame, unit="%", alt_text="S").to_dict()
-    assert spec["columns"] == per_row and spec["spec"]["width"] * min(per_row, 2) <= 300
+    assert spec["columns"] == per_row and spec["spec"]["width"] * per_row <= 280  # two fit a 390 px phone
     assert spec["facet"]["header"]["labelExpr"] == LINES
