@@ -12,6 +12,7 @@ from components.auth import require_sign_in
 from components.filters import sidebar_filters
 from components.messages import synthetic_banner
 from components.navigation import app_pages
+from components.shell import prepare_database
 from components.state import ROLE_KEY
 from data import cache
 from settings import SettingsError, get_settings
@@ -23,7 +24,8 @@ try:
     settings = get_settings()
     role = require_sign_in()  # hosted mode: stops at the sign-in screen, before any database access
     st.session_state[ROLE_KEY] = role
-    cache.engine()
+    page = st.navigation(app_pages(role))  # the menu by page title at once, not file names over a blank page
+    prepare_database()  # progress while a new install migrates and builds the demo
     cache.refresh_if_changed()  # another instance may have imported since this one cached its reads
 except SettingsError as exc:
     st.error(str(exc))
@@ -42,4 +44,4 @@ sidebar_filters(
 )
 synthetic_banner(cache.provenance())
 
-st.navigation(app_pages(role)).run()
+page.run()

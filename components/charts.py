@@ -7,6 +7,8 @@ Every chart carries a ``description`` (Vega-Lite renders it as the SVG's aria-la
 
 from __future__ import annotations
 
+import textwrap
+
 import altair as alt
 import pandas as pd
 
@@ -188,17 +190,27 @@ def spc_chart(
     return alt.layer(*layers).properties(width=WIDTH, height=320, description=alt_text)
 
 
-def small_multiples(frame: pd.DataFrame, *, unit: str, alt_text: str, columns: int = 4) -> alt.FacetChart:
-    """One small line chart per area (``name``) with its plan dashed, sharing axes for comparison."""
-    base = alt.Chart(frame).encode(x=alt.X("period_start:T", title=None, axis=alt.Axis(format="%Y")))
+def small_multiples(frame: pd.DataFrame, *, unit: str, alt_text: str, columns: int = 2) -> alt.FacetChart:
+    """One small line chart per area (``name``) with its plan dashed, sharing axes for comparison.
+
+    A facet chart keeps its own width (Vega-Lite cannot fit one to its container), so the grid is sized for a
+    phone: at most ``columns`` panels a row (one when there is one area), each narrow enough that two fit a
+    390 px screen; panel names wrap rather than being cut.
+    """
+    per_row = min(columns, max(int(frame["name"].nunique()), 1))
+    base = alt.Chart(frame).encode(
+        x=alt.X("period_start:T", title=None, axis=alt.Axis(format="%Y", labelOverlap=True, tickCount=4))
+    )
     lines = base.mark_line(color=BLUE).encode(
-        y=alt.Y("value:Q", title=unit), tooltip=["name:N", alt.Tooltip("value:Q", format=",.1f")]
+        y=alt.Y("value:Q", title=unit, axis=alt.Axis(tickCount=4)),
+        tooltip=["name:N", alt.Tooltip("value:Q", format=",.1f")],
     )
     plan = base.mark_line(color=ORANGE, strokeDash=[5, 3]).encode(y="plan:Q")
+    header = alt.Header(labelExpr=LINES, labelLimit=0, labelFontSize=11)
     return (
-        alt.layer(lines, plan, data=frame)
-        .properties(width=160, height=100)
-        .facet(facet=alt.Facet("name:N", title=None), columns=columns)
+        alt.layer(lines, plan, data=frame.assign(name=[wrapped(n, 24) for n in frame["name"]]))
+        .properties(width=135, height=90)
+        .facet(facet=alt.Facet("name:N", title=None, header=header), columns=per_row, spacing=12)
         .properties(description=alt_text)
     )
 
@@ -318,11 +330,30 @@ STATUS_STYLE = {  # delivery status: colour-blind safe, and each cell also says 
 }
 
 
+LINES = "split(datum.label, '\\n')"  # axis/header labelExpr: a label wrapped by ``wrapped`` drawn on several lines
+
+
+def wrapped(text: str, width: int) -> str:
+    """``text`` broken between words into lines of at most ``width`` characters (joined by newlines), for labels
+    drawn with ``LINES`` or a text mark's ``lineBreak``: long names wrap instead of being cut."""
+    return "\n".join(textwrap.wrap(str(text), width=width, break_long_words=False)) or str(text)
+
+
 def status_heatmap(matrix: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
-    """Workstream × borough grid: each cell coloured by its worst status and labelled "n of m off track"."""
+    """Workstream × borough grid: each cell coloured by its worst status and labelled with how many KPIs have
+    that status ("2 of 6" over "at risk"). Streamlit draws it at the container's width: workstream names wrap onto
+    up to three lines and cell labels onto two, so nothing is cut or overprinted from a phone to a desktop."""
+    matrix = matrix.assign(
+        row=[wrapped(w, 18) for w in matrix["workstream"]],
+        cell=matrix["label"].str.replace(r"^(\d+ of \d+) ", "\\1\n", regex=True),
+    )
     base = alt.Chart(matrix).encode(
-        x=alt.X("area:N", title=None, axis=alt.Axis(orient="top", labelAngle=0)),
-        y=alt.Y("workstream:N", title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
+        x=alt.X("area:N", title=None, axis=alt.Axis(
+            orient="top", labelAngle=0, labelOverlap=False, labelLimit=0,
+            labelFontSize=alt.ExprRef("width < 360 ? 9 : 11"),  # borough names side by side on a phone
+        )),
+        y=alt.Y("row:N", title=None, sort=list(dict.fromkeys(matrix["row"])),
+                axis=alt.Axis(labelExpr=LINES, labelOverlap=False, labelLimit=0, labelLineHeight=12)),
     )
     domain = list(STATUS_STYLE)
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
@@ -340,13 +371,13 @@ def status_heatmap(matrix: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
             alt.Tooltip("on_track:Q", title="On track"),
         ],
     )
-    text = base.mark_text(fontSize=12).encode(
-        text="label:N",
+    text = base.mark_text(fontSize=11, lineBreak="\n", lineHeight=13).encode(
+        text="cell:N",
         color=alt.condition(
             "datum.worst == 'No data' || datum.worst == 'At risk'", alt.value("black"), alt.value("white")
         ),
     )
-    return alt.layer(cells, text).properties(width=WIDTH, height=alt.Step(34), description=alt_text)
+    return alt.layer(cells, text).properties(width=WIDTH, height=alt.Step(44), description=alt_text)
 
 
 def legend_chart(title: str, entries: list[tuple[str, str]], *, shape: str = "square") -> alt.LayerChart:

@@ -10,6 +10,7 @@ after every run, the URL is rewritten from the widgets.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -24,9 +25,22 @@ from components.state import (
     URL_KEYS,
     WORKSTREAM_KEY,
     Filters,
+    current_filters,
 )
 
 _LABELS = {BOROUGH_KEY: "borough", PCN_KEY: "PCN", WORKSTREAM_KEY: "workstream", KPI_KEY: "KPI", PERIOD_KEY: "period"}
+_FIELDS = {BOROUGH_KEY: "borough", PCN_KEY: "pcn", WORKSTREAM_KEY: "workstream", KPI_KEY: "kpi", PERIOD_KEY: "period"}
+_AREA = (BOROUGH_KEY, PCN_KEY, WORKSTREAM_KEY)
+# The sidebar filters each page uses (by the page script's name); the rest are kept for the pages that use them
+# but do not change this page, so it says so and its exports do not carry them.
+PAGE_FILTERS: dict[str, tuple[str, ...]] = {
+    "overview": _AREA,
+    "trajectories": (*_AREA, KPI_KEY),
+    "about": (WORKSTREAM_KEY, KPI_KEY),
+    "finance": _AREA,
+    "delivery": _AREA,
+    "risks": _AREA,
+}
 
 
 def unknown_value_notice(key: str, value: str) -> str:
@@ -92,6 +106,33 @@ def period_label(start: object, end: object) -> str:
     if first.year == last.year and first.month == last.month:
         return f"{first:%b %Y}"
     return f"{first:%b %Y} to {last:%b %Y}"
+
+
+def not_applying(page: str) -> list[str]:
+    """The sidebar filters (as labelled there) that do not change ``page``, in sidebar order."""
+    used = PAGE_FILTERS.get(page, URL_KEYS)
+    return [_LABELS[key] for key in URL_KEYS if key not in used]
+
+
+def not_applying_text(page: str) -> str | None:
+    """What the sidebar says under the filters about those ``page`` ignores ("KPI and period do not apply ...")."""
+    unused = not_applying(page)
+    if not unused:
+        return None
+    names = unused[0] if len(unused) == 1 else ", ".join(unused[:-1]) + " and " + unused[-1]
+    verb = "does" if len(unused) == 1 else "do"
+    names = names[0].upper() + names[1:]
+    return f"{names} {verb} not apply to this page (they are kept for the pages that use them)."
+
+
+def page_filters(page: str) -> Filters:
+    """The filters as ``page`` uses them: those it ignores are None (so its exports do not carry them), and the
+    sidebar says which they are."""
+    text = not_applying_text(page)
+    if text:
+        st.sidebar.caption(text, help="Each page uses only the filters that change what it shows.")
+    used = PAGE_FILTERS.get(page, URL_KEYS)
+    return replace(current_filters(), **{_FIELDS[key]: None for key in URL_KEYS if key not in used})
 
 
 def _on_kpi_change() -> None:
@@ -162,7 +203,7 @@ def sidebar_filters(
             key=KPI_KEY,
             format_func=kpi_names.get,
             on_change=_on_kpi_change,
-            help="Used by the Trajectories and Variation pages.",
+            help="Used by the Trajectories, Variation, Map, Care homes and About the KPIs pages.",
         )
         periods = periods_for(kpi) if kpi else pd.DataFrame(columns=["period_start", "period_end"])
         period_names = {
@@ -176,7 +217,7 @@ def sidebar_filters(
             key=PERIOD_KEY,
             format_func=period_names.get,
             on_change=_on_change,
-            help="The period compared across areas on the Variation page (newest first).",
+            help="The period compared across areas on the Variation, Map and Care homes pages (newest first).",
         )
         for notice in st.session_state.get(NOTICES_KEY, []):
             st.warning(notice, icon=":material/link_off:")

@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.charts import BLUE, GREY, ORANGE, SKY, VERMILLION, WIDTH, YELLOW
+from components.charts import BLUE, GREY, LINES, ORANGE, SKY, VERMILLION, WIDTH, YELLOW, wrapped
 from components.state import BOROUGH_KEY, KPI_KEY, WORKSTREAM_KEY, Filters
 from data.programme import (
     AFTER,
@@ -88,6 +88,24 @@ def evidence_links(pods: pd.DataFrame, filters: Filters) -> None:
 
 # --------------------------------------------------------------------------------------------------- charts
 
+LABEL_WIDTH = 30  # characters a category label's line holds before it wraps (keeps the axis narrow on a phone)
+
+
+def _label_axis(**kwargs: object) -> alt.Axis:
+    """A category axis whose labels (wrapped by ``wrapped``) are all drawn, on as many lines as they need."""
+    return alt.Axis(labelExpr=LINES, labelOverlap=False, labelLimit=0, labelLineHeight=12, **kwargs)
+
+
+def _row_height(labels: pd.Series, floor: int = 22) -> int:
+    """A row height (px) that holds the tallest wrapped label: 12 px a line, plus a gap."""
+    lines = int(labels.astype(str).str.count("\n").max()) + 1 if len(labels) else 1
+    return max(floor, 12 * lines + 8)
+
+
+def _row_step(labels: pd.Series, floor: int = 22) -> alt.Step:
+    """The chart height as a step per row, each row as tall as ``_row_height``."""
+    return alt.Step(_row_height(labels, floor))
+
 
 def _plan_actual_long(frame: pd.DataFrame, category: str, plan: str, actual: str) -> pd.DataFrame:
     long = frame[[category, plan, actual]].rename(columns={plan: PLAN_LABEL, actual: ACTUAL_LABEL})
@@ -108,6 +126,8 @@ def plan_actual_bars(
     horizontal: bool = False,
 ) -> alt.Chart:
     """Plan (outlined bar) beside actual (filled bar) for each category; tooltips carry both values."""
+    if horizontal:  # category names on the left, wrapped; vertical bars keep short names, turned to fit a phone
+        frame = frame.assign(**{category: [wrapped(c, LABEL_WIDTH) for c in frame[category]]})
     long = _plan_actual_long(frame, category, plan, actual)
     order = list(dict.fromkeys(frame[category]))
     fmt = ",.0f"
@@ -117,7 +137,8 @@ def plan_actual_bars(
     axis = alt.Axis(labelExpr=POUND_AXIS) if money else alt.Axis(format=",.0f")
     encodings = {
         ("x" if not horizontal else "y"): cat(f"{category}:N", sort=order, title=category_title,
-                                               axis=alt.Axis(labelLimit=260, labelAngle=0 if horizontal else -30)),
+                                               axis=_label_axis(labelAngle=0) if horizontal else
+                                               alt.Axis(labelAngle=-45, labelOverlap=False, labelLimit=0)),
         ("y" if not horizontal else "x"): val("amount:Q", title=value_title, axis=axis),
         ("xOffset" if not horizontal else "yOffset"): offset("series:N", sort=[PLAN_LABEL, ACTUAL_LABEL]),
     }
@@ -136,7 +157,8 @@ def plan_actual_bars(
                      alt.Tooltip("amount:Q", title=value_title, format=fmt)],
         )
         .properties(width=WIDTH if not horizontal else WIDTH - 200,
-                    height=320 if not horizontal else alt.Step(16), description=alt_text)
+                    height=320 if not horizontal else alt.Step(max(16, _row_height(frame[category]) // 2)),
+                    description=alt_text)
     )
 
 
@@ -167,8 +189,8 @@ def cumulative_chart(frame: pd.DataFrame, *, value_title: str, alt_text: str) ->
 def variance_chart(frame: pd.DataFrame, *, category: str, value_title: str, alt_text: str) -> alt.LayerChart:
     """Diverging bars of variance against plan, coloured by direction; ``category`` should say it in words
     (e.g. 'Care home support: £0.4m behind plan'), so colour is never the only cue."""
-    y = alt.Y(f"{category}:N", sort=alt.SortField("variance", order="ascending"), title=None,
-              axis=alt.Axis(labelLimit=480))
+    frame = frame.assign(**{category: [wrapped(c, LABEL_WIDTH) for c in frame[category]]})
+    y = alt.Y(f"{category}:N", sort=alt.SortField("variance", order="ascending"), title=None, axis=_label_axis())
     domain = [d for d in VARIANCE_STYLE if d in set(frame["direction"])] or list(VARIANCE_STYLE)
     bars = alt.Chart(frame).mark_bar().encode(
         x=alt.X("variance:Q", title=value_title, axis=alt.Axis(labelExpr=POUND_AXIS)),
@@ -180,13 +202,15 @@ def variance_chart(frame: pd.DataFrame, *, category: str, value_title: str, alt_
                  alt.Tooltip("direction:N", title="Against plan")],
     )
     zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="black").encode(x="x:Q")
-    return alt.layer(bars, zero).properties(width=WIDTH - 250, height=alt.Step(24), description=alt_text)
+    return alt.layer(bars, zero).properties(width=WIDTH - 250, height=_row_step(frame[category], 24),
+                                            description=alt_text)
 
 
 def milestone_timeline(frame: pd.DataFrame, *, as_at: object, alt_text: str) -> alt.LayerChart:
     """Each milestone as a line from planned date to actual (or as-at when overdue), its status by colour and
     shape, the planned date as a hollow tick, slips written beside ('+75 days'), and the as-at date as a rule."""
     data = frame.assign(
+        label=[wrapped(label, LABEL_WIDTH) for label in frame["label"]],
         planned=pd.to_datetime(frame["planned_date"]), end=pd.to_datetime(frame["end_date"]),
         slip_label=[f"+{d} days" if s else "" for d, s in zip(frame["slip_days"], frame["slipped"], strict=True)],
         owner=frame["owner"].fillna("not named"),
@@ -195,7 +219,12 @@ def milestone_timeline(frame: pd.DataFrame, *, as_at: object, alt_text: str) -> 
     present = [s for s in MILESTONE_STYLE if s in set(data["status"])] or list(MILESTONE_STYLE)
     colour = alt.Scale(domain=present, range=[MILESTONE_STYLE[s][0] for s in present])
     shape = alt.Scale(domain=present, range=[MILESTONE_STYLE[s][1] for s in present])
-    y = alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=340))
+    y = alt.Y("label:N", sort=list(data["label"]), title=None, axis=_label_axis())
+    first = min(data["planned"].min(), data["end"].min(), pd.Timestamp(as_at))
+    last = max(data["end"].max(), pd.Timestamp(as_at))
+    span = max(last - first, pd.Timedelta(days=30))
+    domain = [first - span * 0.02, last + span * 0.02]
+    near_end = data["end"] > first + span * 0.75  # their slip is written to the left, above the line, in the chart
     tooltip = [
         alt.Tooltip("name:N", title="Milestone"), alt.Tooltip("owner:N", title="Owner"),
         alt.Tooltip("borough_label:N", title="Borough"), alt.Tooltip("planned:T", title="Planned", format="%d %b %Y"),
@@ -204,8 +233,10 @@ def milestone_timeline(frame: pd.DataFrame, *, as_at: object, alt_text: str) -> 
     ]
     base = alt.Chart(data)
     span = base.mark_rule(strokeWidth=3).encode(
-        x=alt.X("planned:T", title="Date", axis=alt.Axis(format="%b %Y")), x2="end:T", y=y,
-        color=alt.Color("status:N", scale=colour, title="Status", legend=alt.Legend(orient="top")),
+        x=alt.X("planned:T", title="Date", axis=alt.Axis(format="%b %Y"), scale=alt.Scale(domain=domain)),
+        x2="end:T", y=y,
+        color=alt.Color("status:N", scale=colour, title="Status",
+                        legend=alt.Legend(orient="top", columns=alt.ExprRef("width < 420 ? 2 : 4"))),
         tooltip=tooltip,
     )
     planned = base.mark_tick(thickness=2, size=14, color="black").encode(x="planned:T", y=y, tooltip=tooltip)
@@ -213,27 +244,38 @@ def milestone_timeline(frame: pd.DataFrame, *, as_at: object, alt_text: str) -> 
         x="end:T", y=y, color=alt.Color("status:N", scale=colour, title="Status"),
         shape=alt.Shape("status:N", scale=shape, title="Status"), tooltip=tooltip,
     )
-    slips = base.mark_text(align="left", dx=8, fontSize=11).encode(x="end:T", y=y, text="slip_label:N")
+    slips = alt.layer(*(
+        alt.Chart(data[rows]).mark_text(align=align, dx=dx, dy=0 if align == "left" else -9, fontSize=11)
+        .encode(x="end:T", y=y, text="slip_label:N")
+        for rows, align, dx in ((~near_end, "left", 8), (near_end, "right", -6))
+    ))
     rule = alt.Chart(pd.DataFrame({"as_at": [pd.Timestamp(as_at)], "text": [f"As at {as_at:%d %b %Y}"]}))
     as_at_rule = rule.mark_rule(strokeDash=[4, 4], color="black").encode(x="as_at:T")
-    as_at_text = rule.mark_text(align="left", dx=4, dy=-6, baseline="bottom", fontSize=11).encode(
+    as_at_text = rule.mark_text(align="right", dx=-4, dy=-6, baseline="bottom", fontSize=11).encode(
         x="as_at:T", y=alt.value(0), text="text:N")
     return alt.layer(span, planned, points, slips, as_at_rule, as_at_text).properties(
-        width=WIDTH, height=alt.Step(18), description=alt_text)
+        width=WIDTH, height=_row_step(data["label"], 20), description=alt_text)
 
 
 def rollout_chart(frame: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
-    """Per borough and initiative: live milestones (filled) of the total (outline), labelled '3 of 4 live'."""
-    data = frame.assign(row=frame["initiative"] + " – " + frame["borough"])[["row", "live", "total", "label"]]
-    y = alt.Y("row:N", sort=list(data["row"]), title=None, axis=alt.Axis(labelLimit=340))
+    """Per borough and initiative: the share of its milestones live (filled) within the whole (outline, 100%),
+    so "1 of 1 live" is a full bar like "4 of 4 live"; each row's label ends with its progress ("3 of 4 live")."""
+    data = frame.assign(
+        row=[wrapped(f"{i} – {b}", LABEL_WIDTH) + f"\n{label}"
+             for i, b, label in zip(frame["initiative"], frame["borough"], frame["label"], strict=True)],
+        share=frame["live"] / frame["total"], whole=1.0,
+    )[["row", "live", "total", "label", "share", "whole"]]
+    y = alt.Y("row:N", sort=list(data["row"]), title=None, axis=_label_axis())
+    tooltip = [alt.Tooltip("row:N", title="Roll-out"), alt.Tooltip("label:N", title="Progress"),
+               alt.Tooltip("share:Q", title="Share live", format=".0%")]
     total = alt.Chart(data).mark_bar(fill="white", stroke=GREY, strokeWidth=1.5).encode(
-        x=alt.X("total:Q", title="Milestones live (filled) of all planned (outline)", axis=alt.Axis(tickMinStep=1)),
-        y=y, tooltip=[alt.Tooltip("row:N", title="Roll-out"), alt.Tooltip("label:N", title="Progress")],
+        x=alt.X("whole:Q", title="Share of planned milestones live (filled) of all planned (outline)",
+                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
+        y=y, tooltip=tooltip,
     )
-    live = alt.Chart(data).mark_bar(color=BLUE).encode(
-        x="live:Q", y=y, tooltip=[alt.Tooltip("row:N", title="Roll-out"), alt.Tooltip("label:N", title="Progress")])
-    text = alt.Chart(data).mark_text(align="left", dx=6, fontSize=11).encode(x="total:Q", y=y, text="label:N")
-    return alt.layer(total, live, text).properties(width=WIDTH - 250, height=alt.Step(22), description=alt_text)
+    live = alt.Chart(data).mark_bar(color=BLUE).encode(x="share:Q", y=y, tooltip=tooltip)
+    return alt.layer(total, live).properties(width=WIDTH - 250, height=_row_step(data["row"], 22),
+                                             description=alt_text)
 
 
 def risk_matrix_chart(cells: pd.DataFrame, *, alt_text: str) -> alt.FacetChart:
@@ -242,7 +284,7 @@ def risk_matrix_chart(cells: pd.DataFrame, *, alt_text: str) -> alt.FacetChart:
     domain = list(BAND_STYLE)
     base = alt.Chart().encode(
         x=alt.X("likelihood:O", title="Likelihood (1 rare – 5 almost certain)", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("impact:O", title="Impact (1 negligible – 5 catastrophic)", sort="descending"),
+        y=alt.Y("impact:O", title=["Impact", "(1 negligible – 5 catastrophic)"], sort="descending"),
     )
     rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color("band:N", scale=alt.Scale(domain=domain, range=[BAND_STYLE[d] for d in domain]),
@@ -251,20 +293,22 @@ def risk_matrix_chart(cells: pd.DataFrame, *, alt_text: str) -> alt.FacetChart:
                  alt.Tooltip("impact:O", title="Impact"), alt.Tooltip("score:Q", title="Score"),
                  alt.Tooltip("band:N", title="Band"), alt.Tooltip("codes:N", title="Risks")],
     )
-    score = base.mark_text(align="left", baseline="top", dx=-34, dy=-18, fontSize=9, color="black").encode(
+    score = base.mark_text(align="left", baseline="top", dx=-25, dy=-23, fontSize=9, color="black").encode(
         text="score:Q")
-    codes = base.mark_text(fontSize=11, fontWeight="bold", color="black").encode(text="label:N")
-    return (
+    codes = base.mark_text(fontSize=11, fontWeight="bold", color="black", lineBreak=", ").encode(text="label:N")
+    return (  # one matrix above the other, each narrow enough for a phone (a facet cannot fit its container)
         alt.layer(rect, score, codes, data=cells)
-        .properties(width=330, height=300)
-        .facet(column=alt.Column("stage:N", title=None, sort=[BEFORE, AFTER]))
+        .properties(width=270, height=250)
+        .facet(row=alt.Row("stage:N", title=None, sort=[BEFORE, AFTER],
+                           header=alt.Header(labelOrient="top", labelAngle=0, labelAlign="left")))
         .properties(description=alt_text)
     )
 
 
-def risk_trend_chart(trend: pd.DataFrame, *, alt_text: str, columns: int = 4) -> alt.FacetChart:
+def risk_trend_chart(trend: pd.DataFrame, *, alt_text: str, columns: int = 2) -> alt.FacetChart:
     """Small multiples, one per risk: score before mitigation (solid, circles) and after (dashed, squares)."""
-    data = trend.assign(review_date=pd.to_datetime(trend["review_date"]))
+    data = trend.assign(review_date=pd.to_datetime(trend["review_date"]),
+                        risk=[wrapped(r, 28) for r in trend["risk"]])
     domain = [BEFORE, AFTER]
     lines = alt.Chart().mark_line(point=alt.OverlayMarkDef(filled=True, size=30)).encode(
         x=alt.X("review_date:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=4)),
@@ -281,18 +325,22 @@ def risk_trend_chart(trend: pd.DataFrame, *, alt_text: str, columns: int = 4) ->
     )
     return (
         alt.layer(lines, data=data)
-        .properties(width=150, height=90)
-        .facet(facet=alt.Facet("risk:N", title=None, header=alt.Header(labelLimit=190, labelFontSize=10)),
-               columns=columns)
+        .properties(width=135, height=90)
+        .facet(facet=alt.Facet("risk:N", title=None, header=alt.Header(labelExpr=LINES, labelLimit=0,
+                                                                           labelFontSize=10)),
+               columns=min(columns, max(int(data["risk"].nunique()), 1)))
         .properties(description=alt_text)
     )
 
 
 def top_risks_chart(frame: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
     """Top risks per workstream: score before mitigation (filled bar, band colour) and after (black tick)."""
-    data = frame.assign(row=frame["workstream"] + " | " + frame["code"] + " " + frame["title"].str.slice(0, 48))[
+    rows = [wrapped(f"{w}: {c} {t}", LABEL_WIDTH + 6) + "\n" + summary
+            for w, c, t, summary in zip(frame["workstream"], frame["code"], frame["title"], frame["summary"],
+                                        strict=True)]
+    data = frame.assign(row=rows)[
         ["row", "code", "title", "workstream", "score", "band", "residual_score", "threatens", "summary"]]
-    y = alt.Y("row:N", sort=list(data["row"]), title=None, axis=alt.Axis(labelLimit=420))
+    y = alt.Y("row:N", sort=list(data["row"]), title=None, axis=_label_axis())
     domain = list(BAND_STYLE)
     tooltip = [alt.Tooltip("code:N", title="Risk"), alt.Tooltip("title:N", title="Title"),
                alt.Tooltip("workstream:N", title="Workstream"), alt.Tooltip("score:Q", title="Score before"),
@@ -306,6 +354,5 @@ def top_risks_chart(frame: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
     )
     ticks = alt.Chart(data).mark_tick(color="black", thickness=3, size=18).encode(x="residual_score:Q", y=y,
                                                                                    tooltip=tooltip)
-    text = alt.Chart(data).mark_text(align="left", dx=6, fontSize=11).encode(
-        x="score:Q", y=y, text=alt.Text("summary:N"))
-    return alt.layer(bars, ticks, text).properties(width=WIDTH - 300, height=alt.Step(22), description=alt_text)
+    return alt.layer(bars, ticks).properties(width=WIDTH - 300, height=_row_step(data["row"], 22),
+                                             description=alt_text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -38,31 +40,40 @@ def register_table(register: pd.DataFrame) -> pd.DataFrame:
 
 
 def status_summary(register: pd.DataFrame) -> None:
-    """One metric per delivery status (counts), in a row."""
+    """One metric per delivery status (counts), in a row, worst first."""
     counts = register["status"].value_counts()
     columns = st.columns(4)
     for column, status in zip(
-        columns, (Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK, Status.NO_DATA), strict=True
+        columns, (Status.OFF_TRACK, Status.AT_RISK, Status.ON_TRACK, Status.NO_DATA), strict=True
     ):
         column.metric(status_label(status.value), int(counts.get(status.value, 0)))
 
 
+def with_unit(kpi: str, unit: str) -> str:
+    """The KPI's name with its unit, unless the name already says it ("... per 1,000 patients")."""
+    return kpi if not unit or unit in kpi else f"{kpi} ({unit})"
+
+
+def screen_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The register as shown on screen, every value as text: the unit folded into the KPI's name, numbers to one
+    decimal, dates as "Mar 2020", and the note column only when a row has one (the CSV keeps every column)."""
+    shown_rows = register_table(rows)
+    shown_rows["KPI"] = [with_unit(k, u) for k, u in zip(shown_rows["KPI"], shown_rows["Unit"], strict=True)]
+    for column in ("Baseline", "Latest", "Plan", "Target"):
+        shown_rows[column] = shown_rows[column].map(shown)
+    for column in ("Target date", "Validation"):
+        shown_rows[column] = shown_rows[column].map(lambda d: f"{d:%b %Y}" if pd.notna(d) else "—")
+    shown_rows["Data to"] = shown_rows["Data to"].map(shown)
+    shown_rows = shown_rows.drop(columns="Unit")
+    return shown_rows if shown_rows["Note"].astype(bool).any() else shown_rows.drop(columns="Note")
+
+
 def render_register(register: pd.DataFrame) -> None:
-    """The register grouped by workstream: a heading, then one row per KPI (initiative, status, values)."""
+    """The register grouped by workstream: a heading, then one row per KPI (initiative, status, values), as a
+    static table whose long names wrap, so it fits the page at desktop width and scrolls sideways on a phone."""
     for workstream, rows in register.groupby("workstream", sort=False):
         st.markdown(f"##### {workstream}")
-        st.dataframe(
-            register_table(rows),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "KPI": st.column_config.TextColumn(width="large"),
-                "Status": st.column_config.TextColumn(width="small"),
-                "Target date": st.column_config.DateColumn(format="MMM YYYY"),
-                "Data to": st.column_config.DateColumn(format="D MMM YYYY"),
-                "Validation": st.column_config.DateColumn(format="MMM YYYY"),
-            },
-        )
+        st.table(screen_table(rows), hide_index=True)
 
 
 def _delta_colour(polarity: str) -> str:
@@ -71,22 +82,79 @@ def _delta_colour(polarity: str) -> str:
 
 
 def kpi_card_grid(cards: pd.DataFrame, columns: int = 3) -> None:
-    """A card per KPI: latest value, change against plan (coloured by direction of improvement), status with
-    its icon, sparkline of recent values and the data date."""
-    grid = st.columns(columns)
-    for i, card in enumerate(cards.itertuples(index=False)):
-        with grid[i % columns]:
-            delta = None if pd.isna(card.delta) else f"{card.delta:+.1f} vs plan"
-            st.metric(
-                f"{card.kpi}",
-                f"{card.latest_value:,.1f}{'%' if str(card.unit).startswith('%') else ''}",
-                delta=delta,
-                delta_color=_delta_colour(card.polarity),
-                chart_data=card.spark or None,
-                border=True,
-                help=(
-                    f"{card.unit}. {status_label(card.status)}. Data to {card.data_date:%d %b %Y}. "
-                    f"Plan {card.plan_value:,.1f}. {getattr(card, 'assurance_note', '')}"
-                ).strip(),
-                delta_description=status_label(card.status),
-            )
+    """A card per KPI in the order given (worst first), row by row so a phone's single column keeps the order:
+    the KPI's name in full (it wraps), latest value, change against plan (coloured by direction of improvement),
+    status with its icon, sparkline of recent values and the data date."""
+    rows = list(cards.itertuples(index=False))
+    for start in range(0, len(rows), columns):
+        for column, card in zip(st.columns(columns), rows[start : start + columns], strict=False):
+            _kpi_card(column, card)
+
+
+def _kpi_card(column: object, card: object) -> None:
+    """One card: the name as a heading that wraps (a metric's own label is cut to one line), then the metric."""
+    with column.container(border=True):
+        note = str(getattr(card, "assurance_note", "") or "")
+        st.markdown(
+            f"**{card.kpi}**",
+            help=f"{card.unit}. {status_label(card.status)}. Data to {card.data_date:%d %b %Y}. "
+            f"Plan {card.plan_value:,.1f}. {note}".strip(),
+        )
+        st.metric(
+            card.kpi,
+            f"{card.latest_value:,.1f}{'%' if str(card.unit).startswith('%') else ''}",
+            delta=None if pd.isna(card.delta) else f"{card.delta:+.1f} vs plan",
+            delta_color=_delta_colour(card.polarity),
+            chart_data=card.spark or None,
+            label_visibility="collapsed",
+            delta_description=status_label(card.status),
+        )
+        if note:
+            st.caption(note)
+
+
+def shown(value: object, default: str = "—", *, number: str = ",.1f") -> str:
+    """A catalogue value as words: missing (None, NaN, empty) as ``default``, dates as "31 Mar 2020", numbers
+    rounded as the pages show them; never "nan" or a 16-digit float."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)) or (isinstance(value, str) and not value):
+        return default
+    if isinstance(value, date | pd.Timestamp):
+        return f"{value:%d %b %Y}"
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return f"{value:{number}}"
+    return str(value)
+
+
+def _belongs(kpi: pd.Series) -> str:
+    """Where a KPI comes from: a published indicator's publisher and breakdown, or a register KPI's initiative
+    (and the published indicator it reads, if bound)."""
+    if kpi.get("origin") == "published":
+        parts = [kpi.get(c) for c in ("sex", "age", "category_type", "category")]
+        breakdown = ", ".join(str(p) for p in parts if isinstance(p, str) and p) or "—"
+        return (f"**Published by.** {shown(kpi.get('publisher'))}; breakdown {breakdown}; period "
+                f"{shown(kpi.get('period_type'))}; no initiative (a register KPI can read it through its "
+                "indicator_code).")
+    bound = kpi.get("indicator_code")
+    reads = f" **Reads the published indicator** {bound}." if isinstance(bound, str) and bound else ""
+    return f"**Initiative.** {shown(kpi.get('initiative'))}.{reads}"
+
+
+def kpi_about(kpi: pd.Series, *, method: str, polarity: str, freshness: str) -> str:
+    """One KPI's About entry in markdown: definition, counts, unit and polarity, method, baseline and target,
+    source, caveats and freshness; blanks are written as a dash or "None recorded.", never "nan"."""
+    names = {"pcn": "PCN", "care_home": "care home"}
+    levels = ", ".join(names.get(level, level) for level in kpi["levels"]) if len(kpi["levels"]) else "—"
+    return (
+        f"**Definition.** {shown(kpi['definition'])}\n\n"
+        f"**Numerator.** {shown(kpi['numerator_definition'])}\n\n"
+        f"**Denominator.** {shown(kpi['denominator_definition'])}\n\n"
+        f"**Unit.** {shown(kpi['unit'])}. **Polarity.** {polarity}.\n\n"
+        f"**Method.** {method}\n\n"
+        f"{_belongs(kpi)} **Reported at.** {levels}.\n\n"
+        f"**Baseline.** {shown(kpi['baseline_value'])} (from {shown(kpi['baseline_period'])}). "
+        f"**Target.** {shown(kpi['target_value'])} by {shown(kpi['target_date'])}. "
+        f"**Validation.** {shown(kpi['validation_date'])}.\n\n"
+        f"**Source.** {shown(kpi['source'])}\n\n"
+        f"**Caveats.** {shown(kpi['caveats'], 'None recorded.')}\n\n"
+        f"**Freshness.** {freshness}"
+    )

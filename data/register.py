@@ -119,6 +119,11 @@ def build_register(
     return pd.DataFrame(rows, columns=REGISTER_COLUMNS)
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``count`` and the noun in the right number: "1 KPI", "2 KPIs", "0 KPIs" (``many`` for irregular plurals)."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
 def headline(register: pd.DataFrame, area_name: str) -> str:
     """One sentence for the board, e.g. "4 of 12 KPIs off track in Enfield (3 at risk, 5 on track)."."""
     counts = Counter(register["status"])
@@ -126,19 +131,34 @@ def headline(register: pd.DataFrame, area_name: str) -> str:
     if assessed == 0:
         return f"No KPI in {area_name} can be assessed against a plan yet."
     return (
-        f"{counts[Status.OFF_TRACK.value]} of {assessed} KPIs off track in {area_name} "
+        f"{counts[Status.OFF_TRACK.value]} of {plural(assessed, 'KPI')} off track in {area_name} "
         f"({counts[Status.AT_RISK.value]} at risk, {counts[Status.ON_TRACK.value]} on track)."
     )
 
 
 STATUS_ORDER = (Status.OFF_TRACK, Status.AT_RISK, Status.ON_TRACK)
+SEVERITY = {status.value: rank for rank, status in enumerate((*STATUS_ORDER, Status.NO_PLAN, Status.NOT_ASSESSED,
+                                                              Status.NO_DATA))}
+
+
+def by_severity(register: pd.DataFrame) -> pd.DataFrame:
+    """The rows worst first (off track, at risk, on track, then those without a judgement), stable within."""
+    return register.iloc[register["status"].map(SEVERITY).argsort(kind="stable")]
+
+
+def cell_label(counts: Counter[str], assessed: int) -> str:
+    """A status-grid cell in words, naming the worst status it is coloured by: "2 of 6 at risk"."""
+    worst = next((s for s in STATUS_ORDER if counts[s.value]), None)
+    if worst is None:
+        return "no data"
+    return f"{counts[worst.value]} of {assessed} {worst.value.lower()}"
 
 
 def status_matrix(registers: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Workstream × area summary of several registers (e.g. one per borough) for the status heat map.
 
     Columns: workstream, area, off_track, at_risk, on_track, assessed, worst (the worst status present, or
-    "No data"), label (e.g. "2 of 3 off track").
+    "No data"), label (the count of that worst status, e.g. "2 of 3 off track" or "1 of 6 at risk").
     """
     rows = []
     for area, register in registers.items():
@@ -155,7 +175,7 @@ def status_matrix(registers: dict[str, pd.DataFrame]) -> pd.DataFrame:
                     "on_track": counts[Status.ON_TRACK.value],
                     "assessed": assessed,
                     "worst": worst,
-                    "label": f"{counts[Status.OFF_TRACK.value]} of {assessed} off track" if assessed else "no data",
+                    "label": cell_label(counts, assessed),
                 }
             )
     columns = ["workstream", "area", "off_track", "at_risk", "on_track", "assessed", "worst", "label"]
@@ -163,8 +183,9 @@ def status_matrix(registers: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def kpi_cards(register: pd.DataFrame, series: pd.DataFrame, months: int = 24) -> pd.DataFrame:
-    """One card per reported KPI: the register row plus ``delta`` (latest minus plan) and ``spark`` (recent values)."""
-    cards = register[register["latest_value"].notna()].copy()
+    """One card per reported KPI, worst status first: the register row plus ``delta`` (latest minus plan) and
+    ``spark`` (recent values)."""
+    cards = by_severity(register[register["latest_value"].notna()]).copy()
     cards["delta"] = cards["latest_value"] - cards["plan_value"]
     sparks = {
         code: group.sort_values("period_start")["value"].dropna().tail(months).round(2).tolist()

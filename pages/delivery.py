@@ -8,13 +8,14 @@ import streamlit as st
 
 from components.area import selected_area, system_code
 from components.exports import chart_with_table, export_buttons
+from components.filters import page_filters
 from components.messages import provenance_caption
 from components.page import export_context, filter_wording
 from components.programme import empty_state, milestone_timeline, rollout_chart, scope_note
 from components.shell import require_app_shell
-from components.state import current_filters
 from data import cache
 from data import programme as prog
+from data.register import plural
 
 require_app_shell()
 
@@ -31,7 +32,7 @@ COLUMNS = {
     "slip_days": "Slip (days)",
 }
 
-filters = current_filters()
+filters = page_filters("delivery")
 area = selected_area(filters)
 st.title("Delivery")
 all_milestones = cache.milestones()
@@ -71,7 +72,8 @@ cols[1].metric("Slipped", summary["slipped"], help="Done after the planned date,
 cols[2].metric("Overdue", summary[prog.OVERDUE], help="Planned date passed and not done.")
 cols[3].metric("Due in the next 3 months", len(due), help=f"Planned {first:%d %b %Y} to {last:%d %b %Y}.")
 st.markdown(
-    f"**As at {as_at:%d %b %Y}: {done} of {summary['total']} milestones done, {summary[prog.DONE_LATE]} of them late "
+    f"**As at {as_at:%d %b %Y}: {done} of {plural(summary['total'], 'milestone')} done, {summary[prog.DONE_LATE]} "
+    "of them late "
     f"(on average {summary['mean_late_days']} days), {summary[prog.OVERDUE]} overdue.**"
 )
 words = {**filter_wording(filters, area), "As at": f"{as_at:%d %b %Y}"}
@@ -85,8 +87,9 @@ timeline = status.assign(
 chart = milestone_timeline(
     timeline,
     as_at=as_at,
-    alt_text=f"Timeline of {summary['total']} milestones: each line runs from the planned date (black tick) to the "
-    f"actual date, or to the as-at date when overdue; {summary['slipped']} slipped items are orange triangles "
+    alt_text=f"Timeline of {plural(summary['total'], 'milestone')}: each line runs from the planned date (black "
+    f"tick) to the actual date, or to the as-at date when overdue; {plural(summary['slipped'], 'slipped item')} "
+    "are orange triangles "
     "(done late) or red crosses (overdue) with the days of slippage written beside them.",
 )
 table = status[list(COLUMNS)].rename(columns=COLUMNS)

@@ -6,6 +6,7 @@ import streamlit as st
 
 from components.area import selected_area, system_code
 from components.exports import chart_with_table
+from components.filters import page_filters
 from components.messages import provenance_caption
 from components.page import export_context, filter_wording
 from components.programme import (
@@ -17,7 +18,6 @@ from components.programme import (
     variance_chart,
 )
 from components.shell import require_app_shell
-from components.state import current_filters
 from data import cache
 from data import programme as prog
 
@@ -25,7 +25,7 @@ require_app_shell()
 
 SOURCE = "Programme finance and activity returns (finance and activity templates)"
 
-filters = current_filters()
+filters = page_filters("finance")
 area = selected_area(filters)
 st.title("Finance and activity")
 lines_all, activity_all = cache.finance_lines(), cache.activity_changes()
@@ -129,6 +129,7 @@ else:
     recurrence["label"] = recurrence["year"] + " " + recurrence["recurrence"].str.lower()
     chart = plan_actual_bars(
         recurrence, category="label", category_title="Financial year and recurrence", value_title=f"{name} (£)",
+        horizontal=True,
         alt_text=f"Bar chart of {name.lower()} by financial year split into recurrent and non-recurrent, plan "
         "outlined beside actual filled.",
     )

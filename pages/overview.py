@@ -7,12 +7,12 @@ import streamlit as st
 from components.area import selected_area, system_code
 from components.charts import status_heatmap
 from components.exports import chart_with_table, export_buttons
+from components.filters import page_filters
 from components.messages import provenance_caption
 from components.page import export_context, filter_wording
 from components.register import kpi_card_grid, register_table, render_register, status_summary
 from components.shell import require_app_shell
 from components.spc_controls import area_borough
-from components.state import current_filters
 from data import cache
 from data.analysis import assurance_notes
 from data.queries import PUBLISHED_HEADING
@@ -20,7 +20,7 @@ from data.register import headline, kpi_cards, status_matrix
 
 require_app_shell()
 
-filters = current_filters()
+filters = page_filters("overview")
 area = selected_area(filters)
 everything = cache.register(area.level, area.code, filters.workstream)
 is_published = everything["workstream"] == PUBLISHED_HEADING
@@ -77,8 +77,8 @@ matrix = status_matrix({
 })
 heatmap = status_heatmap(
     matrix,
-    alt_text="Grid of workstreams by borough; each cell shows how many of the workstream's KPIs are off track in "
-    "the borough and is coloured by its worst status.",
+    alt_text="Grid of workstreams by borough; each cell is coloured by the worst status of the workstream's KPIs "
+    "in the borough and says how many KPIs have that status, e.g. '2 of 6 at risk'.",
 )
 matrix_table = matrix.rename(
     columns={

@@ -6,19 +6,20 @@ import streamlit as st
 
 from components.area import selected_area, system_code
 from components.exports import chart_with_table, export_buttons
+from components.filters import page_filters
 from components.messages import provenance_caption
 from components.page import export_context, filter_wording
 from components.programme import empty_state, risk_matrix_chart, risk_trend_chart, scope_note, top_risks_chart
 from components.shell import require_app_shell
-from components.state import current_filters
 from data import cache
 from data import programme as prog
+from data.register import plural
 
 require_app_shell()
 
 SOURCE = "Programme risk register and reviews (risks and risk_reviews templates)"
 
-filters = current_filters()
+filters = page_filters("risks")
 area = selected_area(filters)
 st.title("Risks")
 all_risks = cache.risks()
@@ -82,12 +83,12 @@ if reviews.empty:
 else:
     long = prog.risk_trend(reviews)
     titles = dict(zip(scored["code"], scored["title"], strict=True))
-    long["risk"] = long["risk_code"] + " " + long["risk_code"].map(titles).str.slice(0, 30)
+    long["risk"] = long["risk_code"] + " " + long["risk_code"].map(titles)  # whole titles: the chart wraps them
     chart = risk_trend_chart(
         long,
         alt_text=f"Small multiples, one per risk, of its score at each of {reviews['review_date'].nunique()} reviews: "
-        f"before mitigation solid with circles, after mitigation dashed with squares. {len(rising)} risks rose at "
-        "the latest review.",
+        f"before mitigation solid with circles, after mitigation dashed with squares. {plural(len(rising), 'risk')} "
+        "rose at the latest review.",
     )
     chart_with_table(chart, long[["risk_code", "review_date", "stage", "score"]],
                      export_context("Risk scores over reviews", words, SOURCE, data_date), key="risk_trend")
@@ -111,7 +112,7 @@ chart_with_table(chart, top[list(columns)].rename(columns=columns),
 
 st.markdown("#### Risk register")
 register = scored.sort_values(["score", "residual_score"], ascending=False)[list(columns)].rename(columns=columns)
-st.dataframe(register, hide_index=True, width="stretch")
+st.table(register, hide_index=True)  # a static table wraps long titles and mitigations to fit the page
 export_buttons(None, register, export_context("Risk register", words, SOURCE, data_date), key="risk_register")
 
 provenance_caption(cache.provenance(), data_date)

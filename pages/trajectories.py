@@ -7,11 +7,11 @@ import streamlit as st
 from components.area import Area, selected_area, system_code
 from components.charts import small_multiples, spc_chart, trajectory_chart
 from components.exports import chart_with_table, suppression_caption
+from components.filters import page_filters
 from components.page import export_context, filter_wording, kpi_row, suppression_rule
 from components.shell import require_app_shell
 from components.spc_controls import area_borough, rebase_caption, rebase_suggestion, spc_rebase_control
 from components.spc_icons import spc_icons
-from components.state import current_filters
 from data import cache
 from data.analysis import (
     AnalysisError,
@@ -34,7 +34,7 @@ from settings import get_settings
 
 require_app_shell()
 
-filters = current_filters()
+filters = page_filters("trajectories")
 area = selected_area(filters)
 kpi = kpi_row(filters.kpi)
 st.title("Trajectories")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -72,16 +72,43 @@ class DemoSummary:
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts of plain Python values, NaN as None (drivers do not adapt numpy scalars or NaN)."""
-    names = [str(c) for c in frame.columns]  # a plain list: iterating pandas' string Index per row is slow
+    names = frame.columns.tolist()  # plain strings: zipping the (Arrow-backed) Index itself per row is slow
     columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in names]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
+def _sqlite_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """Rows as tuples the sqlite3 driver takes as they are: dates as the ISO text SQLAlchemy stores for a SQLite
+    ``Date`` (the demo's frames hold no datetimes), NaN as None; strings, numbers, booleans and bytes unchanged."""
+    columns = []
+    for name in frame.columns:
+        values = frame[name].astype(object).where(frame[name].notna(), None).tolist()
+        if any(isinstance(v, datetime) for v in values):
+            raise TypeError(f"column {name!r} holds datetimes; the SQLite fast path writes dates only")
+        columns.append([v.isoformat() if isinstance(v, date) else v for v in values])
+    return list(zip(*columns, strict=True))
+
+
 def _insert(session: Session, model: type[SQLModel], frame: pd.DataFrame, rows: dict[str, int]) -> None:
-    """Insert ``frame`` in chunks, so memory stays bounded at England scale (millions of fact rows)."""
+    """Insert ``frame`` in chunks, so memory stays bounded at England scale (millions of fact rows).
+
+    On SQLite the rows go to the driver's ``executemany`` directly: SQLAlchemy's per-row parameter processing was
+    most of a new install's first build. The demo's column types (text, numbers, booleans, bytes, dates) need no
+    processing there beyond the dates ``_sqlite_rows`` writes as SQLAlchemy would. Other databases keep the
+    SQLAlchemy path.
+    """
+    connection = session.connection()
+    table = model.__table__
+    direct = connection.dialect.name == "sqlite"
+    if direct:
+        compiled = table.insert().compile(dialect=connection.dialect, column_keys=list(frame.columns))
+        order = list(compiled.positiontup)
     for start in range(0, len(frame), INSERT_CHUNK):
-        records = _records(frame.iloc[start : start + INSERT_CHUNK])
-        session.connection().execute(model.__table__.insert(), records)
+        chunk = frame.iloc[start : start + INSERT_CHUNK]
+        if direct:
+            connection.exec_driver_sql(str(compiled), _sqlite_rows(chunk[order]))
+        else:
+            connection.execute(table.insert(), _records(chunk))
     rows[model.__tablename__] = rows.get(model.__tablename__, 0) + len(frame)
 
 

@@ -74,7 +74,7 @@ def test_risks_page_shows_matrix_trend_and_top_risks(app):
 
 def test_risks_follow_the_workstream(app):
     _open(app, "pages/risks.py", workstream="EHCH")
-    register = app.dataframe[-1].value
+    register = app.table[-1].value
     assert set(register["Risk"]) == {"R07", "R08"}
 
 

@@ -106,10 +106,11 @@ def test_a_rate_never_draws_a_negative_lower_limit(app):
 def test_overview_cards_note_an_assurance_that_contradicts_the_status(app):
     app.switch_page("pages/overview.py").run()
     assert not app.exception, [e.value for e in app.exception]
-    help_of = {m.label: m.proto.help for m in app.metric}
+    # each card's name is a wrapping heading that carries the card's help (status, data date, plan, note)
+    help_of = {m.value.strip("*"): m.proto.help for m in app.markdown if m.proto.help}
     # on track and, rebased at its go-live, consistently passing: nothing to explain
     assert "SPC assurance" not in help_of["Practices offering online consultation"]
     # on track this month, but the process sits below the target
-    assert help_of["Crisis response within 2 hours"].endswith(
-        "SPC assurance: the process will consistently miss the target, unlike the status against plan."
-    )
+    note = "SPC assurance: the process will consistently miss the target, unlike the status against plan."
+    assert help_of["Crisis response within 2 hours"].endswith(note)
+    assert note in [c.value for c in app.caption]  # and visible on the card, not only in its tooltip

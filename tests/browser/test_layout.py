@@ -1,0 +1,184 @@
+"""Layout in a real browser at a desktop (1440 px) and a phone (390 px) width: no page is wider than the screen,
+tables fit at desktop width, chart labels are all drawn (none dropped for overlap, none cut), and a new install
+shows progress under the app's own menu while it builds the demo.
+
+Screenshots of every page at both widths are written to reports/screenshots/ (``layout-<page>-<width>.png``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser.conftest import REPO, SCREENSHOTS, STARTUP_SECONDS, _free_port
+from tests.browser.helpers import CHART, EXCEPTION, PAGES, open_page, screenshot, wait_until_idle
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (1440, 390)
+WIDER_THAN_SCREEN = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    return Math.max(document.documentElement.scrollWidth - document.documentElement.clientWidth,
+                    main ? main.scrollWidth - main.clientWidth : 0);
+}"""
+# Tables whose columns run past their box: st.table's own width, or a data grid's scroller.
+CUT_TABLES = """() => [
+    ...[...document.querySelectorAll('[data-testid="stTable"]')].filter(t => t.scrollWidth > t.clientWidth + 1),
+    ...[...document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller')]
+        .filter(s => s.scrollWidth > s.clientWidth + 1),
+].length"""
+# Each axis label of a chart as a person reads it: its lines (tspans) joined by spaces.
+AXIS_LABELS = """(chart) => [...chart.querySelectorAll('.role-axis-label text')].map(t => {
+    const lines = [...t.querySelectorAll('tspan')].map(s => s.textContent);
+    return lines.length ? lines.join(' ') : t.textContent;
+})"""
+
+
+@pytest.fixture(params=WIDTHS, ids=[f"{w}px" for w in WIDTHS])
+def sized_page(request, browser) -> Iterator[object]:
+    """A fresh page (own Streamlit session) at a desktop or a phone width."""
+    context = browser.new_context(viewport={"width": request.param, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _labels(page, nth: int) -> list[str]:
+    """The axis labels of the page's ``nth`` chart (drawn as SVG, so each label is a text node)."""
+    chart = page.locator(".vega-embed").nth(nth)
+    chart.locator("svg").wait_for(state="attached", timeout=60_000)
+    sized_page_settle = 1000  # the chart re-lays out to its container's width
+    chart.page.wait_for_timeout(sized_page_settle)
+    return chart.evaluate(AXIS_LABELS)
+
+
+def _csv_rows(page, key: str) -> list[dict[str, str]]:
+    """The rows of a chart's CSV download (export ``key``), column names in lower case; clicked at desktop width,
+    after the labels were read at the page's own width."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    with page.expect_download(timeout=60_000) as info:
+        page.locator(f".st-key-{key}-csv button").first.click()
+    with open(info.value.path(), encoding="utf-8-sig") as file:
+        text = file.read()
+    body = [line for line in text.splitlines() if not line.startswith("#")]
+    return [{k.lower(): v for k, v in row.items()} for row in csv.DictReader(io.StringIO("\n".join(body)))]
+
+
+@pytest.mark.parametrize("target", PAGES, ids=[p.name for p in PAGES])
+def test_no_page_is_wider_than_the_screen(sized_page, app_url, target):
+    page = sized_page
+    open_page(page, app_url, target.path)
+    page.wait_for_selector(target.main, state="visible", timeout=60_000)
+    page.wait_for_timeout(1000)  # charts lay themselves out to the container
+    assert page.locator(EXCEPTION).count() == 0
+    width = page.viewport_size["width"]
+    screenshot(page, SCREENSHOTS, f"layout-{target.name}-{width}")
+    assert page.evaluate(WIDER_THAN_SCREEN) <= 1, f"{target.name} is wider than a {width} px screen"
+
+
+@pytest.mark.parametrize("path", ["/", "/risks", "/delivery", "/finance"])
+def test_tables_fit_at_desktop_width(browser, app_url, path):
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    try:
+        open_page(page, app_url, path)
+        page.wait_for_selector(CHART, state="visible", timeout=60_000)
+        assert page.evaluate(CUT_TABLES) == 0, f"a table on {path} is cut off at 1440 px"
+    finally:
+        context.close()
+
+
+def test_every_milestone_is_labelled_on_the_timeline(sized_page, app_url):
+    open_page(sized_page, app_url, "/delivery")
+    labels = _labels(sized_page, 0)
+    codes = [row["code"] for row in _csv_rows(sized_page, "delivery_timeline")]
+    assert len(codes) == 27
+    assert [c for c in codes if not any(f"({c})" in label for label in labels)] == []
+
+
+def test_every_recurrence_bar_is_labelled(sized_page, app_url):
+    open_page(sized_page, app_url, "/finance")
+    labels = set(_labels(sized_page, 2))  # years, variance, then recurrent and non-recurrent
+    rows = _csv_rows(sized_page, "finance_recurrence")
+    expected = {f"{r['year']} {r['recurrence'].lower()}" for r in rows}
+    assert len(expected) >= 10 and expected <= labels, expected - labels
+
+
+def test_top_risk_titles_are_whole(sized_page, app_url):
+    open_page(sized_page, app_url, "/risks")
+    labels = " | ".join(_labels(sized_page, 2))  # matrix, trend, then top risks
+    rows = _csv_rows(sized_page, "risk_top")
+    assert rows and all(f"{r['risk']} {r['title']}" in labels for r in rows), labels
+
+
+@contextlib.contextmanager
+def _fresh_install(folder) -> Iterator[str]:
+    """``streamlit run app.py`` on a database file that does not exist yet (a new install)."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'new.sqlite'}", "DEMO_ON_EMPTY": "true"}
+    log = (folder / "streamlit.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", "app.py",
+            "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        ],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    try:
+        while True:
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start: {(folder / 'streamlit.log').read_text()[-2000:]}")
+            time.sleep(0.5)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def test_a_new_install_shows_progress_under_the_apps_menu(browser, tmp_path):
+    with _fresh_install(tmp_path) as base:
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        page = context.new_page()
+        try:
+            page.goto(base, wait_until="domcontentloaded", timeout=90_000)
+            progress = page.get_by_text("Preparing the database", exact=False)
+            progress.wait_for(state="visible", timeout=120_000)
+            nav = page.locator('[data-testid="stSidebarNav"] a')
+            names = [name.strip().splitlines()[-1] for name in nav.all_inner_texts()]  # after the icon's name
+            assert "Overview" in names and "app" not in names and "overview" not in names, names
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "layout-first-build.png"))
+            wait_until_idle(page, timeout_s=300)
+            assert page.locator("h1").first.inner_text().strip() == "Benefits realisation"
+            assert progress.count() == 0
+        finally:
+            context.close()
+
+
+@pytest.mark.parametrize(("path", "key"), [("/finance", "finance_years"), ("/", "heatmap"), ("/risks", "risk_top")])
+def test_exports_carry_only_the_filters_that_apply(page, app_url, path, key):
+    open_page(page, app_url, path, "kpi=AE_RATE&period=2024-03-01")
+    with page.expect_download(timeout=60_000) as info:
+        page.locator(f".st-key-{key}-csv button").first.click()
+    with open(info.value.path(), encoding="utf-8-sig") as file:
+        filters = next(line for line in file if line.startswith("# Filters:"))
+    assert "Period" not in filters and "KPI" not in filters, filters
