@@ -103,6 +103,12 @@ def _insert(session: Session, model: type[SQLModel], frame: pd.DataFrame, rows: 
     if direct:
         compiled = table.insert().compile(dialect=connection.dialect, column_keys=list(frame.columns))
         order = list(compiled.positiontup)
+        # columns the frame leaves out but the model gives a Python-side default (e.g. Kpi.summable): SQLAlchemy
+        # would fill them; the direct path must too
+        defaults = {c: table.c[c].default.arg for c in order if c not in frame.columns}
+        if any(callable(v) for v in defaults.values()):
+            raise TypeError(f"{model.__tablename__}: the SQLite fast path cannot compute defaults {sorted(defaults)}")
+        frame = frame.assign(**defaults)
     for start in range(0, len(frame), INSERT_CHUNK):
         chunk = frame.iloc[start : start + INSERT_CHUNK]
         if direct:
