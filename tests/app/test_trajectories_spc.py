@@ -112,5 +112,5 @@ def test_overview_cards_note_an_assurance_that_contradicts_the_status(app):
     assert "SPC assurance" not in help_of["Practices offering online consultation"]
     # on track this month, but the process sits below the target
     note = "SPC assurance: the process will consistently miss the target, unlike the status against plan."
-    assert help_of["Crisis response within 2 hours"].endswith(note)
+    assert help_of["Hypertension: recorded to expected prevalence"].endswith(note)
     assert note in [c.value for c in app.caption]  # and visible on the card, not only in its tooltip
