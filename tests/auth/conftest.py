@@ -136,7 +136,7 @@ def _streamlit(name: str, folder: Path, port: int, secrets_file: Path, env: dict
     handle = log.open("w")
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", "app.py",
+            sys.executable, "-m", "streamlit", "run", "serve.py",
             "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
             "--secrets.files", str(secrets_file),
@@ -223,10 +223,10 @@ def hosted_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostedSta
     try:
         # Nothing reads the database before a sign-in, so the instances start while the demo is built.
         from data.db import make_engine
-        from data.demo import build_demo
+        from data.manage import ensure_database
 
         engine = make_engine(database_url)
-        build_demo(engine)
+        ensure_database(engine, demo_on_empty=True)  # migrated first, as an instance would make it
         engine.dispose()
         names = demo_names(database_url)
         _wait_until_ready(processes)
