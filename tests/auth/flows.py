@@ -200,18 +200,34 @@ def download_url(page: object, label: str = "CSV") -> str:
     return download.value.url
 
 
-def upload(context: object, base: str, session: str) -> int:
-    """PUT a small file to Streamlit's upload URL for ``session``, as its file uploader does; the HTTP status.
+_FETCH = """async ([method, url, xsrf, csv]) => {
+    const init = {method, credentials: "same-origin", headers: xsrf ? {"X-Xsrftoken": xsrf} : {}};
+    if (csv !== null) {
+        init.body = new FormData();
+        init.body.append("file", new Blob([csv], {type: "text/csv"}), "probe.csv");
+    }
+    const response = await fetch(url, init);
+    return [response.status, await response.text()];
+}"""
 
-    With the browser's own cookies and XSRF token (so Streamlit's cross-site request check passes).
+
+def fetch(page: object, url: str) -> tuple[int, str]:
+    """GET ``url`` from inside ``page`` (its cookies, its browser's name resolution): (status, body text).
+
+    The page must be on the dashboard's origin (open it first).
     """
-    xsrf = next((c["value"] for c in context.cookies() if c["name"] == "_streamlit_xsrf"), "")
-    response = context.request.put(
-        f"{base}/_stcore/upload_file/{session}/{secrets.token_hex(8)}",
-        multipart={"file": {"name": "probe.csv", "mimeType": "text/csv", "buffer": b"a,b\n1,2\n"}},
-        headers={"X-Xsrftoken": xsrf},
-    )
-    return response.status
+    status, text = page.evaluate(_FETCH, ["GET", url, None, None])
+    return status, text
+
+
+def upload(page: object, base: str, session: str) -> tuple[int, str]:
+    """PUT a small CSV to Streamlit's upload URL for ``session`` from inside ``page``, as its file uploader does:
+    (status, body text). With the browser's own cookies and XSRF token, so Streamlit's cross-site check passes.
+    """
+    xsrf = next((c["value"] for c in page.context.cookies() if c["name"] == "_streamlit_xsrf"), "")
+    url = f"{base}/_stcore/upload_file/{session}/{secrets.token_hex(8)}"
+    status, text = page.evaluate(_FETCH, ["PUT", url, xsrf, "a,b\n1,2\n"])
+    return status, text
 
 
 def forged_identity(value: dict[str, object]) -> str:

@@ -23,6 +23,7 @@ from tests.auth.flows import (
     VIEWER,
     assert_sign_in_screen,
     download_url,
+    fetch,
     forged_identity,
     identity_cookies,
     open_app,
@@ -187,12 +188,12 @@ def test_an_upload_before_sign_in_is_refused(hosted_stack, new_page):
     page = new_page()
     open_app(page, hosted_stack.app)
     assert_sign_in_screen(page)
-    assert upload(page.context, hosted_stack.app, session_id(page.frame_log)) == 401
+    assert upload(page, hosted_stack.app, session_id(page.frame_log)) == (401, "Sign in first.")  # serve.py
     assert page.frame_log.names_in(("probe.csv",)) == set()
 
     # The same request from a signed-in session is accepted: the refusal above was the sign-in's doing.
     sign_in_at_provider(page, hosted_stack, hosted_stack.app, ANALYST)
-    assert upload(page.context, hosted_stack.app, session_id(page.frame_log)) in (200, 204)
+    assert upload(page, hosted_stack.app, session_id(page.frame_log))[0] in (200, 204)
 
 
 def test_a_copied_identity_cookie_is_refused_after_sign_out(hosted_stack, new_page):
@@ -241,17 +242,16 @@ def test_a_download_needs_the_signed_in_cookie(hosted_stack, new_page):
     page.locator(METRIC).first.wait_for()
     url = download_url(page)
     assert "/media/" in url and url.endswith(".csv"), url
-    assert page.context.request.get(url).status == 200  # positive control: the owner gets the file
+    assert fetch(page, url)[0] == 200  # positive control: the owner gets the file
 
     stranger = new_page()
-    assert stranger.context.request.get(url).status == 401
     forged = new_page()
     claims = {"is_logged_in": True, "origin": app, "email": VIEWER.login, "name": VIEWER.name, "iat": int(time.time())}
     forged.context.add_cookies([{"name": IDENTITY_COOKIE, "value": forged_identity(claims), "url": app}])
-    assert forged.context.request.get(url).status == 401
-
     copied = identity_cookies(page.context)
     sign_out(page, hosted_stack, app)
-    replay = new_page()
-    replay.context.add_cookies(copied)
-    assert replay.context.request.get(url).status == 401  # the gate refuses before the file is looked up
+    signed_out = new_page()
+    signed_out.context.add_cookies(copied)
+    for visitor in (stranger, forged, signed_out):
+        open_app(visitor, app)  # on the dashboard's origin, not signed in
+        assert fetch(visitor, url) == (401, "Sign in first.")  # refused before the file is looked up
