@@ -34,6 +34,7 @@ from typing import Any
 
 import streamlit as st
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection, Request
@@ -49,6 +50,7 @@ from streamlit.web.server.starlette.starlette_app_utils import decode_signed_val
 from components.auth import install_identity_check
 from data.access import revoke_sign_in, session_expired, sign_in_revoked
 from data.db import make_engine
+from data.migrate import upgrade
 from settings import get_settings
 
 Scope = MutableMapping[str, Any]
@@ -70,12 +72,15 @@ def _hosted() -> bool:
 
 @functools.cache
 def _engines() -> tuple[Engine, Engine]:
-    """(reader, owner) engines for the revocation table: a small pool for the checks, none for the rare writes."""
-    from sqlalchemy.pool import NullPool
+    """(reader, owner) engines for the revocation table: a small pool for the checks, none for the rare writes.
 
+    Made at the first check, which first brings the schema to the newest revision (as app.py's first data read
+    does; under PostgreSQL's advisory lock), so that an upgrade adding the table cannot lock everyone out.
+    """
     settings = get_settings()
-    reader = make_engine(settings.resolved_read_url, read_only=True, pool_size=2, max_overflow=4)
     owner = make_engine(settings.resolved_database_url, poolclass=NullPool)
+    upgrade(owner)
+    reader = make_engine(settings.resolved_read_url, read_only=True, pool_size=2, max_overflow=4)
     return reader, owner
 
 

@@ -63,8 +63,7 @@ def require_sign_in() -> Role:
         _stop_at_sign_in(settings.auth_provider or None, expired_after=settings.session_max_age_minutes)
     if not _identity_check and config._server_mode == "starlette-managed":  # `streamlit run app.py`, no serve.py
         _LOG.error("APP_MODE=hosted needs `streamlit run serve.py` (sign-out, media and upload checks): stopping")
-        st.error("This server is misconfigured: in hosted mode start it with `streamlit run serve.py` "
-                 "(see docs/deploy.md).")
+        st.error("This server is misconfigured: start hosted mode with `streamlit run serve.py` (docs/deploy.md).")
         st.stop()
     if any(refuses(user) for refuses in _identity_check):
         _LOG.info("a signed-out identity cookie was presented: sign-in required")
