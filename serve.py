@@ -72,16 +72,25 @@ def _hosted() -> bool:
 
 @functools.cache
 def _engines() -> tuple[Engine, Engine]:
-    """(reader, owner) engines for the revocation table: a small pool for the checks, none for the rare writes.
-
-    Made at the first check, which first brings the schema to the newest revision (as app.py's first data read
-    does; under PostgreSQL's advisory lock), so that an upgrade adding the table cannot lock everyone out.
-    """
+    """(reader, owner) engines for the revocation table: a small pool for the checks, none for the rare writes."""
     settings = get_settings()
     owner = make_engine(settings.resolved_database_url, poolclass=NullPool)
-    upgrade(owner)
     reader = make_engine(settings.resolved_read_url, read_only=True, pool_size=2, max_overflow=4)
     return reader, owner
+
+
+def _migrate_at_start() -> None:
+    """Bring the schema to the newest revision before the server starts (hosted mode).
+
+    The revocation check runs before app.py's first data read, which is where an instance migrates otherwise: an
+    upgrade that adds the table would refuse every sign-in until then. Done here, once and before any thread
+    runs (Alembic's upgrade is not thread-safe; several instances are serialised by PostgreSQL's advisory lock).
+    A database that cannot be reached is logged, not fatal: the checks refuse until it can be read.
+    """
+    try:
+        upgrade(_engines()[1])
+    except Exception:  # the instance still starts; every check fails closed meanwhile
+        _LOG.exception("cannot migrate the database at start: sign-ins are refused until revoked_sign_in is readable")
 
 
 def identity(cookies: Mapping[str, str]) -> dict[str, object] | None:
@@ -239,6 +248,8 @@ if not getattr(AppSession._create_new_session_message, "hosted_scrub", False):
     AppSession._create_new_session_message = _without_server_details(AppSession._create_new_session_message)
 if not getattr(AppSession.handle_backmsg, "hosted_scrub", False):
     AppSession.handle_backmsg = _only_allowed_messages(AppSession.handle_backmsg)
+if _hosted():
+    _migrate_at_start()
 install_identity_check(revoked)
 # app.py navigates with st.navigation: never let Streamlit's legacy pages/ mode list every page in pages/ to the
 # first browser after a start (it would, before app.py's first run; see components/shell.py).

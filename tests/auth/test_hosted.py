@@ -244,14 +244,18 @@ def test_a_download_needs_the_signed_in_cookie(hosted_stack, new_page):
     assert "/media/" in url and url.endswith(".csv"), url
     assert fetch(page, url)[0] == 200  # positive control: the owner gets the file
 
-    stranger = new_page()
+    stranger = new_page()  # while the file exists (Streamlit drops it at the owner's next rerun)
     forged = new_page()
     claims = {"is_logged_in": True, "origin": app, "email": VIEWER.login, "name": VIEWER.name, "iat": int(time.time())}
     forged.context.add_cookies([{"name": IDENTITY_COOKIE, "value": forged_identity(claims), "url": app}])
+    for visitor in (stranger, forged):
+        open_app(visitor, app)  # on the dashboard's origin, not signed in
+        assert fetch(visitor, url) == (401, "Sign in first.")
+    assert fetch(page, url)[0] == 200  # still there for its owner
+
     copied = identity_cookies(page.context)
     sign_out(page, hosted_stack, app)
     signed_out = new_page()
     signed_out.context.add_cookies(copied)
-    for visitor in (stranger, forged, signed_out):
-        open_app(visitor, app)  # on the dashboard's origin, not signed in
-        assert fetch(visitor, url) == (401, "Sign in first.")  # refused before the file is looked up
+    open_app(signed_out, app)
+    assert fetch(signed_out, url) == (401, "Sign in first.")  # refused before the file is looked up
