@@ -717,3 +717,23 @@ class OrgSuccessor(SQLModel, table=True):
     successor_code: str = Field(max_length=20)
     effective_date: date = Field(description="first day the successor reports for the predecessor")
     import_id: int | None = Field(default=None, foreign_key="import_log.id", index=True)
+
+
+# ------------------------------------------------------------------------------------ hosted sign-outs (issue 13)
+
+
+class RevokedSignIn(SQLModel, table=True):
+    """A sign-in that was signed out: its identity cookie is refused by every instance from then on.
+
+    Streamlit's identity cookie holds the whole session and is not checked with the identity provider again, so
+    without this record a copied cookie would keep working after sign-out until it expired. Keyed by
+    ``data.access.sign_in_id`` (a hash of the ID token's issuer, subject, audience, ``iat``, ``nonce`` and
+    ``sid``: one sign-in, never the token itself). A row is useless after ``expires_at`` (the sign-in would have
+    expired by then anyway) and is deleted at a later sign-out.
+    """
+
+    __tablename__ = "revoked_sign_in"
+
+    sign_in: str = Field(primary_key=True, max_length=64, description="sha256 hex of the sign-in's identity claims")
+    revoked_at: datetime
+    expires_at: datetime = Field(index=True, description="when the sign-in expires anyway (iat + session max age)")

@@ -4,30 +4,45 @@
 sign-in screen, and the script stops there, so no data reaches the browser. A user whose sign-in is older than
 ``SESSION_MAX_AGE_MINUTES`` (Streamlit itself keeps the identity cookie for 30 days) gets the same treatment on
 their next page load or interaction: a "session expired" screen, without their name or any data, and a button to
-sign in again. :func:`require_role` is the server-side refusal a page with a write path calls first, whatever the
+sign in again. A signed-out sign-in (a copied identity cookie replayed after sign-out) is refused the same way,
+by the identity check serve.py installs (:func:`install_identity_check`; hosted instances run ``streamlit run
+serve.py``). :func:`require_role` is the server-side refusal a page with a write path calls first, whatever the
 navigation shows.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import NoReturn
 
 import streamlit as st
+from streamlit import config
 from streamlit.errors import StreamlitAuthError
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from components.shell import require_app_shell
 from components.state import ROLE_KEY
 from data.access import Role, allows, role_for, session_expired
 from settings import get_settings
 
-PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
 SIGN_IN_KEY = "auth_sign_in"
 SIGN_OUT_KEY = "auth_sign_out"
+SIGN_IN_PATH_KEY = "auth_sign_in_path"  # the deep link the sign-in screen is shown under, kept for its reruns
 
 _LOG = logging.getLogger(__name__)
+_URL_PATH = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+IdentityCheck = Callable[[Mapping[str, object]], bool]
+"""Given ``st.user``'s claims, True when that sign-in must be refused (it was signed out)."""
+_identity_check: list[IdentityCheck] = []
+
+
+def install_identity_check(refuses: IdentityCheck) -> None:
+    """Make every run refuse a sign-in for which ``refuses`` is True (serve.py installs its revocation check)."""
+    _identity_check[:] = [refuses]
 
 
 def _user() -> dict[str, object]:
@@ -46,6 +61,13 @@ def require_sign_in() -> Role:
     if session_expired(user, datetime.now(UTC), settings.session_max_age_minutes):
         _LOG.info("identity cookie older than SESSION_MAX_AGE_MINUTES (or without a usable iat): sign-in required")
         _stop_at_sign_in(settings.auth_provider or None, expired_after=settings.session_max_age_minutes)
+    if not _identity_check and config._server_mode == "starlette-managed":  # `streamlit run app.py`, no serve.py
+        _LOG.error("APP_MODE=hosted needs `streamlit run serve.py` (sign-out, media and upload checks): stopping")
+        st.error("This server is misconfigured: start hosted mode with `streamlit run serve.py` (docs/deploy.md).")
+        st.stop()
+    if any(refuses(user) for refuses in _identity_check):
+        _LOG.info("a signed-out identity cookie was presented: sign-in required")
+        _stop_at_sign_in(settings.auth_provider or None)
     role = role_for(user, settings)
     who = " ".join(f"{user[k]}" for k in ("name", "email") if isinstance(user.get(k), str) and user[k])
     st.sidebar.caption(f"Signed in as {who or 'an unnamed user'} ({role})")
@@ -57,10 +79,10 @@ def require_sign_in() -> Role:
 def _stop_at_sign_in(provider: str | None, *, expired_after: float | None = None) -> NoReturn:
     """Show the sign-in screen as the whole app, and stop the run: nothing after it reads data.
 
-    The screen is the only page of a hidden navigation, registered under the URL of every page in ``pages/``, so
-    a deep link (``/trajectories``) shows it without a "page not found" error, and the browser is sent no list of
-    pages: neither the ``pages/`` folder Streamlit offers before any ``st.navigation`` call on a new server, nor
-    the previous run's navigation when a session has just expired.
+    The screen is the only page of a hidden navigation, registered at the default URL and, for a deep link
+    (``/trajectories``), at the path the browser asked for, so the link shows it without a "page not found"
+    error while the browser learns no page name it did not send (serve.py also removes the page list from
+    Streamlit's NewSession message).
     """
     require_app_shell()  # started as a legacy pages/ script: rerun through app.py first
     st.session_state.pop(ROLE_KEY, None)  # no role survives from an earlier run of this session
@@ -69,9 +91,14 @@ def _stop_at_sign_in(provider: str | None, *, expired_after: float | None = None
         _sign_in_screen(provider, expired_after=expired_after)
 
     title = "Sign in again" if expired_after is not None else "Sign in"
-    paths = sorted(path.stem for path in PAGES_DIR.glob("*.py") if not path.name.startswith(("_", ".")))
+    ctx = get_script_run_ctx()
+    asked = ctx.pages_manager.intended_page_name if ctx is not None else None
+    if asked:  # a page load names the path; reruns (a button click) name the page by its hash instead
+        st.session_state[SIGN_IN_PATH_KEY] = asked
+    asked = st.session_state.get(SIGN_IN_PATH_KEY)
     pages = [st.Page(screen, title=title, default=True)]
-    pages += [st.Page(screen, title=title, url_path=path) for path in paths]
+    if isinstance(asked, str) and _URL_PATH.fullmatch(asked):
+        pages.append(st.Page(screen, title=title, url_path=asked))
     st.navigation(pages, position="hidden").run()
     st.stop()
 

@@ -7,18 +7,30 @@ Entra ID ``roles``). Anyone not signed in is a viewer at most; the UI stops them
 
 Streamlit keeps a signed-in user's identity cookie for 30 days and never asks the identity provider again, so a
 user disabled at the provider would keep access that long. :func:`session_expired` bounds it: a session is over
-``SESSION_MAX_AGE_MINUTES`` after sign-in, and the user must sign in at the provider again.
+``SESSION_MAX_AGE_MINUTES`` after sign-in, and the user must sign in at the provider again. Signing out
+records the sign-in as revoked (:func:`revoke_sign_in`, table ``revoked_sign_in``, shared by every instance), and
+:func:`sign_in_revoked` refuses it from then on, so a copied cookie stops working at sign-out.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from models import RevokedSignIn
+
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from settings import Settings
 
 
@@ -133,3 +145,57 @@ def _epoch_seconds(value: object) -> float | None:
     if not isinstance(value, int | float) or not math.isfinite(value):
         return None
     return float(value)
+
+
+SIGN_IN_CLAIMS = ("iss", "sub", "aud", "iat", "nonce", "sid")
+"""The ID-token claims that together name one sign-in: who (issuer, subject), for which app (audience), when
+(``iat``), and the sign-in's own random values (the ``nonce`` this app sent, the provider's session ``sid``)."""
+
+SIGNED_COOKIE_DAYS = 31
+"""How long Streamlit accepts a signed identity cookie at all (its 30-day lifetime plus a day's grace): a
+revocation older than this guards nothing and may be deleted."""
+
+
+def sign_in_id(user: Mapping[str, object]) -> str | None:
+    """The identifier of one sign-in (sha256 hex of its :data:`SIGN_IN_CLAIMS`), or None without a usable iat.
+
+    Two sign-ins of the same person differ (a new ``iat`` and ``nonce``); a copy of one identity cookie has the
+    same identifier as the original, which is what makes a sign-out apply to every copy.
+    """
+    if _epoch_seconds(user.get("iat")) is None:
+        return None
+    claims = {name: user.get(name) for name in SIGN_IN_CLAIMS if user.get(name) is not None}
+    canonical = json.dumps(claims, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def revoke_sign_in(engine: Engine, user: Mapping[str, object], now: datetime) -> bool:
+    """Record ``user``'s sign-in as signed out (idempotent; another instance may record it at the same time).
+
+    Also deletes revocations of sign-ins whose cookies can no longer be valid (older than
+    :data:`SIGNED_COOKIE_DAYS`). Returns False when the identity has no usable ``iat`` (it is refused anyway).
+    """
+    sign_in = sign_in_id(user)
+    issued_at = _epoch_seconds(user.get("iat"))
+    if sign_in is None or issued_at is None:
+        return False
+    lifetime = timedelta(days=SIGNED_COOKIE_DAYS)
+    expires_at = max(datetime.fromtimestamp(issued_at, UTC) + lifetime, now)
+    with Session(engine) as session:
+        session.exec(delete(RevokedSignIn).where(RevokedSignIn.expires_at < now))
+        if session.get(RevokedSignIn, sign_in) is None:
+            session.add(RevokedSignIn(sign_in=sign_in, revoked_at=now, expires_at=expires_at))
+        try:
+            session.commit()
+        except IntegrityError:  # recorded by another instance between the read and the write
+            session.rollback()
+    return True
+
+
+def sign_in_revoked(engine: Engine, user: Mapping[str, object]) -> bool:
+    """True when ``user``'s sign-in was signed out (on any instance), or cannot be identified (fails closed)."""
+    sign_in = sign_in_id(user)
+    if sign_in is None:
+        return True
+    with Session(engine) as session:
+        return session.get(RevokedSignIn, sign_in) is not None

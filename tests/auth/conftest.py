@@ -136,7 +136,7 @@ def _streamlit(name: str, folder: Path, port: int, secrets_file: Path, env: dict
     handle = log.open("w")
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", "app.py",
+            sys.executable, "-m", "streamlit", "run", "serve.py",
             "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
             "--secrets.files", str(secrets_file),
@@ -180,7 +180,7 @@ def _stop(processes: list[_Process]) -> None:
 
 @pytest.fixture(scope="session")
 def hosted_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostedStack]:
-    """The provider and both hosted instances, started together (the demo database is built meanwhile)."""
+    """The demo database (built and migrated first), then the provider and both hosted instances, started together."""
     node = check_tools()
     folder = tmp_path_factory.mktemp("hosted")
     database_url = f"sqlite:///{folder / 'demo.sqlite'}"
@@ -189,6 +189,14 @@ def hosted_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostedSta
     accounts = folder / "accounts.json"
     accounts.write_text(json.dumps([VIEWER.provider_entry(), ANALYST.provider_entry()]))
     issuer = f"http://127.0.0.1:{provider_port}"
+
+    # The demo database first: serve.py migrates it when an instance starts (one writer at a time on SQLite).
+    from data.db import make_engine
+    from data.manage import ensure_database
+
+    engine = make_engine(database_url)
+    ensure_database(engine, demo_on_empty=True)  # migrated first, as an instance would make it
+    engine.dispose()
 
     provider_log = folder / "oidc-provider.log"
     provider_handle = provider_log.open("w")
@@ -221,13 +229,6 @@ def hosted_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostedSta
     )  # fmt: skip
     processes = [provider, app, expiring]
     try:
-        # Nothing reads the database before a sign-in, so the instances start while the demo is built.
-        from data.db import make_engine
-        from data.demo import build_demo
-
-        engine = make_engine(database_url)
-        build_demo(engine)
-        engine.dispose()
         names = demo_names(database_url)
         _wait_until_ready(processes)
         yield HostedStack(issuer, f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{expiring_port}", names, folder)

@@ -3,11 +3,17 @@ and "session expired" screens, and a log of the WebSocket frames a page receives
 
 from __future__ import annotations
 
+import json
+import platform
 import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import streamlit
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from tests.browser.conftest import REPO
 from tests.browser.helpers import SCRIPT_IDLE, wait_until_idle
 
 SHORT_SESSION_MINUTES = 0.2  # the expiring instance's SESSION_MAX_AGE_MINUTES (12 s): time enough to sign in
@@ -126,3 +132,106 @@ def sign_in_at_provider(page: object, stack: HostedStack, app: str, account: Acc
     page.wait_for_selector(SCRIPT_IDLE, state="attached")
     wait_until_idle(page)
     return issued_by
+
+
+IDENTITY_COOKIE = "_streamlit_user"  # Streamlit's signed identity cookie (and _streamlit_user_tokens, chunks)
+SIGNED_OUT_PAGE = "/session/end"  # the provider's RP-initiated logout confirmation
+
+
+def forward_msgs(frames: FrameLog, since: int = 0) -> list[ForwardMsg]:
+    """The frames received since ``since``, parsed as Streamlit's ForwardMsg protobufs."""
+    return [ForwardMsg.FromString(frame) for frame in frames.frames[since:]]
+
+
+def server_details(frames: FrameLog, since: int = 0) -> dict[str, object]:
+    """What the frames tell about the server beyond the screen: pages listed, script paths, versions.
+
+    ``pages`` holds the URL path of every page named in a NewSession or Navigation message; ``tokens`` the
+    server details found anywhere in any frame (the repository's path, app.py, Streamlit's and Python's
+    versions); ``fields`` the NewSession fields that carry them.
+    """
+    msgs = forward_msgs(frames, since)
+    pages: set[str] = set()
+    fields: set[str] = set()
+    for msg in msgs:
+        kind = msg.WhichOneof("type")
+        if kind == "new_session":
+            pages |= {page.url_pathname for page in msg.new_session.app_pages}
+            env = msg.new_session.initialize.environment_info
+            found = {"main_script_path": msg.new_session.main_script_path, "streamlit_version": env.streamlit_version,
+                     "python_version": env.python_version, "server_os": env.server_os}  # fmt: skip
+            fields |= {name for name, value in found.items() if value}
+        elif kind == "navigation":
+            pages |= {page.url_pathname for page in msg.navigation.app_pages}
+    secrets_of_server = {
+        "repository path": str(REPO).encode(), "app.py": b"app.py", "serve.py": b"serve.py",
+        "Streamlit version": streamlit.__version__.encode(), "Python version": platform.python_version().encode(),
+    }  # fmt: skip
+    tokens = {name for name, token in secrets_of_server.items() if any(token in f for f in frames.frames[since:])}
+    return {"pages": pages, "fields": fields, "tokens": tokens}
+
+
+def session_id(frames: FrameLog) -> str:
+    """The Streamlit session id the server gave this page (from its last NewSession message)."""
+    ids = [m.new_session.initialize.session_id for m in forward_msgs(frames) if m.WhichOneof("type") == "new_session"]
+    assert ids, "no NewSession message received"
+    return ids[-1]
+
+
+def identity_cookies(context: object) -> list[dict[str, object]]:
+    """The browser's Streamlit identity cookies (what someone copying them would take)."""
+    return [c for c in context.cookies() if str(c["name"]).startswith(IDENTITY_COOKIE)]
+
+
+def sign_out(page: object, stack: HostedStack, app: str) -> None:
+    """Click "Sign out", confirm at the provider, and wait for the sign-in screen."""
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{stack.issuer}{SIGNED_OUT_PAGE}**")
+    page.get_by_role("button", name="Yes, sign me out").click()
+    page.wait_for_url(lambda url: url.startswith(app) and "/oauth2callback" not in url)
+    wait_until_idle(page)
+
+
+def download_url(page: object, label: str = "CSV") -> str:
+    """Click the first download button called ``label`` and return the URL the browser downloaded from."""
+    button = page.locator('[data-testid="stDownloadButton"] button').filter(has_text=label).first
+    with page.expect_download() as download:
+        button.click()
+    return download.value.url
+
+
+_FETCH = """async ([method, url, xsrf, csv]) => {
+    const init = {method, credentials: "same-origin", headers: xsrf ? {"X-Xsrftoken": xsrf} : {}};
+    if (csv !== null) {
+        init.body = new FormData();
+        init.body.append("file", new Blob([csv], {type: "text/csv"}), "probe.csv");
+    }
+    const response = await fetch(url, init);
+    return [response.status, await response.text()];
+}"""
+
+
+def fetch(page: object, url: str) -> tuple[int, str]:
+    """GET ``url`` from inside ``page`` (its cookies, its browser's name resolution): (status, body text).
+
+    The page must be on the dashboard's origin (open it first).
+    """
+    status, text = page.evaluate(_FETCH, ["GET", url, None, None])
+    return status, text
+
+
+def upload(page: object, base: str, session: str) -> tuple[int, str]:
+    """PUT a small CSV to Streamlit's upload URL for ``session`` from inside ``page``, as its file uploader does:
+    (status, body text). With the browser's own cookies and XSRF token, so Streamlit's cross-site check passes.
+    """
+    xsrf = next((c["value"] for c in page.context.cookies() if c["name"] == "_streamlit_xsrf"), "")
+    url = f"{base}/_stcore/upload_file/{session}/{secrets.token_hex(8)}"
+    status, text = page.evaluate(_FETCH, ["PUT", url, xsrf, "a,b\n1,2\n"])
+    return status, text
+
+
+def forged_identity(value: dict[str, object]) -> str:
+    """An identity cookie value for ``value`` signed the way Streamlit signs, but with a secret of our own."""
+    from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
+
+    return create_signed_value(secrets.token_hex(32), IDENTITY_COOKIE, json.dumps(value)).decode()

@@ -148,7 +148,8 @@ def _healthy(url: str) -> bool:
 
 @dataclass
 class Instance:
-    """One ``streamlit run app.py`` process on a loopback port, known to nginx by its route label."""
+    """One ``streamlit run <script>`` process (app.py; serve.py in hosted mode) on a loopback port, known to nginx
+    by its route label."""
 
     label: str
     port: int
@@ -157,6 +158,7 @@ class Instance:
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
+    script: str = "app.py"
 
     @property
     def address(self) -> str:
@@ -175,7 +177,7 @@ class Instance:
             log.write(f"\n----- start {self.starts} -----\n".encode())
             log.flush()
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port), *self.args],
+                [sys.executable, "-m", "streamlit", "run", self.script, "--server.port", str(self.port), *self.args],
                 cwd=REPO, env=dict(self.env), stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
 
@@ -300,7 +302,10 @@ class Cluster:
             "--server.corsAllowedOrigins", self.base, *self.extra_args,
         ]  # fmt: skip
         for label, port in self.ports.instances.items():
-            self.instances[label] = Instance(label, port, instance_env, args, self.folder / f"streamlit-{label}.log")
+            self.instances[label] = Instance(
+                label, port, instance_env, args, self.folder / f"streamlit-{label}.log",
+                script="serve.py" if self.app_mode == "hosted" else "app.py",
+            )  # fmt: skip
             self.instances[label].start()
         for instance in self.instances.values():
             instance.wait_healthy()

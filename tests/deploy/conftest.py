@@ -13,7 +13,9 @@ machine and fail in CI (``CI=true``), so the tier cannot vanish there.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import subprocess
 import sys
 import uuid
@@ -23,7 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, IN_CI
+from tests.auth.conftest import app_env, check_tools, demo_names
+from tests.auth.flows import ANALYST, VIEWER, HostedStack
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, IN_CI, SCREENSHOTS
 from tests.deploy.cluster import (
     NGINX,
     REPO,
@@ -35,6 +39,7 @@ from tests.deploy.cluster import (
     make_certificate,
     read_access_log,
 )
+from tests.deploy.hosted_pair import HostedCluster, HostedPair, OidcProvider, Person, public_redirect_uri, write_secrets
 
 DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36"
@@ -178,5 +183,78 @@ def visitor(chromium: object, cluster: Cluster) -> Iterator[Callable[..., Visito
         return person
 
     yield make
+    for person in made:
+        person.context.close()
+
+
+@pytest.fixture(scope="session")
+def provider_node(hosted_tools: None) -> str:
+    """The node executable, with oidc-provider installed (skip, or fail in CI, when not), checked before the
+    session database is built so that a machine without them skips at once."""
+    return check_tools()
+
+
+@pytest.fixture(scope="module")
+def hosted_pair(
+    provider_node: str, hosted_database: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HostedPair]:
+    """The provider and two hosted instances behind nginx on the session's database, for this module only.
+
+    The provider starts first and becomes ready while the instances start; everything is stopped afterwards,
+    also when start-up fails half way.
+    """
+    owner_url, read_url = hosted_database
+    folder = tmp_path_factory.mktemp("hosted-failover")
+    cert, _key = make_certificate(folder)
+    ports = Ports(https=free_port(), http=free_port(), instances={"a": free_port(), "b": free_port()})
+    redirect_uri = public_redirect_uri(ports.https)
+    provider = OidcProvider(
+        provider_node, free_port(), folder, secrets.token_urlsafe(24), [redirect_uri], [VIEWER, ANALYST]
+    )
+    secrets_file = write_secrets(
+        folder, redirect_uri=redirect_uri, issuer=provider.issuer, client_secret=provider.client_secret
+    )
+    cluster = HostedCluster(folder, owner_url, read_url, ports, cert, secrets_file=secrets_file)
+    try:
+        provider.start()
+        cluster.start(app_env(owner_url, ANALYST_EMAILS=ANALYST.login))
+        provider.wait_ready()
+        stack = HostedStack(provider.issuer, cluster.base, cluster.base, demo_names(read_url), folder)
+        yield HostedPair(provider, cluster, stack)
+    finally:
+        cluster.stop()
+        provider.stop()
+
+
+@pytest.fixture
+def visit(
+    chromium: object, hosted_pair: HostedPair, request: pytest.FixtureRequest
+) -> Iterator[Callable[[str], Person]]:
+    """Make browser contexts through nginx (``visit("name")``: new to nginx, no cookies), closed after the test.
+
+    When the test fails, each page is saved as deploy-hosted-failover-failed-*.png and the logs are printed.
+    """
+    made: list[Person] = []
+    failed_before = request.session.testsfailed
+
+    def make(name: str) -> Person:
+        marker = f"deploy-test/{name}-{uuid.uuid4().hex[:8]}"
+        context = chromium.new_context(
+            viewport={"width": 1400, "height": 1000}, ignore_https_errors=True, user_agent=f"{USER_AGENT} {marker}"
+        )  # the certificate is self-signed
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        person = Person(marker, context, page)
+        page.on("websocket", lambda ws: ws.on("framereceived", person.frames.record))
+        made.append(person)
+        return person
+
+    yield make
+    if request.session.testsfailed > failed_before:
+        for number, person in enumerate(made):
+            with contextlib.suppress(Exception):  # a page that cannot be captured must not hide the failure
+                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                person.page.screenshot(path=str(SCREENSHOTS / f"deploy-hosted-failover-failed-{number}.png"))
+        print(hosted_pair.cluster.logs(), f"--- oidc-provider ---\n{hosted_pair.provider.log_tail()}", sep="\n")
     for person in made:
         person.context.close()

@@ -9,8 +9,10 @@ script, its accounts and the hosted instances' environment (``tests.auth``). Wha
   nginx (tests/auth registers each instance's own loopback URL instead);
 * :func:`write_secrets`: one ``[auth]`` secrets file that every instance is started with (``--secrets.files``),
   so they share one ``cookie_secret``, as docs/deploy.md requires for several instances;
-* :class:`HostedCluster`: :class:`~tests.deploy.cluster.Cluster` with its instances in hosted mode (the base class
-  starts them in local mode, where sign-in is not tested).
+* :class:`HostedCluster`: :class:`~tests.deploy.cluster.Cluster` with its instances in hosted mode (``streamlit run
+  serve.py``; the base class starts app.py in local mode, where sign-in is not tested);
+* :class:`HostedPair` and :class:`Person`: what the ``hosted_pair`` and ``visit`` fixtures (tests/deploy/conftest.py)
+  hand to a test.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.auth.conftest import CLIENT_ID, NODE_MODULES, PROVIDER_SCRIPT
-from tests.auth.flows import Account
+from tests.auth.flows import Account, FrameLog, HostedStack
 from tests.deploy.cluster import (
+    ROUTE_COOKIE,
     SERVER_NAME,
     STARTUP_SECONDS,
     Cluster,
+    read_access_log,
 )
 
 CALLBACK_PATH = "/oauth2callback"
@@ -152,3 +156,31 @@ class HostedCluster(Cluster):
             if error_log.exists():
                 parts.append(f"--- nginx {name} ---\n{error_log.read_text(errors='replace')[-3000:]}")
         return "\n".join(parts)
+
+
+@dataclass
+class HostedPair:
+    """The provider, the hosted cluster behind nginx, and what tests/auth/flows.py's sign-in steps need."""
+
+    provider: OidcProvider
+    cluster: HostedCluster
+    stack: HostedStack  # issuer and demo names; its app URLs are the public one through nginx
+
+
+@dataclass
+class Person:
+    """One browser context through nginx, told apart in its access log by a marker in the user agent."""
+
+    marker: str
+    context: object
+    page: object
+    frames: FrameLog = field(default_factory=FrameLog)
+
+    def route(self) -> str | None:
+        """The route cookie nginx last set in this browser (None before the first response)."""
+        values = [c["value"] for c in self.context.cookies() if c["name"] == ROUTE_COOKIE]
+        return values[0] if values else None
+
+    def log(self, access_log: Path, since: int = 0) -> list[dict[str, object]]:
+        """nginx's log entries for this browser's requests from line ``since`` on, oldest first."""
+        return [e for e in read_access_log(access_log)[since:] if self.marker in str(e.get("user_agent", ""))]

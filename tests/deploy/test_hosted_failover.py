@@ -8,162 +8,37 @@ name arrives on the new WebSocket, no sign-in screen appears, and a filter chang
 shows the callback was answered by the stopped instance and everything after the stop by the survivor. A second
 browser without the cookie sees only the sign-in screen, and no KPI data reaches it.
 
-The module starts its own provider and pair of instances (module scope, so they are gone before the rest of the
-tier starts its local-mode cluster) on the tier's session database. Screenshot:
-reports/screenshots/deploy-hosted-failover.png (on failure, deploy-hosted-failover-failed-*.png and the logs).
+The module gets its own provider and pair of instances (the ``hosted_pair`` fixture in tests/deploy/conftest.py,
+module scope, so they are gone before the rest of the tier starts its local-mode cluster) on the tier's session
+database. Screenshot: reports/screenshots/deploy-hosted-failover.png (on failure, deploy-hosted-failover-failed-*.png
+and the logs).
 """
 
 from __future__ import annotations
 
-import contextlib
-import secrets
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
-from tests.auth.conftest import app_env, check_tools, demo_names
 from tests.auth.flows import (
     ANALYST,
     METRIC,
     SIGN_IN,
     SIGN_IN_AGAIN,
-    VIEWER,
-    FrameLog,
-    HostedStack,
     assert_sign_in_screen,
     open_app,
     sign_in_at_provider,
 )
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.helpers import EXCEPTION, screenshot, wait_until_idle
-from tests.deploy.cluster import (
-    ROUTE_COOKIE,
-    Ports,
-    answered_by,
-    free_port,
-    make_certificate,
-    read_access_log,
-    wait_for_log,
-)
-from tests.deploy.hosted_pair import (
-    CALLBACK_PATH,
-    USER_AGENT,
-    HostedCluster,
-    OidcProvider,
-    public_redirect_uri,
-    write_secrets,
-)
+from tests.deploy.cluster import answered_by, read_access_log, wait_for_log
+from tests.deploy.hosted_pair import CALLBACK_PATH, HostedPair
 
 pytestmark = pytest.mark.hosted
 
 STREAM = "/_stcore/stream"
 RECONNECT_SECONDS = 30
 SIGNED_IN = f"Signed in as {ANALYST.name} {ANALYST.login} (analyst)"  # the analyst role: ANALYST_EMAILS
-
-
-@dataclass
-class HostedPair:
-    """The provider, the hosted cluster behind nginx, and what tests/auth/flows.py's sign-in steps need."""
-
-    provider: OidcProvider
-    cluster: HostedCluster
-    stack: HostedStack  # issuer and demo names; its app URLs are the public one through nginx
-
-
-@dataclass
-class Person:
-    """One browser context through nginx, told apart in its access log by a marker in the user agent."""
-
-    marker: str
-    context: object
-    page: object
-    frames: FrameLog = field(default_factory=FrameLog)
-
-    def route(self) -> str | None:
-        """The route cookie nginx last set in this browser (None before the first response)."""
-        values = [c["value"] for c in self.context.cookies() if c["name"] == ROUTE_COOKIE]
-        return values[0] if values else None
-
-    def log(self, access_log: Path, since: int = 0) -> list[dict[str, object]]:
-        """nginx's log entries for this browser's requests from line ``since`` on, oldest first."""
-        return [e for e in read_access_log(access_log)[since:] if self.marker in str(e.get("user_agent", ""))]
-
-
-@pytest.fixture(scope="session")
-def provider_node(hosted_tools: None) -> str:
-    """The node executable, with oidc-provider installed (skip, or fail in CI, when not), checked before the
-    session database is built so that a machine without them skips at once."""
-    return check_tools()
-
-
-@pytest.fixture(scope="module")
-def hosted_pair(
-    provider_node: str, hosted_database: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[HostedPair]:
-    """The provider and two hosted instances behind nginx on the session's database, for this module only.
-
-    The provider starts first and becomes ready while the instances start; everything is stopped afterwards,
-    also when start-up fails half way.
-    """
-    owner_url, read_url = hosted_database
-    folder = tmp_path_factory.mktemp("hosted-failover")
-    cert, _key = make_certificate(folder)
-    ports = Ports(https=free_port(), http=free_port(), instances={"a": free_port(), "b": free_port()})
-    redirect_uri = public_redirect_uri(ports.https)
-    provider = OidcProvider(
-        provider_node, free_port(), folder, secrets.token_urlsafe(24), [redirect_uri], [VIEWER, ANALYST]
-    )
-    secrets_file = write_secrets(
-        folder, redirect_uri=redirect_uri, issuer=provider.issuer, client_secret=provider.client_secret
-    )
-    cluster = HostedCluster(folder, owner_url, read_url, ports, cert, secrets_file=secrets_file)
-    try:
-        provider.start()
-        cluster.start(app_env(owner_url, ANALYST_EMAILS=ANALYST.login))
-        provider.wait_ready()
-        stack = HostedStack(provider.issuer, cluster.base, cluster.base, demo_names(read_url), folder)
-        yield HostedPair(provider, cluster, stack)
-    finally:
-        cluster.stop()
-        provider.stop()
-
-
-@pytest.fixture
-def visit(
-    chromium: object, hosted_pair: HostedPair, request: pytest.FixtureRequest
-) -> Iterator[Callable[[str], Person]]:
-    """Make browser contexts through nginx (``visit("name")``: new to nginx, no cookies), closed after the test.
-
-    When the test fails, each page is saved as deploy-hosted-failover-failed-*.png and the logs are printed.
-    """
-    made: list[Person] = []
-    failed_before = request.session.testsfailed
-
-    def make(name: str) -> Person:
-        marker = f"deploy-test/{name}-{uuid.uuid4().hex[:8]}"
-        context = chromium.new_context(
-            viewport={"width": 1400, "height": 1000}, ignore_https_errors=True, user_agent=f"{USER_AGENT} {marker}"
-        )  # the certificate is self-signed
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        person = Person(marker, context, page)
-        page.on("websocket", lambda ws: ws.on("framereceived", person.frames.record))
-        made.append(person)
-        return person
-
-    yield make
-    if request.session.testsfailed > failed_before:
-        for number, person in enumerate(made):
-            with contextlib.suppress(Exception):  # a page that cannot be captured must not hide the failure
-                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                person.page.screenshot(path=str(SCREENSHOTS / f"deploy-hosted-failover-failed-{number}.png"))
-        print(hosted_pair.cluster.logs(), f"--- oidc-provider ---\n{hosted_pair.provider.log_tail()}", sep="\n")
-    for person in made:
-        person.context.close()
 
 
 def _choose(page: object, label: str, option: str) -> None:
