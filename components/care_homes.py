@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.charts import WIDTH
+from components.charts import WIDTH, top_legend
 from components.state import Filters
 from data.analysis import CARE_HOME_RATINGS
 from geo.colours import CQC_RATING_COLOURS, OKABE_ITO
@@ -100,7 +100,7 @@ def ratings_chart(mix: pd.DataFrame, *, alt_text: str) -> alt.Chart:
                 "rating:N",
                 title="CQC rating",
                 scale=alt.Scale(domain=ratings, range=[CQC_RATING_COLOURS[r] for r in ratings]),
-                legend=alt.Legend(orient="top"),
+                legend=top_legend(),
             ),
             order=alt.Order("order:Q"),
             tooltip=[

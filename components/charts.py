@@ -42,6 +42,12 @@ COMPARISON_STYLE = {  # Fingertips comparison labels, colour-blind safe, with a 
 WIDTH = 700
 
 
+def top_legend(**options: object) -> alt.Legend:
+    """A legend above the chart whose labels are never cut: one row on a wide screen, two columns on a phone
+    (Vega-Lite's default cuts a label at 160 px, which dropped words such as "Special Cause - Improvement")."""
+    return alt.Legend(orient="top", labelLimit=0, columns=alt.ExprRef("width < 560 ? 2 : 0"), **options)
+
+
 def _scale(styles: dict[str, tuple[str, str]], present: list[str]) -> tuple[alt.Scale, alt.Scale]:
     domain = [k for k in styles if k in present] or list(styles)
     return (
@@ -114,7 +120,7 @@ def trajectory_chart(
                 "series:N",
                 scale=alt.Scale(range=[BLUE, ORANGE, VERMILLION]),
                 title=None,
-                legend=alt.Legend(orient="top"),
+                legend=top_legend(),
             )
         )
     )
@@ -155,7 +161,7 @@ def spc_chart(
     tooltip.append(alt.Tooltip("segment:N", title="Segment"))
     points = base.mark_point(filled=True, size=60).encode(
         y="y:Q",
-        color=alt.Color("point_label:N", scale=color, title="Variation", legend=alt.Legend(orient="top")),
+        color=alt.Color("point_label:N", scale=color, title="Variation", legend=top_legend()),
         shape=alt.Shape("point_label:N", scale=shape, title="Variation"),
         tooltip=tooltip,
     )
@@ -263,7 +269,7 @@ def funnel_chart(
         .encode(
             x="x:Q",
             y="value:Q",
-            color=alt.Color("outside:N", scale=color, title="Against 99.8% limits", legend=alt.Legend(orient="top")),
+            color=alt.Color("outside:N", scale=color, title="Against 99.8% limits", legend=top_legend()),
             shape=alt.Shape("outside:N", scale=shape, title="Against 99.8% limits"),
             size=alt.condition("datum.highlighted", alt.value(150), alt.value(40)),
             stroke=alt.condition("datum.highlighted", alt.value("black"), alt.value(None)),
@@ -293,7 +299,7 @@ def comparison_chart(
             x=alt.X("value:Q", title=unit),
             y=y,
             color=alt.Color(
-                "comparison:N", scale=color, title=f"Compared with {benchmark_name}", legend=alt.Legend(orient="top")
+                "comparison:N", scale=color, title=f"Compared with {benchmark_name}", legend=top_legend()
             ),
             tooltip=[
                 alt.Tooltip("name:N", title="Area"),

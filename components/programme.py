@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.charts import BLUE, GREY, LINES, ORANGE, SKY, VERMILLION, WIDTH, YELLOW, wrapped
+from components.charts import BLUE, GREY, LINES, ORANGE, SKY, VERMILLION, WIDTH, YELLOW, top_legend, wrapped
 from components.state import BOROUGH_KEY, KPI_KEY, WORKSTREAM_KEY, Filters
 from data.programme import (
     AFTER,
@@ -148,7 +148,7 @@ def plan_actual_bars(
         .encode(
             **encodings,
             color=alt.Color("series:N", scale=alt.Scale(domain=[PLAN_LABEL, ACTUAL_LABEL], range=[ORANGE, BLUE]),
-                            title=None, legend=alt.Legend(orient="top")),
+                            title=None, legend=top_legend()),
             fillOpacity=alt.FillOpacity("series:N", scale=alt.Scale(domain=[PLAN_LABEL, ACTUAL_LABEL],
                                                                     range=[0.0, 0.9]), legend=None),
             stroke=alt.Stroke("series:N", scale=alt.Scale(domain=[PLAN_LABEL, ACTUAL_LABEL], range=[ORANGE, BLUE]),
@@ -175,7 +175,7 @@ def cumulative_chart(frame: pd.DataFrame, *, value_title: str, alt_text: str) ->
             x=alt.X("year:N", title="Financial year", sort=list(frame["year"]), axis=alt.Axis(labelAngle=0)),
             y=alt.Y("amount:Q", title=value_title, axis=alt.Axis(labelExpr=POUND_AXIS)),
             color=alt.Color("series:N", scale=alt.Scale(domain=domain, range=[ORANGE, BLUE]), title=None,
-                            legend=alt.Legend(orient="top")),
+                            legend=top_legend()),
             strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=domain, range=[[6, 4], [1, 0]]),
                                       legend=None),
             shape=alt.Shape("series:N", scale=alt.Scale(domain=domain, range=["square", "circle"]), legend=None),
@@ -196,7 +196,7 @@ def variance_chart(frame: pd.DataFrame, *, category: str, value_title: str, alt_
         x=alt.X("variance:Q", title=value_title, axis=alt.Axis(labelExpr=POUND_AXIS)),
         y=y,
         color=alt.Color("direction:N", scale=alt.Scale(domain=domain, range=[VARIANCE_STYLE[d] for d in domain]),
-                        title=None, legend=alt.Legend(orient="top")),
+                        title=None, legend=top_legend()),
         tooltip=[alt.Tooltip(f"{category}:N", title="What"), alt.Tooltip("variance:Q", title="Variance",
                                                                          format=",.0f"),
                  alt.Tooltip("direction:N", title="Against plan")],
@@ -288,7 +288,7 @@ def risk_matrix_chart(cells: pd.DataFrame, *, alt_text: str) -> alt.FacetChart:
     )
     rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color("band:N", scale=alt.Scale(domain=domain, range=[BAND_STYLE[d] for d in domain]),
-                        title="Risk band (score)", legend=alt.Legend(orient="top")),
+                        title="Risk band (score)", legend=top_legend()),
         tooltip=[alt.Tooltip("stage:N", title="Stage"), alt.Tooltip("likelihood:O", title="Likelihood"),
                  alt.Tooltip("impact:O", title="Impact"), alt.Tooltip("score:Q", title="Score"),
                  alt.Tooltip("band:N", title="Band"), alt.Tooltip("codes:N", title="Risks")],
@@ -314,7 +314,7 @@ def risk_trend_chart(trend: pd.DataFrame, *, alt_text: str, columns: int = 2) ->
         x=alt.X("review_date:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=4)),
         y=alt.Y("score:Q", title="Score (1-25)", scale=alt.Scale(domain=[0, 25])),
         color=alt.Color("stage:N", scale=alt.Scale(domain=domain, range=[STAGE_STYLE[d][0] for d in domain]),
-                        title=None, legend=alt.Legend(orient="top")),
+                        title=None, legend=top_legend()),
         strokeDash=alt.StrokeDash("stage:N", scale=alt.Scale(domain=domain, range=[STAGE_STYLE[d][2]
                                                                                    for d in domain]), legend=None),
         shape=alt.Shape("stage:N", scale=alt.Scale(domain=domain, range=[STAGE_STYLE[d][1] for d in domain]),
@@ -349,7 +349,7 @@ def top_risks_chart(frame: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
     bars = alt.Chart(data).mark_bar().encode(
         x=alt.X("score:Q", title="Score before mitigation (bar) and after (tick)", scale=alt.Scale(domain=[0, 25])),
         y=y, color=alt.Color("band:N", scale=alt.Scale(domain=domain, range=[BAND_STYLE[d] for d in domain]),
-                             title="Band before mitigation", legend=alt.Legend(orient="top")),
+                             title="Band before mitigation", legend=top_legend()),
         tooltip=tooltip,
     )
     ticks = alt.Chart(data).mark_tick(color="black", thickness=3, size=18).encode(x="residual_score:Q", y=y,

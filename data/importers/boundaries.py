@@ -430,6 +430,14 @@ def _loaded_inputs(session: Session) -> tuple[pd.DataFrame, pd.DataFrame, dict[s
     return lsoas[inside].reset_index(drop=True), practices[placed].reset_index(drop=True), pcn_names, vintage
 
 
+def catchments_derivable(session: Session) -> bool:
+    """True when indicative catchments can be derived and no PCN boundary came from a file or a lookup."""
+    lsoas, practices, _, _ = _loaded_inputs(session)
+    official = session.execute(select(Boundary.id).where(Boundary.level == AreaLevel.PCN.value,
+                                                         Boundary.vintage != INDICATIVE).limit(1)).first()
+    return not lsoas.empty and not practices.empty and official is None
+
+
 def validate_indicative(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
     """Derive the indicative catchments from the loaded LSOAs, practices and PCNs (and the registrations given)."""
     lsoas, practices, pcn_names, vintage = _loaded_inputs(session)

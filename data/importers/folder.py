@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from data.importers import SOURCES
+from data.importers.boundaries import catchments_derivable, run_indicative_catchments
 from data.importers.common import ImportReport, decode_text, normalise_header, run_import, sniff_delimiter
 
 HEAD_BYTES = 65_536
@@ -88,11 +90,12 @@ class FolderReport:
 
     detected: list[Detected]
     reports: list[ImportReport] = field(default_factory=list)
+    derived: list[ImportReport] = field(default_factory=list)  # steps run on what the files loaded (catchments)
 
     @property
     def ok(self) -> bool:
         """True when every recognised file loaded, was unchanged, or (dry run) would load."""
-        return all(r.ok for r in self.reports)
+        return all(r.ok for r in [*self.reports, *self.derived])
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Per source: how many files ended in each status (loaded, unchanged, rejected, failed, validated)."""
@@ -109,6 +112,10 @@ class FolderReport:
             written = ", ".join(f"{t} {n:,}" for t, n in r.written.items())
             lines.append(f"{r.status.upper():9} {d.source:16} {d.path}" + (f": {written}" if written else ""))
             lines += [f"{'':9} note: {n}" for n in r.notes[:6]]
+            lines += [f"{'':9} {p}" for p in r.errors[:10]]
+        for r in self.derived:
+            written = ", ".join(f"{t} {n:,}" for t, n in r.written.items())
+            lines.append(f"{r.status.upper():9} {r.source:16} {r.file_name}" + (f": {written}" if written else ""))
             lines += [f"{'':9} {p}" for p in r.errors[:10]]
         skipped = [d for d in self.detected if not d.source]
         lines += [f"{'SKIPPED':9} {'':16} {d.path}: {d.reason}" for d in skipped]
@@ -263,7 +270,14 @@ def load_files(engine: Engine, items: Iterable[FileItem], *, dry_run: bool = Fal
     reports = []
     for d, item in zip([d for d in detected if d.source], files, strict=True):
         reports.append(run_import(engine, SOURCES[d.source or ""], item.data, item.path, dry_run=dry_run))
-    return FolderReport(detected, reports)
+    derived = [] if dry_run or not _needs_indicative_catchments(engine) else [run_indicative_catchments(engine)]
+    return FolderReport(detected, reports, derived)
+
+
+def _needs_indicative_catchments(engine: Engine) -> bool:
+    """PCN areas can be derived from what the files loaded and none came from a file (issue 16, item 5)."""
+    with Session(engine) as session:
+        return catchments_derivable(session)
 
 
 def load_folder(engine: Engine, folder: Path, *, dry_run: bool = False) -> FolderReport:

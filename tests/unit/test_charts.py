@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
 
-from components.charts import COMPARISON_STYLE, comparison_chart, funnel_chart, spc_chart, trajectory_chart
+from components.charts import (
+    COMPARISON_STYLE,
+    comparison_chart,
+    funnel_chart,
+    spc_chart,
+    top_legend,
+    trajectory_chart,
+)
 from data.analysis import funnel_for, funnel_points, spc_chart_data
 
 pytestmark = pytest.mark.unit
@@ -76,3 +84,16 @@ def test_funnel_chart_gives_zeros_it_cannot_judge_their_own_legend_entry():
     domain = dots["encoding"]["shape"]["scale"]["domain"]
     assert "Not assessed (no events)" in domain
     assert dots["encoding"]["shape"]["scale"]["range"][domain.index("Not assessed (no events)")] == "square"
+
+
+def test_top_legends_never_cut_their_labels_and_wrap_on_a_phone() -> None:
+    """Issue 13: the SPC legend's "Special Cause - Improvement" was cut at 390 px (Vega's 160 px label limit)."""
+    import vl_convert as vlc
+
+    frame = pd.DataFrame({"x": [1, 2, 3], "y": [1, 2, 3],
+                          "c": ["Special Cause - Improvement", "Special Cause - Concern", "Common Cause"]})
+    chart = alt.Chart(frame).mark_point().encode(x="x", y="y", color=alt.Color("c:N", legend=top_legend()))
+    legend = chart.to_dict()["encoding"]["color"]["legend"]
+    assert legend["labelLimit"] == 0 and legend["orient"] == "top" and "width" in legend["columns"]["expr"]
+    svg = vlc.vegalite_to_svg(chart.properties(width=300).to_dict())
+    assert "Special Cause - Improvement" in svg and "…" not in svg

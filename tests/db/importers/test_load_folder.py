@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -92,3 +93,26 @@ def test_the_command_line_prints_what_it_loaded_and_skipped(tmp_path, monkeypatc
     out = capsys.readouterr().out
     assert "LOADED    qof_indicators   renamed.csv" in out and "SKIPPED" in out and "notes.txt" in out
     assert manage_main(["load-folder", str(tmp_path / "missing")]) == 2
+
+
+def test_with_the_areas_template_the_folder_reaches_the_real_footprint_and_indicative_pcn_areas(engine) -> None:
+    """The README's command: the real files plus the NCL areas and providers templates give the ODS footprint and,
+    with no PCN boundary file, indicative PCN areas derived from the LSOAs and practices (issue 16, items 4-5)."""
+    from data.importers.folder import FileItem, load_files, read_folder
+    from data.queries import boroughs, system_pcns, system_practices
+    from models import Boundary
+
+    templates = Path(__file__).resolve().parents[3] / "docs" / "templates"
+    extra = [FileItem(n, (templates / n).read_bytes()) for n in ("areas.csv", "providers.csv")]
+    items = [*read_folder(REALDATA), *extra]
+    report = load_files(engine, items)
+    assert report.ok, report.text()
+    assert [(r.source, r.status) for r in report.derived] == [("pcn_catchments_indicative", "loaded")]
+    with Session(engine) as session:
+        assert len(boroughs(session=session, system_code="QMJ")) == 5
+        assert len(system_practices(session=session, system_code="QMJ", open_only=True)) == 184
+        open_pcns = set(system_pcns(session=session, system_code="QMJ", open_only=True)["code"])
+        areas = set(session.execute(select(Boundary.code).where(
+            Boundary.level == "pcn", Boundary.vintage == "indicative")).scalars())
+    assert len(open_pcns) == 32 and not {"U10339", "U37086"} & open_pcns
+    assert areas and areas <= open_pcns  # every indicative area belongs to one of NCL's own open PCNs
