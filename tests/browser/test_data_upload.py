@@ -28,7 +28,7 @@ def _upload(page, name: str, data: bytes) -> None:
 
 def test_bad_file_is_reported_by_row_and_not_loaded(page, app_url):
     open_page(page, app_url, "/data")
-    _choose_source(page, "Areas (system, boroughs and PCNs)")
+    _choose_source(page, "Areas (systems, boroughs, sub-ICB codes, PCNs) and link corrections")
     _upload(page, "orphan.csv", BAD)
     page.get_by_text("The file was rejected and nothing was written", exact=False).wait_for(timeout=30_000)
     assert page.get_by_role("button", name="Load into the database").count() == 0
@@ -43,7 +43,7 @@ def test_bad_file_is_reported_by_row_and_not_loaded(page, app_url):
 
 def test_valid_file_loads_after_confirmation_and_the_filters_see_it(page, app_url):
     open_page(page, app_url, "/data")
-    _choose_source(page, "Areas (system, boroughs and PCNs)")
+    _choose_source(page, "Areas (systems, boroughs, sub-ICB codes, PCNs) and link corrections")
     _upload(page, "new-pcn.csv", NEW_PCN)
     assert page.get_by_text("The file is valid. Nothing has been written yet.").count() == 1
     page.get_by_role("button", name="Load into the database").click()

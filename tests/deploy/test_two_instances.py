@@ -132,7 +132,7 @@ def test_an_import_through_one_instance_is_seen_through_the_other(cluster: Clust
     on_a = visitor("importer-on-a", route="a")
     open_page(on_a.page, cluster.base, "/data")
     on_a.page.locator('[data-testid="stSelectbox"]').filter(has_text="What are you importing?").click()
-    on_a.page.get_by_role("option", name="Areas (system, boroughs and PCNs)").click()
+    on_a.page.get_by_role("option", name="Areas (systems, boroughs, sub-ICB codes, PCNs) and link corrections").click()
     wait_until_idle(on_a.page)
     on_a.page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
         {"name": "rename-system.csv", "mimeType": "text/csv", "buffer": RENAME_FILE}
