@@ -72,9 +72,10 @@ def milestone_layers(milestones: pd.DataFrame | None, *, x_field: str = "period_
     rules = base.mark_rule(color=GREEN, strokeWidth=1.5).encode(
         strokeDash=alt.condition("datum.done", alt.value([1, 0]), alt.value([4, 3]))
     )
-    labels = base.mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-3, fontSize=10, color=GREEN).encode(
-        y=alt.value(0), text="label:N"
-    )
+    # read top to bottom from the top edge (a label anchored at the top and rotated the other way ran off the
+    # chart); ``limit`` ends a very long label with an ellipsis inside the plot rather than past its edge
+    labels = base.mark_text(angle=90, align="left", baseline="bottom", dx=4, dy=-3, fontSize=10, color=GREEN,
+                            limit=280).encode(y=alt.value(0), text="label:N")
     return [rules, labels]
 
 

@@ -173,7 +173,7 @@ def _assert_milestones(spec: dict, x_field: str) -> None:
     rule = next(layer for layer in layers if _mark(layer) == "rule" and "label" in str(layer["encoding"]))
     text = next(layer for layer in layers if _mark(layer) == "text" and layer["encoding"]["text"]["field"] == "label")
     assert rule["encoding"]["x"]["field"] == x_field and text["encoding"]["x"]["field"] == x_field
-    assert text["mark"]["angle"] == 270
+    assert text["mark"]["angle"] == 90 and text["mark"]["align"] == "left"  # reads down from the top edge
     labels = [r["label"] for r in _rows(spec, text)]
     assert labels == ["Online consultation in every practice", "Next phase (planned)"]
     # done milestones solid, planned ones dashed
