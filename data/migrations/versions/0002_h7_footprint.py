@@ -83,15 +83,13 @@ def upgrade() -> None:
             batch_op.create_index(batch_op.f('ix_org_successor_import_id'), ['import_id'], unique=False)
             batch_op.create_index('ix_org_successor_successor', ['level', 'successor_code'], unique=False)
 
-    existing = _columns('kpi')
-    with op.batch_alter_table('kpi', schema=None) as batch_op:
-        if 'summable' not in existing:
-            batch_op.add_column(sa.Column('summable', sa.Boolean(), server_default=sa.true(), nullable=False))
-
-    existing = _columns('kpi_observation')
-    with op.batch_alter_table('kpi_observation', schema=None) as batch_op:
-        if 'derived' not in existing:
-            batch_op.add_column(sa.Column('derived', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # plain ADD COLUMN (SQLite can add a NOT NULL column with a default in place): a batch copy would drop and
+    # rename kpi, which other tables reference, and fail its foreign keys
+    if 'summable' not in _columns('kpi'):
+        op.add_column('kpi', sa.Column('summable', sa.Boolean(), server_default=sa.true(), nullable=False))
+    if 'derived' not in _columns('kpi_observation'):
+        op.add_column('kpi_observation', sa.Column('derived', sa.Boolean(), server_default=sa.false(),
+                                                   nullable=False))
 
     existing = _columns('pcn')
     with op.batch_alter_table('pcn', schema=None) as batch_op:

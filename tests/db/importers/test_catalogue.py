@@ -198,7 +198,7 @@ def test_the_migration_keeps_register_kpis_and_their_observations(backend, reque
         connection.execute(text(
             "INSERT INTO kpi_observation (kpi_id, level, area_code, period_start, period_end, value) VALUES "
             "((SELECT id FROM kpi), 'system', 'QMJ', '2020-01-01', '2020-01-31', 1.0)"))
-    assert migrate.upgrade(engine) == "0002_h6_catalogue"
+    assert migrate.upgrade(engine) == migrate.head()  # through 0002_h6_catalogue and every later revision
     with engine.begin() as connection:
         assert connection.execute(text("SELECT code, origin FROM kpi")).all() == [("K", "register")]
         assert connection.execute(text("SELECT count(*) FROM kpi_observation")).scalar_one() == 1
