@@ -171,7 +171,7 @@ def test_no_small_count_reaches_the_browser(page, app_url, truth):
     pcns = monthly[monthly["level"] == "pcn"]
     pcn_cells = {(a, p) for a, p in zip(pcns["area_code"], pcns["period_start"], strict=True)}
     at_period = {(a, p) for a, p in cells if p == PERIOD}  # PCNs and care homes (the Variation page shows both)
-    assert len({c for c in pcn_cells if c[0] == PCN}) > 50  # the filter does produce small counts
+    assert len({c for c in pcn_cells if c[0] == PCN}) > 24  # the filter does produce small counts (years of them)
     leaks: list[str] = []
 
     # Trajectories: main chart, SPC, small multiples of Camden's PCNs, their tables and downloads
