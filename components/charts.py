@@ -112,14 +112,20 @@ def trajectory_chart(
             .mark_point(shape="diamond", size=160, filled=True, color=VERMILLION)
             .encode(x="period_start:T", y="target:Q", tooltip=[alt.Tooltip("target:Q", title="Target")])
         )
-    legend = pd.DataFrame({"series": ["Actual (95% CI shaded)", "Plan (dashed)", "Target (diamond)"]})
+    # the key names only what is drawn: a published indicator has no plan and often no target
+    entries = [("Actual (95% CI shaded)", BLUE)]
+    if "plan" in frame and frame["plan"].notna().any():
+        entries.append(("Plan (dashed)", ORANGE))
+    if target is not None and target_date is not None:
+        entries.append(("Target (diamond)", VERMILLION))
+    legend = pd.DataFrame({"series": [name for name, _ in entries]})
     key = (
         alt.Chart(legend)
         .mark_point(opacity=0)
         .encode(
             color=alt.Color(
                 "series:N",
-                scale=alt.Scale(range=[BLUE, ORANGE, VERMILLION]),
+                scale=alt.Scale(domain=[n for n, _ in entries], range=[c for _, c in entries]),
                 title=None,
                 legend=top_legend(),
             )

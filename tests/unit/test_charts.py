@@ -97,3 +97,19 @@ def test_top_legends_never_cut_their_labels_and_wrap_on_a_phone() -> None:
     assert legend["labelLimit"] == 0 and legend["orient"] == "top" and "width" in legend["columns"]["expr"]
     svg = vlc.vegalite_to_svg(chart.properties(width=300).to_dict())
     assert "Special Cause - Improvement" in svg and "…" not in svg
+
+
+def test_the_trajectory_key_names_only_what_is_drawn() -> None:
+    """A published indicator (no plan, no target) was keyed "Plan (dashed)" and "Target (diamond)" regardless."""
+    frame = pd.DataFrame({"period_start": pd.date_range("2018-04-01", periods=3, freq="MS"), "value": [1.0, 2.0, 3.0],
+                          "lower": [0.5, 1.5, 2.5], "upper": [1.5, 2.5, 3.5], "plan": [np.nan] * 3})
+
+    def keyed(chart: alt.LayerChart) -> list[str]:
+        return next(layer["encoding"]["color"]["scale"]["domain"] for layer in chart.to_dict()["layer"]
+                    if "color" in layer.get("encoding", {}) and layer["encoding"]["color"]["field"] == "series")
+
+    assert keyed(trajectory_chart(frame, unit="%", target=None, target_date=None, alt_text="T")) == [
+        "Actual (95% CI shaded)"]
+    planned = frame.assign(plan=[1.0, 2.0, 3.0])
+    assert keyed(trajectory_chart(planned, unit="%", target=4.0, target_date=date(2019, 3, 31), alt_text="T")) == [
+        "Actual (95% CI shaded)", "Plan (dashed)", "Target (diamond)"]
