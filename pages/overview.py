@@ -13,10 +13,12 @@ from components.page import export_context, filter_wording
 from components.register import kpi_card_grid, register_table, render_register, status_summary
 from components.shell import require_app_shell
 from components.spc_controls import area_borough
+from components.summary import summary_order, summary_section
 from data import cache
 from data.analysis import assurance_notes
 from data.queries import PUBLISHED_HEADING
 from data.register import headline, kpi_cards, status_matrix
+from data.summary import sort_summary
 
 require_app_shell()
 
@@ -62,10 +64,19 @@ st.caption(
     "the plan, at risk when behind by up to 5% of the plan, off track beyond that."
 )
 
+st.markdown("#### Integrated summary")
+borough = area_borough(area.level, area.code, cache.pcns(system_code()))
+order = summary_order()
+summary_section(
+    sort_summary(cache.summary(area.level, area.code, area.name, filters.workstream, borough), order),
+    export_context(f"Integrated summary: {area.name}", words, "KPI sources as listed per row", data_date),
+    key="summary",
+    by=order,
+)
+
 st.markdown("#### KPIs")
 series = cache.register_series(area.level, area.code, filters.workstream)
 cards = kpi_cards(register, series)
-borough = area_borough(area.level, area.code, cache.pcns(system_code()))
 notes = assurance_notes(cards, series, cache.kpi_catalogue(), cache.milestones(), borough)
 kpi_card_grid(cards.assign(assurance_note=notes))
 
