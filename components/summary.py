@@ -19,7 +19,8 @@ IMAGE_COLUMNS = (
     "Workstream", "KPI", "Period", "Latest", "Plan", "Target", "Status", "Variation", "Assurance", "Trend",
     "Needs attention for", "Source",
 )  # fmt: skip
-_CHAR_PX = 6.6  # width of a character of the image's 11 px font, for sizing its columns
+_CHAR_PX = 6.0  # average width of a character of the image's 11 px font, for sizing its columns
+_MAX_CHARS = {"KPI": 60, "Needs attention for": 70, "Source": 70}  # longer text is cut with an ellipsis
 _ROW_PX = 18
 _ROW_HEIGHT = 35  # st.dataframe row height in px
 
@@ -43,8 +44,9 @@ def summary_image(table: pd.DataFrame) -> alt.HConcatChart:
     height = max(_ROW_PX * len(shown), _ROW_PX)
     columns = []
     for column in (c for c in IMAGE_COLUMNS if c in shown):
-        width = int(_CHAR_PX * min(max(shown[column].str.len().max(), len(column)), 48)) + 8
-        text = shown[column].str.slice(0, 48)  # long sources are cut in the image; the CSV keeps them whole
+        limit = _MAX_CHARS.get(column, 40)
+        width = int(_CHAR_PX * min(max(shown[column].str.len().max(), len(column)), limit)) + 12
+        text = shown[column].map(lambda v, n=limit: v if len(v) <= n else v[: n - 1] + "…")  # the CSV keeps it whole
         frame = pd.DataFrame({"row": shown["row"], "text": text})
         columns.append(
             alt.Chart(frame, title=alt.TitleParams(column, anchor="start", fontSize=11, fontWeight="bold"))
