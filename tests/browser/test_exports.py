@@ -28,7 +28,7 @@ FILTER_SETS = {
     "without a PCN": ("borough=E09000010&kpi=AE_RATE", "Enfield (E09000010)"),
 }
 # pages whose figures are for the chosen area, so their exports must name it
-AREA_PAGES = {"overview", "trajectories", "variation", "map", "care_homes"}
+AREA_PAGES = {"overview", "summary", "trajectories", "variation", "map", "care_homes"}
 DATA_TO = re.compile(r"Data to: \d{2} [A-Z][a-z]{2} \d{4}")
 EXPORTS = REPO / "reports" / "exports"  # every downloaded file is kept here (a CI artefact, for reading by eye)
 
