@@ -67,7 +67,7 @@ def _table(rows: pd.DataFrame, *, workstream: bool) -> None:
         width="stretch",
         height=_ROW_HEIGHT * (len(shown) + 1) + 3,
         column_config={
-            "KPI": st.column_config.TextColumn("KPI", width="large"),
+            "KPI": st.column_config.TextColumn("KPI", width="medium", pinned=True),
             "Rule fired": st.column_config.TextColumn("Rule fired", width="medium"),
             "Recent": st.column_config.LineChartColumn("Recent", help="The last 24 values", width="small"),
             **hidden,
