@@ -53,7 +53,21 @@ def published_section() -> None:
         kpi_card_grid(cards)
 
 
+def summary_section_of_area() -> None:
+    """The integrated summary of every KPI with a value here (register and published), ordered as chosen."""
+    st.markdown("#### Integrated summary")
+    order = summary_order()
+    summary_section(
+        sort_summary(cache.summary(area.level, area.code, area.name, filters.workstream, borough), order),
+        export_context(f"Integrated summary: {area.name}", words, "KPI sources as listed per row", data_date),
+        key="summary",
+        by=order,
+    )
+
+
+borough = area_borough(area.level, area.code, cache.pcns(system_code()))
 if register.empty:
+    summary_section_of_area()
     published_section()
     provenance_caption(cache.provenance(), data_date)
     st.stop()
@@ -64,15 +78,7 @@ st.caption(
     "the plan, at risk when behind by up to 5% of the plan, off track beyond that."
 )
 
-st.markdown("#### Integrated summary")
-borough = area_borough(area.level, area.code, cache.pcns(system_code()))
-order = summary_order()
-summary_section(
-    sort_summary(cache.summary(area.level, area.code, area.name, filters.workstream, borough), order),
-    export_context(f"Integrated summary: {area.name}", words, "KPI sources as listed per row", data_date),
-    key="summary",
-    by=order,
-)
+summary_section_of_area()
 
 st.markdown("#### KPIs")
 series = cache.register_series(area.level, area.code, filters.workstream)
