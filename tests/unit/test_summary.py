@@ -199,7 +199,9 @@ def test_rebased_at_a_go_live_with_a_sustained_shift_as_the_trajectories_page_do
 
 def test_attention_scores_and_orders():
     assert attention("Off track", "concern_low", "consistent_fail") == (
-        7, "off track; special cause concern; consistently failing the target")
+        7,
+        "off track; special cause concern; consistently failing the target",
+    )
     assert attention("At risk", "improvement_high", "inconsistent") == (3, "at risk; hit and miss against the target")
     assert attention("On track", "common_cause", "consistent_pass") == (0, "")
     cases = [
@@ -227,8 +229,24 @@ def test_table_and_image_export_carry_words_and_provenance():
     rows = _summary([_case("A", "higher_is_better", [*BASE, 30.0], 100.0, plan=10.0),
                      _case("B", "lower_is_better", [*BASE, -10.0], -100.0, plan=10.0)])  # fmt: skip
     table = summary_table(rows, narrative=True)
-    assert {"Workstream", "KPI", "Code", "Period", "Latest", "Plan", "Target", "Status", "Variation", "Assurance",
-            "Trend", "Rule fired", "Needs attention for", "Data to", "Source", "Narrative"} == set(table.columns)
+    assert {
+        "Workstream",
+        "KPI",
+        "Code",
+        "Period",
+        "Latest",
+        "Plan",
+        "Target",
+        "Status",
+        "Variation",
+        "Assurance",
+        "Trend",
+        "Rule fired",
+        "Needs attention for",
+        "Data to",
+        "Source",
+        "Narrative",
+    } == set(table.columns)
     assert table["Period"].tolist() == ["Jan 2023", "Jan 2023"]
     chart = summary_image(summary_table(rows))
     spec = str(chart.to_dict())
