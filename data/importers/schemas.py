@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from data.importers.common import Problem
 from data.importers.imd import DOMAINS, LSOA_COUNT_2011, POPULATION
 from data.importers.schema import (
     CQC_LOCATION,
@@ -335,6 +336,11 @@ SCHEMAS: dict[str, tuple[Schema, ...]] = {
     "imd2019": (IMD,),
     "cqc": (CQC,),
 }
+
+
+def check_source(source: str, raw: pd.DataFrame, file_name: str, which: int = 0) -> list[Problem]:
+    """Problems of a source's raw table (``read_table`` output) against its declared schema."""
+    return SCHEMAS[source][which].check(raw, file_name)
 
 
 def all_schemas() -> list[Schema]:
