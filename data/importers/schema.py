@@ -213,6 +213,7 @@ class _Checker:
     def __init__(self, schema: Schema, frame: pd.DataFrame, file: str, lines: Mapping[int, int]) -> None:
         self.schema, self.file, self.lines = schema, file, lines
         self.headers = schema.resolve(frame)
+        self.found = [shown(str(c)) for c in frame.columns if c != "_row"]
         raw = frame.rename(columns={v: k for k, v in schema.columns_of(frame).items()})
         raw = raw[["_row", *[c for c in self.headers if c in raw.columns]]].reset_index(drop=True)
         self.raw = raw
@@ -253,7 +254,7 @@ class _Checker:
     def run(self) -> list[Problem]:
         missing = [f for f in self.schema.fields if f.required and f.name not in self.headers]
         if missing:
-            found = ", ".join(repr(shown(str(c))) for c in self.raw.columns if c != "_row")
+            found = ", ".join(repr(c) for c in self.found)
             for f in missing:
                 also = f" (also accepted: {', '.join(repr(h) for h in f.headers[1:])})" if len(f.headers) > 1 else ""
                 self.problems.append(Problem(
@@ -443,11 +444,18 @@ def rule_lines(schema: Schema) -> list[str]:
             out.append(f"- {header}: {'; '.join(rules)}")
     if schema.where_text:
         out.append(f"- rows checked: {schema.where_text}")
-    out += [f"- {r.text}" + (" (a warning)" if r.severity == "warning" and "warning" not in r.text else "")
-            for r in schema.rules]
-    out += [f"- {k.text}" for k in schema.keys]
+    out += [f"- {_as_headers(schema, r.text)}" + (" (a warning)" if r.severity == "warning" and "warning" not in
+                                                     r.text else "") for r in schema.rules]
+    out += [f"- {_as_headers(schema, k.text)}" for k in schema.keys]
     out += [f"- {n}" for n in schema.notes]
     return out
+
+
+def _as_headers(schema: Schema, text: str) -> str:
+    """A rule's text with each canonical column name (in backticks) as the file's header."""
+    for f in schema.fields:
+        text = text.replace(f"`{f.name}`", f"`{f.headers[0]}`")
+    return text
 
 
 def rules_markdown(schemas: Sequence[Schema]) -> str:
