@@ -336,7 +336,7 @@ CQC = Schema(
     rules=(
         Rule("a care home (`Care home?` Y) has `Care homes beds`", ("beds", "care_home"), _care_home_without_beds,
              "a care home needs its number of beds (a whole number, 0 or more)"),
-        ordered("start_date", "rating_date", "registration and its latest rating"),
+        ordered("start_date", "rating_date", "registration and its latest rating", severity="warning"),
         *coordinates("latitude", "longitude"),
     ),
 )
