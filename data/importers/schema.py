@@ -390,7 +390,7 @@ def not_above(part: str, whole: str, what: str, severity: Severity = "error") ->
         return t[part].astype(float) > t[whole].astype(float)
     word = "a warning: the published file has such rows, which are kept" if severity == "warning" else "an error"
     return Rule(f"`{part}` is not larger than `{whole}` ({word})", (part, whole), check,
-                f"{what} is larger than its denominator" + (" (kept as published)" if severity == "warning" else
+                f"{what} is larger than the denominator" + (" (kept as published)" if severity == "warning" else
                                                            "; this cannot be: check the row"), severity)
 
 
