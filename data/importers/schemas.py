@@ -153,7 +153,7 @@ QOF_PREVALENCE = Schema(
         Field("list_size", ("PRACTICE_LIST_SIZE", "LIST_SIZE"), "integer", required=True, blank=False, above=0,
               hint="the list size is the prevalence's denominator"),
     ),
-    rules=(not_above("register", "list_size", "the register", severity="warning"),),
+    rules=(not_above("register", "list_size", "the register", severity="warning", than="the list size"),),
     keys=(Unique(("practice_code", "group_code"), "practice and disease group"),),
 )
 
@@ -240,7 +240,7 @@ AE = Schema(
         Field("admissions", ("admissions", "emergency admissions"), "integer", required=True, blank=False,
               minimum=0),
     ),
-    rules=(not_above("breaches", "attendances", "the number of 4-hour breaches"),),
+    rules=(not_above("breaches", "attendances", "the number of 4-hour breaches", than="the attendances"),),
     keys=(Unique(("period", "org_code", "type"), "provider, month and department type"),),
 )
 
