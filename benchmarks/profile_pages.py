@@ -78,10 +78,10 @@ def main() -> None:
         if at.exception:
             print(name, "exception", [e.value for e in at.exception])
             continue
-        from data.db import make_engine
-        from data.queries import boroughs
         from sqlmodel import Session
 
+        from data.db import make_engine
+        from data.queries import boroughs
         from settings import get_settings
 
         with Session(make_engine(args.database_url)) as session:
@@ -101,7 +101,7 @@ def main() -> None:
         heavy = ", ".join(f"{k} {v / 1e3:.0f} kB" for k, v in sorted(sizes.items(), key=lambda kv: -kv[1])[:4])
         print(f"{name:14s} payload {sum(sizes.values()) / 1e3:.0f} kB ({heavy})")
         print(f"{name:14s} first {first[0]:6.2f} s wall {first[1]:6.2f} s cpu | warm rerun cpu median "
-              f"{cpus[len(cpus) // 2]:.3f} s {['%.3f' % c for c in cpus]}", flush=True)
+              f"{cpus[len(cpus) // 2]:.3f} s {[round(c, 3) for c in cpus]}", flush=True)
         if args.top:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)
