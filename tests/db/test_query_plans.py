@@ -84,7 +84,10 @@ HOT_QUERIES: dict[str, tuple[Callable[[Session], object], str]] = {
     # Care homes: twelve months pooled per home
     "care-home year": (
         lambda s: queries.kpi_window_across_areas(
-            session=s, kpi_code="CH_EMADM", level="care_home", first_period=date(2023, 4, 1),
+            session=s,
+            kpi_code="CH_EMADM",
+            level="care_home",
+            first_period=date(2023, 4, 1),
             last_period=date(2024, 3, 1),
         ),
         "ix_kpi_observation_kpi_level_period",
