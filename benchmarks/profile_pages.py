@@ -4,8 +4,10 @@
 
 A warm rerun is what a user's filter change costs the server: the page is run once (caches primed), the sidebar
 borough is changed, and the rerun after it is profiled with cProfile (``--revisit``: to boroughs already seen, so
-the caches keyed by borough are filled). Payload is the serialised size of the elements the last rerun drew. Process CPU time (not wall-clock) is printed,
-so the figures stay meaningful on a shared machine. Nothing is asserted: it is a tool for finding where time goes.
+the caches keyed by borough are filled). Process CPU time (not wall-clock) is printed, so the figures stay
+meaningful on a shared machine; payload is the serialised size of the elements the last rerun drew.
+``--app-dir /other/checkout`` profiles another checkout's app (before and after a change, on one database).
+Nothing is asserted: it is a tool for finding where time goes.
 """
 
 from __future__ import annotations
@@ -40,11 +42,14 @@ def main() -> None:
     parser.add_argument("--pages", nargs="*", default=list(PAGES))
     parser.add_argument("--top", type=int, default=0, help="print the top N functions by cumulative time")
     parser.add_argument("--runs", type=int, default=3, help="warm reruns per page (the median CPU is printed)")
+    parser.add_argument("--app-dir", type=Path, default=REPO, help="the checkout whose app.py is profiled")
     parser.add_argument("--revisit", action="store_true", help="profile boroughs already visited (cache hits)")
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = args.database_url
     os.environ["DEMO_ON_EMPTY"] = "false"
-    sys.path.insert(0, str(REPO))
+    repo = args.app_dir.resolve()
+    sys.path.insert(0, str(repo))
+    os.chdir(repo)
 
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.testing.v1 import AppTest
@@ -73,7 +78,7 @@ def main() -> None:
 
     script_runner.exec_func_with_error_handling = profiled
     for name in args.pages:
-        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=600)
+        at = AppTest.from_file(str(repo / "app.py"), default_timeout=600)
         t0, c0 = time.perf_counter(), time.process_time()
         at.switch_page(f"pages/{name}.py").run()
         first = (time.perf_counter() - t0, time.process_time() - c0)
