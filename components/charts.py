@@ -14,6 +14,37 @@ import pandas as pd
 
 from data.analysis import NOT_ASSESSED, WITHIN, Funnel
 
+
+def _speed_up_altair() -> None:
+    """Two of Altair's per-chart costs, cut once at import (issue 14: chart building was up to half a rerun).
+
+    - Debug mode validates each schema object as it is built, for friendlier tracebacks; the whole spec is still
+      validated when Streamlit serialises it with ``to_dict()``, so an invalid chart still fails.
+    - Every shorthand encoding (``x="period_start:T"``) builds ``_FromDict``, which hashes the JSON schema of every
+      Altair class (about 500) to find the wrapper class: the table depends only on the classes, so it is built
+      once per set of classes and shared (lookups only read it). Skipped if a later Altair changes this shape.
+    """
+    schemapi = alt.utils.schemapi
+    schemapi.disable_debug_mode()
+    from_dict = getattr(schemapi, "_FromDict", None)
+    if from_dict is None or getattr(from_dict, "_table_shared", False):
+        return
+    build = from_dict.__init__
+    tables: dict[tuple[type, ...], object] = {}
+
+    def shared_table(self: object, wrapper_classes: object, /) -> None:
+        classes = tuple(wrapper_classes)  # type: ignore[call-overload]
+        if classes not in tables:
+            build(self, classes)
+            tables[classes] = self.class_dict  # type: ignore[attr-defined]
+        self.class_dict = tables[classes]  # type: ignore[attr-defined]
+
+    from_dict.__init__ = shared_table
+    from_dict._table_shared = True
+
+
+_speed_up_altair()
+
 # Okabe & Ito (2008) palette
 BLUE, ORANGE, SKY, GREEN, YELLOW, VERMILLION, PURPLE, GREY = (
     "#0072B2",

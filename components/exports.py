@@ -7,7 +7,7 @@ nothing is rendered until asked for and a click does not rerun the page.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import altair as alt
 import pandas as pd
@@ -18,7 +18,7 @@ from data.suppression import suppressed_note
 
 
 def export_buttons(
-    chart: alt.TopLevelMixin | None,
+    chart: alt.TopLevelMixin | Callable[[], alt.TopLevelMixin] | None,
     rows: pd.DataFrame,
     context: ExportContext,
     *,
@@ -26,13 +26,18 @@ def export_buttons(
     places: Mapping[str, int] | None = None,
 ) -> None:
     """PNG, SVG (when there is a chart) and CSV download buttons for what is shown; the CSV holds ``rows`` as
-    displayed (``data.export.as_displayed``: 1 decimal, or ``places`` by column)."""
+    displayed (``data.export.as_displayed``: 1 decimal, or ``places`` by column).
+
+    ``chart`` may be a callable that builds the chart: it is then built only when PNG or SVG is clicked (the
+    Map's static map costs more to build than the page's own map, issue 14).
+    """
     stem = file_stem(context.title, context.data_date)
+    built = chart if callable(chart) else (lambda: chart)
     formats = [
         ("PNG", "png", "image/png", ":material/image:", "Chart with title, filters and source",
-         lambda: chart_png(chart, context)),
+         lambda: chart_png(built(), context)),
         ("SVG", "svg", "image/svg+xml", ":material/draw:", "Scalable chart for reports",
-         lambda: chart_svg(chart, context)),
+         lambda: chart_svg(built(), context)),
         ("CSV", "csv", "text/csv", ":material/table:", "Exactly the rows shown, small numbers suppressed",
          lambda: csv_bytes(rows, context, places=places)),
     ]

@@ -20,9 +20,10 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from data import queries
+from data.analysis import assurance_notes
 from data.db import make_engine
 from data.manage import ensure_database
-from data.register import build_register
+from data.register import build_register, kpi_cards, status_matrix
 from data.summary import kpi_summary
 from data.suppression import suppress_kpis
 from models import AreaLevel
@@ -151,12 +152,43 @@ def register(level: str, area_code: str, workstream_code: str | None) -> pd.Data
     return build_register(catalogue, series, plans, level=AreaLevel(level), tolerance=get_settings().status_tolerance)
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
 def register_series(level: str, area_code: str, workstream_code: str | None) -> pd.DataFrame:
-    """Every KPI's series for one area (the register's inputs; sparklines)."""
+    """Every KPI's series for one area (the register's inputs; sparklines), read once with the register."""
     return _register_inputs(level, area_code, workstream_code)[1]
 
 
+@st.cache_data(ttl=3600, show_spinner=False)
+def register_cards(
+    level: str, area_code: str, workstream_code: str | None, *, published: bool, borough: str | None = None
+) -> pd.DataFrame:
+    """The Overview's KPI cards for one area (``data.register.kpi_cards``): register KPIs with their SPC
+    assurance note (``data.analysis.assurance_notes``, with ``borough``'s milestones), or the published
+    indicators (no note).
+
+    Cached by the filter values, so a rerun that changes nothing else redraws the cards without recomputing one
+    SPC per KPI (issue 14).
+    """
+    everything = register(level, area_code, workstream_code)
+    chosen = everything[(everything["workstream"] == queries.PUBLISHED_HEADING) == published]
+    series = register_series(level, area_code, workstream_code)
+    cards = kpi_cards(chosen, series)
+    if published:
+        return cards
+    return cards.assign(assurance_note=assurance_notes(cards, series, kpi_catalogue(), milestones(), borough))
+
+
+@st.cache_data(ttl=3600, show_spinner="Building the status matrix…")
+def borough_status_matrix(system_code: str, workstream_code: str | None) -> pd.DataFrame:
+    """The workstream × borough status matrix (``data.register.status_matrix``) of register KPIs (published
+    indicators have no plan, so no status), cached once per workstream filter rather than rebuilt per rerun."""
+    matrix_input = {}
+    for b in boroughs(system_code).itertuples():
+        r = register("borough", b.code, workstream_code)
+        matrix_input[b.name] = r[r["workstream"] != queries.PUBLISHED_HEADING]
+    return status_matrix(matrix_input)
+
+
+@st.cache_data(ttl=3600, show_spinner="Reading the register's series…")
 def _register_inputs(
     level: str, area_code: str, workstream_code: str | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -7,6 +7,7 @@ derived indicative catchments) and LSOAs with IMD 2019 deciles add layers. A cli
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -191,7 +192,8 @@ heading = f"Map: {kpi['kpi']} by {LEVEL_WORDS[kpi_level]}" if shade == "kpi" els
 context = export_context(heading, filter_wording(filters, area, kpi if shade == "kpi" else None), source,
                          data_date)  # fmt: skip
 context = replace(context, source=f"{context.source}. {credits}" if shade == "kpi" else context.source)
-static = static_map(
+static = partial(  # built only when PNG or SVG is clicked
+    static_map,
     model.areas,
     scale,
     outlines=model.outlines,

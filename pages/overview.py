@@ -15,9 +15,8 @@ from components.shell import require_app_shell
 from components.spc_controls import area_borough
 from components.summary import summary_order, summary_section
 from data import cache
-from data.analysis import assurance_notes
 from data.queries import PUBLISHED_HEADING
-from data.register import headline, kpi_cards, status_matrix
+from data.register import headline
 from data.summary import sort_summary
 
 require_app_shell()
@@ -45,7 +44,7 @@ def published_section() -> None:
     st.markdown(f"#### {PUBLISHED_HEADING}")
     st.caption("Indicators loaded from published files (QOF, Fingertips, GP registrations, A&E) that belong to no "
                "initiative: no plan, so no status; bind a register KPI to one with indicator_code.")
-    cards = kpi_cards(published, cache.register_series(area.level, area.code, filters.workstream))
+    cards = cache.register_cards(area.level, area.code, filters.workstream, published=True)
     if cards.empty:
         st.info(f"None of the {len(published)} published indicators is reported for {area.name}; choose a borough "
                 "or PCN, or see them on the Trajectories and Variation pages.")
@@ -81,17 +80,10 @@ st.caption(
 summary_section_of_area()
 
 st.markdown("#### KPIs")
-series = cache.register_series(area.level, area.code, filters.workstream)
-cards = kpi_cards(register, series)
-notes = assurance_notes(cards, series, cache.kpi_catalogue(), cache.milestones(), borough)
-kpi_card_grid(cards.assign(assurance_note=notes))
+kpi_card_grid(cache.register_cards(area.level, area.code, filters.workstream, published=False, borough=borough))
 
 st.markdown("#### Status by workstream and borough")
-boroughs = cache.boroughs(system_code())
-matrix = status_matrix({
-    b.name: (r := cache.register("borough", b.code, filters.workstream))[r["workstream"] != PUBLISHED_HEADING]
-    for b in boroughs.itertuples()
-})
+matrix = cache.borough_status_matrix(system_code(), filters.workstream)
 heatmap = status_heatmap(
     matrix,
     alt_text="Grid of workstreams by borough; each cell is coloured by the worst status of the workstream's KPIs "

@@ -33,9 +33,9 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, select
+from sqlalchemy import Integer, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
@@ -756,6 +756,8 @@ def upsert(
         raise NotImplementedError(f"upsert supports SQLite and PostgreSQL, not {dialect}")
     update_cols = [c for c in (update if update is not None else frame.columns) if c not in keys]
     connection = session.connection()
+    if len(frame) > UPSERT_CHUNK and _copy_upsert(connection, table, frame, list(keys), update_cols):
+        return len(frame)
     for start in range(0, len(frame), UPSERT_CHUNK):
         chunk = records(frame.iloc[start : start + UPSERT_CHUNK])
         stmt = insert(table)
@@ -767,6 +769,52 @@ def upsert(
             stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
         connection.execute(stmt, chunk)
     return len(frame)
+
+
+def _copy_upsert(
+    connection: Connection, table: Table, frame: pd.DataFrame, keys: list[str], update_cols: list[str]
+) -> bool:
+    """A large upsert on PostgreSQL (psycopg): COPY the rows into a temporary table, then one
+    ``INSERT ... SELECT ... ON CONFLICT`` into ``table`` (issue 14: chunked INSERTs ran 4x to 7x a raw bulk insert).
+
+    Same result as the chunked path: columns the frame leaves out get the model's Python-side default on insert and
+    are left alone on update; where a key appears twice the later row wins. Returns False (nothing written) where
+    this path does not apply: another database or driver, or a default that must be computed per row.
+    """
+    if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg":
+        return False
+    defaults = {
+        c.name: c.default.arg
+        for c in table.columns
+        if c.name not in frame.columns and c.default is not None and not c.primary_key
+    }
+    if any(callable(v) for v in defaults.values()):
+        return False
+    frame = frame.assign(**defaults)
+    names = list(frame.columns)
+    quoted = ", ".join(f'"{n}"' for n in names)
+    integers = {n for n in names if isinstance(table.c[n].type, Integer)}  # ids with gaps are float in pandas
+    staging = f"upsert_{uuid.uuid4().hex[:12]}"
+    connection.exec_driver_sql(
+        f'CREATE TEMPORARY TABLE "{staging}" ON COMMIT DROP AS SELECT {quoted} FROM "{table.name}" WITH NO DATA'
+    )
+    connection.exec_driver_sql(f'ALTER TABLE "{staging}" ADD COLUMN "_row" bigserial')
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{staging}" ({quoted}) FROM STDIN') as copy:
+        for start in range(0, len(frame), UPSERT_CHUNK):
+            for row in records(frame.iloc[start : start + UPSERT_CHUNK]):
+                copy.write_row([int(row[n]) if n in integers and isinstance(row[n], float) else row[n] for n in names])
+    key_list = ", ".join(f'"{k}"' for k in keys)
+    if update_cols:
+        action = "DO UPDATE SET " + ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in update_cols)
+    else:
+        action = "DO NOTHING"
+    connection.exec_driver_sql(
+        f'INSERT INTO "{table.name}" ({quoted}) SELECT DISTINCT ON ({key_list}) {quoted} FROM "{staging}" '
+        f'ORDER BY {key_list}, "_row" DESC ON CONFLICT ({key_list}) {action}'
+    )
+    connection.exec_driver_sql(f'DROP TABLE "{staging}"')
+    return True
 
 
 # --------------------------------------------------------------------------------------------- the pipeline
