@@ -8,6 +8,7 @@ as SVG images, so they stay vectors and carry the chart's alt text. Every page's
 (source, data date, filters and, while the demo is loaded, the synthetic-data label) and its page number.
 
 This module draws only: the numbers were gathered, and small counts suppressed, by ``data/board_pack.py``.
+``board_pack_button`` is the Overview's one-click download; ``python -m data.manage board-pack`` the CLI.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from collections.abc import Iterable, Sequence
 
 import altair as alt
 import pandas as pd
+import streamlit as st
 import vl_convert as vlc
 from weasyprint import HTML
 
 from components.charts import funnel_chart, spc_chart, trajectory_chart
 from components.programme import plan_actual_bars
-from components.spc_icons import ASSURANCE_TEXT, VARIATION_TEXT
+from components.state import Filters
+from data import cache
 from data import programme as prog
 from data.board_pack import (
     DELIVERY_SOURCE,
@@ -34,9 +37,11 @@ from data.board_pack import (
     KpiPage,
 )
 from data.export import vega_lite_spec
+from data.summary import ASSURANCE_LABELS, NO_ASSURANCE, NO_VARIATION, VARIATION_LABELS, summary_table
 from data.suppression import shown
 
 TITLE = "Benefits realisation board pack"
+CHART_HEIGHT = 210  # px: a KPI's trajectory and SPC chart share one A4 page with its facts and narrative
 CSS = """
 @page {
   size: A4 portrait; margin: 18mm 15mm 24mm 15mm;
@@ -53,6 +58,8 @@ h2 { font-size: 14pt; margin: 0 0 3mm 0; color: #005EB8; break-after: avoid; }
 h3 { font-size: 11pt; margin: 4mm 0 2mm 0; break-after: avoid; }
 section { break-before: page; }
 section.cover { break-before: auto; }
+section.wide { page: wide; }
+@page wide { size: A4 landscape; }
 .headline { font-size: 15pt; font-weight: bold; margin: 8mm 0; }
 .label { border: 2px solid #DA291C; padding: 3mm; font-weight: bold; margin: 6mm 0; }
 .provenance { font-size: 8pt; color: #425563; margin: 1mm 0 3mm 0; }
@@ -119,13 +126,13 @@ def provenance_line(source: str, pack: BoardPack, data_date: object = None) -> s
 def variation_words(page: KpiPage) -> str:
     """The Making Data Count variation icon in words."""
     icon = page.spc_summary.variation_icon if page.spc_summary else None
-    return VARIATION_TEXT[icon][1] if icon is not None else "Not enough data"
+    return VARIATION_LABELS[icon] if icon is not None else NO_VARIATION
 
 
 def assurance_words(page: KpiPage) -> str:
     """The Making Data Count assurance icon in words."""
     icon = page.spc_summary.assurance_icon if page.spc_summary else None
-    return ASSURANCE_TEXT[icon][1] if icon is not None else "No target, or no judgement for this KPI"
+    return ASSURANCE_LABELS[icon] if icon is not None else NO_ASSURANCE
 
 
 def cover(pack: BoardPack) -> str:
@@ -133,8 +140,14 @@ def cover(pack: BoardPack) -> str:
     filters = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in pack.filters.items())
     when = f"{pack.data_date:%d %B %Y}" if pack.data_date else "not known"
     label = f'<p class="label" role="note">{esc(pack.label)}</p>' if pack.synthetic else ""
-    contents = ["Integrated summary", *(f"{p.kpi['kpi']}: off track" for p in pack.kpi_pages),
-                "Variation across areas", "Finance against plan", "Milestones due and slipped", "Top risks"]
+    contents = [
+        "Integrated summary",
+        *(f"{p.kpi['kpi']}: off track" for p in pack.kpi_pages),
+        "Variation across areas",
+        "Finance against plan",
+        "Milestones due and slipped",
+        "Top risks",
+    ]
     return (
         f'<section class="cover"><h1>{esc(TITLE)}</h1><p><strong>{esc(pack.area_name)}</strong></p>'
         f'<p class="headline">{esc(pack.headline)}</p>{label}'
@@ -149,23 +162,22 @@ def cover(pack: BoardPack) -> str:
 
 
 def summary_section(pack: BoardPack) -> str:
-    """One row per KPI with its status against plan (worst first)."""
-    rows = pack.register.assign(
-        latest=[f"{number(v)} ({pd.Timestamp(p):%b %Y})" if p is not None and not pd.isna(p) else "–"
-                for v, p in zip(pack.register["latest_value"], pack.register["latest_period"], strict=True)],
-        plan=pack.register["plan_value"].map(number),
-        target=pack.register["target_value"].map(number),
-    )
-    shown_rows = rows[["workstream", "kpi", "kpi_code", "latest", "plan", "target", "status"]].rename(
-        columns={"workstream": "Workstream", "kpi": "KPI", "kpi_code": "Code", "latest": "Latest (period)",
-                 "plan": "Plan", "target": "Target", "status": "Status against plan"}
-    )  # fmt: skip
-    return (
-        f"<section><h2>Integrated summary: {esc(pack.area_name)}</h2>"
-        f"{provenance_line(pack.source, pack)}<p>{esc(pack.headline)}</p>"
-        + table(shown_rows, numeric=("Latest (period)", "Plan", "Target"))
-        + "</section>"
-    )
+    """The integrated summary (``data.summary``): one row per KPI, grouped by workstream, what needs attention
+    first; status, variation and assurance icons in words. On a landscape page, so every column fits."""
+    rows = summary_table(pack.summary).drop(columns=["Workstream", "Data to", "Source"])
+    for column in ("Latest", "Plan", "Target"):
+        rows[column] = rows[column].map(number)
+    parts = [
+        f'<section class="wide"><h2>Integrated summary: {esc(pack.area_name)}</h2>',
+        provenance_line(pack.source, pack),
+        f"<p><strong>{esc(pack.headline)}</strong> Variation and assurance: Making Data Count XmR on the area's "
+        "values after small-number suppression, rebased at go-lives followed by a sustained shift.</p>",
+    ]
+    for workstream, group in rows.groupby(pack.summary["workstream"].to_numpy(), sort=False):
+        parts.append(f"<h3>{esc(workstream)}</h3>")
+        parts.append(table(group, numeric=("Latest", "Plan", "Target")))
+    parts.append("</section>")
+    return "".join(parts)
 
 
 def kpi_section(pack: BoardPack, page: KpiPage) -> str:
@@ -192,12 +204,13 @@ def kpi_section(pack: BoardPack, page: KpiPage) -> str:
                         frame["period_end"].max() if "period_end" in frame else None),
         f'<p class="facts">{esc(kpi.get("definition") or "")} Unit: {esc(kpi["unit"])}.</p>',
         f'<p class="facts"><strong>{facts}</strong></p>',
+        f'<p class="narrative">{esc(page.narrative)}</p>' if page.narrative else "",
         f'<p class="facts">Variation: {esc(variation_words(page))}. Assurance: {esc(assurance_words(page))}.</p>',
         "<h3>Actual, plan and target</h3>",
         svg_figure(
             trajectory_chart(shown(frame) if "suppression" in frame else frame, unit=str(kpi["unit"]),
                              target=page.target, target_date=kpi.get("target_date"), alt_text=trajectory_alt,
-                             milestones=page.milestones),
+                             milestones=page.milestones).properties(height=CHART_HEIGHT),
             trajectory_alt,
             page.suppressed,
         ),
@@ -213,8 +226,9 @@ def kpi_section(pack: BoardPack, page: KpiPage) -> str:
         )
         caption = (f"Limits recalculated at {rebased} (go-lives followed by a sustained shift)." if rebased
                    else "Limits from the whole series.")  # fmt: skip
-        body.append(svg_figure(spc_chart(page.spc, unit=str(kpi["unit"]), target=page.target, alt_text=spc_alt,
-                                         milestones=page.milestones), spc_alt, caption))  # fmt: skip
+        spc = spc_chart(page.spc, unit=str(kpi["unit"]), target=page.target, alt_text=spc_alt,
+                        milestones=page.milestones)  # fmt: skip
+        body.append(svg_figure(spc.properties(height=CHART_HEIGHT), spc_alt, caption))
     body.append("</section>")
     return "".join(body)
 
@@ -222,7 +236,8 @@ def kpi_section(pack: BoardPack, page: KpiPage) -> str:
 def funnel_section(pack: BoardPack, section: FunnelSection) -> str:
     """The variation funnel of the chosen KPI across practices (or PCNs, care homes, trusts)."""
     if section.funnel is None or section.kpi is None:
-        return f"<section><h2>Variation across areas</h2>{provenance_line(pack.source, pack)}<p>{esc(section.note)}</p></section>"
+        head = f"<section><h2>Variation across areas</h2>{provenance_line(pack.source, pack)}"
+        return f"{head}<p>{esc(section.note)}</p></section>"
     kpi, funnel = section.kpi, section.funnel
     title = f"Variation: {kpi['kpi']} across {section.units}, {section.period:%b %Y}"
     points = shown(section.points)
@@ -231,13 +246,22 @@ def funnel_section(pack: BoardPack, section: FunnelSection) -> str:
         f"point's value against its denominator, with 95% and 99.8% control limits around the centre line "
         f"{funnel.centre:.1f}. {section.summary}"
     )
-    chart = funnel_chart(funnel, points, unit=str(kpi["unit"]),
-                         x_title=f"Denominator: {kpi.get('denominator_definition') or 'see About'}", alt_text=alt_text)
+    chart = funnel_chart(
+        funnel,
+        points,
+        unit=str(kpi["unit"]),
+        x_title=f"Denominator: {kpi.get('denominator_definition') or 'see About'}",
+        alt_text=alt_text,
+    )
     method = (f"Method: {funnel.method}; dispersion ratio φ = {funnel.result.phi:.2f}"
               f"{' (limits widened)' if funnel.result.adjusted else ' (limits not widened)'}.")  # fmt: skip
     highlight = f" Larger outlined points are in {pack.area_name}." if section.highlight else ""
     suppressed = int((~section.points.index.isin(points.index)).sum())
-    note = f"{suppressed} of {len(section.points)} {section.units} suppressed (small numbers), so not drawn." if suppressed else ""
+    note = (
+        f"{suppressed} of {len(section.points)} {section.units} suppressed (small numbers), so not drawn."
+        if suppressed
+        else ""
+    )
     return (
         f"<section><h2>{esc(title)}</h2>"
         + provenance_line(pack.source, pack, pd.Timestamp(section.period) + pd.offsets.MonthEnd(0))
@@ -366,10 +390,18 @@ def pack_pdf(pack: BoardPack) -> bytes:
     return HTML(string=pack_html(pack)).write_pdf(pdf_variant="pdf/ua-1")
 
 
-def file_name(pack: BoardPack) -> str:
-    """A file name for the pack: ``board-pack_enfield_2024-03-31.pdf``."""
-    slug = "".join(ch.lower() if ch.isalnum() else "-" for ch in pack.area_name).strip("-")
-    while "--" in slug:
-        slug = slug.replace("--", "-")
-    when = f"_{pack.data_date:%Y-%m-%d}" if pack.data_date else ""
-    return f"board-pack_{slug}{when}.pdf"
+def board_pack_button(filters: Filters, area_name: str) -> None:
+    """The Overview's download button: the pack of the current filters, built only when clicked (no rerun)."""
+
+    def build() -> bytes:
+        return pack_pdf(cache.board_pack(filters.borough, filters.pcn, filters.workstream, filters.kpi,
+                                         filters.period))  # fmt: skip
+
+    slug = "".join(ch.lower() if ch.isalnum() else "-" for ch in area_name).strip("-")
+    st.download_button(
+        "Board pack (PDF)", build, file_name=f"board-pack_{slug}.pdf", mime="application/pdf", key="board_pack",
+        on_click="ignore", icon=":material/picture_as_pdf:", type="primary",
+        help="A PDF of this view for the board: headline, integrated summary, a page per off-track KPI with its "
+        "trajectory, SPC chart and narrative, the variation funnel, finance, milestones and top risks. Takes "
+        "about half a minute to build.",
+    )  # fmt: skip

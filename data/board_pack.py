@@ -39,6 +39,7 @@ from data.demo.spec import DEMO_SOURCE, SYNTHETIC_LABEL
 from data.register import build_register, by_severity, headline
 from data.stats.spc import SpcSummary
 from data.status import Status
+from data.summary import kpi_summary, sort_summary
 from data.suppression import rule_for, suppress, suppress_kpis, suppressed_note
 from models import AreaLevel
 from settings import get_settings
@@ -74,6 +75,7 @@ class KpiPage:
     spc_summary: SpcSummary | None
     rebase: tuple[pd.Timestamp, ...]
     note: str  # why there is no SPC chart, or ""
+    narrative: str  # data.narrative.kpi_narrative, via the integrated summary
     suppressed: str  # data.suppression.suppressed_note of the series, or ""
 
 
@@ -125,6 +127,7 @@ class BoardPack:
     source: str
     headline: str
     register: pd.DataFrame  # data.register.build_register, worst first, published indicators left out
+    summary: pd.DataFrame  # data.summary.kpi_summary of the register, grouped by workstream, attention first
     kpi_pages: tuple[KpiPage, ...]
     funnel: FunnelSection
     finance: FinanceSection
@@ -187,6 +190,7 @@ def _kpi_page(
     milestones: pd.DataFrame,
     borough: str | None,
     small_number_max: int,
+    narrative: str,
 ) -> KpiPage:
     """The Trajectories page's two charts for one KPI and area, as data (suppressed first, SPC on what is shown)."""
     rule = rule_for(str(kpi["value_type"]), bool(kpi["counts_people"]), small_number_max)
@@ -214,7 +218,7 @@ def _kpi_page(
         summary = result.summary
     return KpiPage(
         kpi=kpi.to_dict(), status=status, trajectory=frame, target=target, milestones=marks, spc=spc,
-        spc_summary=summary, rebase=rebase, note=note, suppressed=suppressed_note(own),
+        spc_summary=summary, rebase=rebase, note=note, narrative=narrative, suppressed=suppressed_note(own),
     )  # fmt: skip
 
 
@@ -236,8 +240,11 @@ def _funnel(
     empty = pd.DataFrame()
     highlight = filters.pcn or filters.borough
     if chosen is None:
-        why = (f"{filters.kpi} is not reported for practices, PCNs, care homes or trusts, so it has no funnel."
-               if filters.kpi else "No KPI in this view is reported for practices, PCNs, care homes or trusts.")
+        why = (
+            f"{filters.kpi} is not reported for practices, PCNs, care homes or trusts, so it has no funnel."
+            if filters.kpi
+            else "No KPI in this view is reported for practices, PCNs, care homes or trusts."
+        )
         return FunnelSection(None, None, "", None, empty, "", why, highlight)
     kpi = by_code.loc[chosen].copy()
     kpi["kpi_code"] = chosen
@@ -348,9 +355,15 @@ def gather(
     synthetic = bool(loaded["synthetic"].any()) if not loaded.empty else False
     milestones = queries.milestones(session=session)
     borough = _borough_of(session, level, code, system_code)
+    summary = sort_summary(
+        kpi_summary(register, series, plans, catalogue, milestones, area_name=name, borough_code=borough,
+                    tolerance=tolerance, include_unreported=True),
+        by="workstream",
+    )  # fmt: skip
+    narratives = dict(zip(summary["kpi_code"], summary["narrative"], strict=True))
     pages = tuple(
         _kpi_page(catalogue[catalogue["kpi_code"] == row.kpi_code].iloc[0], row.status, series, plans, milestones,
-                  borough, maximum)
+                  borough, maximum, narratives.get(row.kpi_code, ""))
         for row in register.itertuples() if row.status == Status.OFF_TRACK.value
     )  # fmt: skip
     return BoardPack(
@@ -363,6 +376,7 @@ def gather(
         source=DEMO_SOURCE if synthetic else KPI_SOURCE,
         headline=headline(register, name),
         register=register,
+        summary=summary,
         kpi_pages=pages,
         funnel=_funnel(session, filters, register, catalogue, system_code, maximum),
         finance=_finance(session, filters),
