@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import altair as alt
 import pandas as pd
@@ -25,8 +25,6 @@ from weasyprint import HTML
 
 from components.charts import funnel_chart, spc_chart, trajectory_chart
 from components.programme import plan_actual_bars
-from components.state import Filters
-from data import cache
 from data import programme as prog
 from data.board_pack import (
     DELIVERY_SOURCE,
@@ -292,7 +290,8 @@ def finance_section(pack: BoardPack) -> str:
         "Financial year": years["year"],
         "Plan": years["plan"].map(prog.money),
         "Actual": years["actual"].map(prog.money),
-        "Variance": (years["actual"] - years["plan"]).map(prog.money),
+        "Plan to date": years["plan_to_date"].map(prog.money),
+        "Variance": years["variance"].map(prog.money),
     })  # fmt: skip
     return (
         head + f"<p><strong>{esc(finance.headline)}</strong></p>"
@@ -300,7 +299,7 @@ def finance_section(pack: BoardPack) -> str:
         "never counted as a shortfall; variance = actual - plan to date.</p>"
         + table(totals, numeric=("Whole plan", "Plan to date", "Actual to date", "Variance"))
         + svg_figure(chart, alt_text)
-        + table(by_year, caption="Net saving by financial year", numeric=("Plan", "Actual", "Variance"))
+        + table(by_year, caption="Net saving by financial year", numeric=("Plan", "Actual", "Plan to date", "Variance"))
         + "</section>"
     )
 
@@ -390,18 +389,14 @@ def pack_pdf(pack: BoardPack) -> bytes:
     return HTML(string=pack_html(pack)).write_pdf(pdf_variant="pdf/ua-1")
 
 
-def board_pack_button(filters: Filters, area_name: str) -> None:
-    """The Overview's download button: the pack of the current filters, built only when clicked (no rerun)."""
-
-    def build() -> bytes:
-        return pack_pdf(cache.board_pack(filters.borough, filters.pcn, filters.workstream, filters.kpi,
-                                         filters.period))  # fmt: skip
-
+def board_pack_button(contents: Callable[[], BoardPack], area_name: str) -> None:
+    """The Overview's download button: the pack of the current view, gathered (``contents``) and drawn only when
+    clicked, without a rerun. ``contents`` is e.g. ``lambda: cache.board_pack(...)`` of the page's filters."""
     slug = "".join(ch.lower() if ch.isalnum() else "-" for ch in area_name).strip("-")
     st.download_button(
-        "Board pack (PDF)", build, file_name=f"board-pack_{slug}.pdf", mime="application/pdf", key="board_pack",
-        on_click="ignore", icon=":material/picture_as_pdf:", type="primary",
+        "Board pack (PDF)", lambda: pack_pdf(contents()), file_name=f"board-pack_{slug}.pdf", mime="application/pdf",
+        key="board_pack", on_click="ignore", icon=":material/picture_as_pdf:", type="primary",
         help="A PDF of this view for the board: headline, integrated summary, a page per off-track KPI with its "
         "trajectory, SPC chart and narrative, the variation funnel, finance, milestones and top risks. Takes "
-        "about half a minute to build.",
+        "up to a minute to build.",
     )  # fmt: skip

@@ -233,10 +233,9 @@ def _funnel(
     """The funnel of the chosen KPI (else the worst register KPI that has one) for the chosen (else latest) period."""
     by_code = catalogue.set_index("kpi_code")
     candidates = [filters.kpi] if filters.kpi else list(register["kpi_code"])
-    chosen = next(
-        (c for c in candidates if c in by_code.index and any(lv in by_code.loc[c, "levels"] for lv in FUNNEL_LEVELS)),
-        None,
-    )
+    levels = {c: by_code.loc[c, "levels"] for c in candidates if c in by_code.index}
+    # most units first: a practice funnel over a PCN one, the worst KPI first within each
+    chosen = next((c for lv in FUNNEL_LEVELS for c, own in levels.items() if lv in own), None)
     empty = pd.DataFrame()
     highlight = filters.pcn or filters.borough
     if chosen is None:
@@ -342,9 +341,9 @@ def gather(
         chosen = chosen[chosen["kpi_code"] == filters.kpi]
         if chosen.empty:
             raise ValueError(f"KPI {filters.kpi!r} is unknown")
-        words["KPI"] = f"{chosen['kpi'].iloc[0]} ({filters.kpi})"
+        words["Variation KPI"] = f"{chosen['kpi'].iloc[0]} ({filters.kpi})"
     if filters.period:
-        words["Period"] = f"{filters.period:%b %Y}"
+        words["Variation period"] = f"{filters.period:%b %Y}"
     codes = catalogue["kpi_code"].tolist()
     raw = queries.area_series(session=session, level=level, area_code=code, kpi_codes=codes)
     series = suppress_kpis(raw, catalogue, maximum)  # before the register, its charts and statistics see it

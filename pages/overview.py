@@ -57,7 +57,9 @@ if register.empty:
     provenance_caption(cache.provenance(), data_date)
     st.stop()
 st.subheader(headline(register, area.name))
-board_pack_button(filters, area.name)
+board_pack_button(
+    lambda: cache.board_pack(filters.borough, filters.pcn, filters.workstream, filters.kpi, filters.period), area.name
+)
 status_summary(register)
 st.caption(
     "Status compares the latest value with the planned trajectory for the same period: on track when it meets "
