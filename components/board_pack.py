@@ -348,7 +348,7 @@ def delivery_section(pack: BoardPack) -> str:
 
 def risk_section(pack: BoardPack) -> str:
     """The three highest-scoring risks per workstream, before and after mitigation, with their trend."""
-    head = "<section><h2>Top risks</h2>" + provenance_line(RISK_SOURCE, pack)
+    head = '<section class="wide"><h2>Top risks</h2>' + provenance_line(RISK_SOURCE, pack)
     if pack.risks.empty:
         return head + "<p>No risks for this workstream and borough.</p></section>"
     columns = {"workstream": "Workstream", "code": "Risk", "title": "Title", "threatens": "Threatens",
