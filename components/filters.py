@@ -35,6 +35,7 @@ _AREA = (BOROUGH_KEY, PCN_KEY, WORKSTREAM_KEY)
 # but do not change this page, so it says so and its exports do not carry them.
 PAGE_FILTERS: dict[str, tuple[str, ...]] = {
     "overview": _AREA,
+    "summary": _AREA,
     "trajectories": (*_AREA, KPI_KEY),
     "about": (WORKSTREAM_KEY, KPI_KEY),
     "finance": _AREA,

@@ -21,6 +21,7 @@ class PageSpec:
 
 PAGES = (
     PageSpec("pages/overview.py", "Overview", ":material/checklist:"),  # the first page is the default
+    PageSpec("pages/summary.py", "Integrated summary", ":material/summarize:"),
     PageSpec("pages/trajectories.py", "Trajectories", ":material/show_chart:"),
     PageSpec("pages/variation.py", "Variation", ":material/scatter_plot:"),
     PageSpec("pages/map.py", "Map", ":material/map:"),

@@ -20,6 +20,7 @@ URL_KEYS = (BOROUGH_KEY, PCN_KEY, WORKSTREAM_KEY, KPI_KEY, PERIOD_KEY)
 NOTICES_KEY = "_url_notices"  # messages about URL values that were ignored
 ROLE_KEY = "_role"  # the signed-in user's data.access.Role, set by app.py on every run (never from the URL)
 SPC_REBASE_KEY = "spc_rebase"  # prefix: SPC rebase points (ISO dates) per KPI and area; session only, not in the URL
+SUMMARY_ORDER_KEY = "summary_order"  # order of the integrated summary table ("workstream" or "attention"); session only
 SPC_BASELINE_KEY = "spc_baseline"  # prefix: SPC baseline length (fix_after_n_points) per KPI and area; session only
 
 

@@ -127,7 +127,7 @@ class BoardPack:
     source: str
     headline: str
     register: pd.DataFrame  # data.register.build_register, worst first, published indicators left out
-    summary: pd.DataFrame  # data.summary.kpi_summary of the register, grouped by workstream, attention first
+    summary: pd.DataFrame  # data.summary.kpi_summary as the Overview shows it: by workstream, attention first
     kpi_pages: tuple[KpiPage, ...]
     funnel: FunnelSection
     finance: FinanceSection
@@ -335,7 +335,6 @@ def gather(
             raise ValueError(f"workstream {filters.workstream!r} is unknown; known: {', '.join(streams.index)}")
         words["Workstream"] = str(streams[filters.workstream])
     catalogue = queries.kpi_catalogue(session=session, workstream_code=filters.workstream)
-    catalogue = catalogue[catalogue["workstream"] != queries.PUBLISHED_HEADING].reset_index(drop=True)
     if filters.kpi:
         chosen = queries.kpi_catalogue(session=session)
         chosen = chosen[chosen["kpi_code"] == filters.kpi]
@@ -348,15 +347,17 @@ def gather(
     raw = queries.area_series(session=session, level=level, area_code=code, kpi_codes=codes)
     series = suppress_kpis(raw, catalogue, maximum)  # before the register, its charts and statistics see it
     plans = queries.area_plans(session=session, level=level, area_code=code, kpi_codes=codes)
-    register = by_severity(build_register(catalogue, series, plans, level=level, tolerance=tolerance))
-    register = register.reset_index(drop=True)
+    everything = build_register(catalogue, series, plans, level=level, tolerance=tolerance)
+    published = everything["workstream"] == queries.PUBLISHED_HEADING  # no initiative, no plan: no status
+    register = by_severity(everything[~published]).reset_index(drop=True)
     loaded = queries.provenance(session=session)
     synthetic = bool(loaded["synthetic"].any()) if not loaded.empty else False
     milestones = queries.milestones(session=session)
     borough = _borough_of(session, level, code, system_code)
+    # the Overview's integrated summary: every KPI with a value here, published indicators included
     summary = sort_summary(
-        kpi_summary(register, series, plans, catalogue, milestones, area_name=name, borough_code=borough,
-                    tolerance=tolerance, include_unreported=True),
+        kpi_summary(everything, series, plans, catalogue, milestones, area_name=name, borough_code=borough,
+                    tolerance=tolerance),
         by="workstream",
     )  # fmt: skip
     narratives = dict(zip(summary["kpi_code"], summary["narrative"], strict=True))

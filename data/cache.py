@@ -24,6 +24,7 @@ from data.board_pack import BoardPack, PackFilters, gather
 from data.db import make_engine
 from data.manage import ensure_database
 from data.register import build_register
+from data.summary import kpi_summary
 from data.suppression import suppress_kpis
 from models import AreaLevel
 from settings import get_settings
@@ -167,6 +168,17 @@ def _register_inputs(
         plans = queries.area_plans(session=session, level=level, area_code=area_code, kpi_codes=codes)
     # small counts are suppressed before the register, its cards and sparklines see them (data/suppression.py)
     return catalogue, suppress_kpis(series, catalogue, get_settings().small_number_max), plans
+
+
+@st.cache_data(ttl=3600, show_spinner="Building the summary…")
+def summary(level: str, area_code: str, area_name: str, workstream_code: str | None, borough_code: str | None
+            ) -> pd.DataFrame:  # fmt: skip
+    """The integrated summary for one area (see ``data.summary.kpi_summary``): the cached register and its inputs."""
+    catalogue, series, plans = _register_inputs(level, area_code, workstream_code)
+    return kpi_summary(
+        register(level, area_code, workstream_code), series, plans, catalogue, milestones(),
+        area_name=area_name, borough_code=borough_code, tolerance=get_settings().status_tolerance,
+    )  # fmt: skip
 
 
 @st.cache_data(ttl=3600, show_spinner=False)

@@ -232,12 +232,14 @@ def kpi_summary(
 ) -> pd.DataFrame:
     """One summary row per KPI of ``register`` for one area; arguments and columns in the module docstring."""
     info = catalogue.drop_duplicates("kpi_code").set_index("kpi_code")
+    own_series = {code: rows.sort_values("period_start") for code, rows in series.groupby("kpi_code", sort=False)}
+    plans_of = {code: rows for code, rows in plans.groupby("kpi_code", sort=False)}
     rows = []
     for kpi in register.itertuples(index=False):
         if _missing(kpi.latest_value) and not include_unreported:
             continue
-        own = series[series["kpi_code"] == kpi.kpi_code].sort_values("period_start")
-        own_plans = plans[plans["kpi_code"] == kpi.kpi_code]
+        own = own_series.get(kpi.kpi_code, series.iloc[0:0])
+        own_plans = plans_of.get(kpi.kpi_code, plans.iloc[0:0])
         target = None if _missing(kpi.target_value) else float(kpi.target_value)
         initiative = info["initiative_code"].get(kpi.kpi_code) if "initiative_code" in info else None
         if own.empty or _missing(initiative):

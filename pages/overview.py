@@ -14,10 +14,12 @@ from components.page import export_context, filter_wording
 from components.register import kpi_card_grid, register_table, render_register, status_summary
 from components.shell import require_app_shell
 from components.spc_controls import area_borough
+from components.summary import summary_order, summary_section
 from data import cache
 from data.analysis import assurance_notes
 from data.queries import PUBLISHED_HEADING
 from data.register import headline, kpi_cards, status_matrix
+from data.summary import sort_summary
 
 require_app_shell()
 
@@ -52,7 +54,21 @@ def published_section() -> None:
         kpi_card_grid(cards)
 
 
+def summary_section_of_area() -> None:
+    """The integrated summary of every KPI with a value here (register and published), ordered as chosen."""
+    st.markdown("#### Integrated summary")
+    order = summary_order()
+    summary_section(
+        sort_summary(cache.summary(area.level, area.code, area.name, filters.workstream, borough), order),
+        export_context(f"Integrated summary: {area.name}", words, "KPI sources as listed per row", data_date),
+        key="summary",
+        by=order,
+    )
+
+
+borough = area_borough(area.level, area.code, cache.pcns(system_code()))
 if register.empty:
+    summary_section_of_area()
     published_section()
     provenance_caption(cache.provenance(), data_date)
     st.stop()
@@ -66,10 +82,11 @@ st.caption(
     "the plan, at risk when behind by up to 5% of the plan, off track beyond that."
 )
 
+summary_section_of_area()
+
 st.markdown("#### KPIs")
 series = cache.register_series(area.level, area.code, filters.workstream)
 cards = kpi_cards(register, series)
-borough = area_borough(area.level, area.code, cache.pcns(system_code()))
 notes = assurance_notes(cards, series, cache.kpi_catalogue(), cache.milestones(), borough)
 kpi_card_grid(cards.assign(assurance_note=notes))
 

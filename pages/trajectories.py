@@ -28,6 +28,7 @@ from data.analysis import (
     trajectory_table,
     with_intervals,
 )
+from data.narrative import kpi_narrative
 from data.stats.spc import rebase_suggestions
 from data.suppression import suppress
 from settings import get_settings
@@ -78,6 +79,7 @@ milestones = kpi_milestones(
     series["period_start"].min(),
     data_date,
 )
+narrative = st.empty()  # the KPI's narrative, written once its SPC (below) is computed
 
 st.markdown("#### Actual, plan and target")
 chart = trajectory_chart(
@@ -106,6 +108,7 @@ try:
     )
 except AnalysisError as exc:
     st.info(str(exc))
+    result = None
 else:
     spc_icons(result.summary)
     differ = status_and_assurance(
@@ -140,6 +143,12 @@ else:
     chart_with_table(
         spc, spc_table, export_context(f"SPC: {kpi['kpi']}, {area.name}", words, kpi["source"], data_date), key="spc"
     )
+narrative.info(
+    kpi_narrative(kpi=kpi["kpi"], area=area.name, unit=kpi["unit"], polarity=kpi["polarity"], periods=frame,
+                  spc=result, milestones=milestones, target=target, target_date=kpi["target_date"],
+                  tolerance=get_settings().status_tolerance),
+    icon=":material/article:",
+)  # fmt: skip
 
 level = comparison_level(area.level, kpi["levels"])
 if level is not None:

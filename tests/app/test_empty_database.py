@@ -11,6 +11,7 @@ pytestmark = pytest.mark.app
     ("page", "message"),
     [
         ("pages/overview.py", "No KPIs are loaded yet"),
+        ("pages/summary.py", "import observations on the Data page"),
         ("pages/trajectories.py", "Choose a KPI"),
         ("pages/variation.py", "Choose a KPI and period"),
         ("pages/about.py", "No KPIs are defined yet"),

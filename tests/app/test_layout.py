@@ -62,6 +62,7 @@ def test_status_grid_text_names_the_colour_it_is_drawn_in(app):
 
 @pytest.mark.parametrize(("page", "text"), [
     ("pages/finance.py", "KPI and period do not apply"),
+    ("pages/summary.py", "KPI and period do not apply"),
     ("pages/delivery.py", "KPI and period do not apply"),
     ("pages/risks.py", "KPI and period do not apply"),
     ("pages/trajectories.py", "Period does not apply"),

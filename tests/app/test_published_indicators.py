@@ -99,3 +99,16 @@ def test_variation_funnel_of_the_systems_trusts(published_app) -> None:
     _open(published_app, "pages/variation.py", kpi="AE_4HR", period="2018-01-01")
     assert len(published_app.get("vega_lite_chart")) >= 1, [i.value for i in published_app.info]
     assert any("5 trusts" in m.value for m in published_app.markdown)  # NCL's trusts with A&E data in the file
+
+
+def test_the_integrated_summary_lists_published_indicators_without_a_plan(published_app) -> None:
+    for page in ("pages/summary.py", "pages/overview.py"):
+        _open(published_app, page)
+        rows = [f.value for f in published_app.dataframe if "Variation" in f.value.columns]
+        assert rows, page
+        table = rows[0]
+        ae = table[table["KPI"] == "A&E 4-hour performance (all types)"].iloc[0]
+        assert ae["Status"] in ("? No plan", "– Not assessed") and ae["Variation"] != "– Too few values"
+    _open(published_app, "pages/summary.py")
+    assert any(m.value.startswith("- **A&E 4-hour performance (all types)**") and "no plan" in m.value
+               for m in published_app.markdown)

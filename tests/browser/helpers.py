@@ -25,6 +25,7 @@ class AppPage:
 
 PAGES = (
     AppPage("overview", "/", "Benefits realisation", CHART),
+    AppPage("summary", "/summary", "Integrated performance summary", '[data-testid="stDataFrame"]'),
     AppPage("trajectories", "/trajectories", "Trajectories", CHART),
     AppPage("variation", "/variation", "Variation", CHART),
     AppPage("map", "/map", "Map", MAP_CANVAS),

@@ -8,6 +8,7 @@ as text; CSV: as leading ``#`` lines). CSV numbers are rounded as the page shows
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -27,7 +28,7 @@ FILTER_SETS = {
     "without a PCN": ("borough=E09000010&kpi=AE_RATE", "Enfield (E09000010)"),
 }
 # pages whose figures are for the chosen area, so their exports must name it
-AREA_PAGES = {"overview", "trajectories", "variation", "map", "care_homes"}
+AREA_PAGES = {"overview", "summary", "trajectories", "variation", "map", "care_homes"}
 DATA_TO = re.compile(r"Data to: \d{2} [A-Z][a-z]{2} \d{4}")
 EXPORTS = REPO / "reports" / "exports"  # every downloaded file is kept here (a CI artefact, for reading by eye)
 
@@ -106,3 +107,23 @@ def test_every_download_on_every_page_opens_with_its_provenance(page, app_url, f
         assert counts.get(name, {}).get("CSV"), f"{name}: no CSV download ({counts})"
         assert counts[name]["PNG"] == counts[name]["SVG"], f"{name}: {counts[name]}"
     assert counts["trajectories"]["PNG"] == 3  # the main chart, SPC and the small multiples
+
+
+def test_integrated_summary_downloads_carry_provenance_and_every_kpi(page, app_url):
+    """Issue 15: the summary's PNG and SVG (the table drawn as an image) and CSV (with each KPI's narrative)."""
+    query, area = FILTER_SETS["without a PCN"]
+    open_page(page, app_url, "/summary", query)
+    assert page.locator(EXCEPTION).count() == 0
+    files = download_all(page)
+    assert sorted(label for label, _, _ in files) == ["CSV", "PNG", "SVG"]
+    folder = EXPORTS / "summary"
+    folder.mkdir(parents=True, exist_ok=True)
+    for label, name, content in files:
+        (folder / name).write_bytes(content)
+        {"PNG": _check_png, "SVG": _check_svg, "CSV": _check_csv}[label](content, f"summary {name}", area)
+    csv = next(content for label, _, content in files if label == "CSV").decode("utf-8-sig")
+    table = pd.read_csv(io.StringIO(csv), comment="#")
+    assert len(table) == 15 and table["Narrative"].str.startswith("Enfield's").all()
+    assert table["Variation"].notna().all() and table["Assurance"].notna().all()
+    svg = next(content for label, _, content in files if label == "SVG").decode("utf-8")
+    assert all(html.escape(kpi, quote=False) in svg for kpi in table["KPI"])  # the image shows every KPI's row

@@ -1,0 +1,98 @@
+"""Renders the integrated performance summary (``data/summary.py``): the table with its icons in words, its
+exports (CSV, and the table as a PNG/SVG image), the order control and the per-KPI narrative. Opens no database.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from components.exports import export_buttons
+from components.state import SUMMARY_ORDER_KEY
+from data.export import ExportContext, as_displayed
+from data.summary import summary_table
+
+ORDERS = {"workstream": "By workstream", "attention": "What needs attention first"}
+#: Columns drawn in the exported image (the CSV carries every column of the table).
+IMAGE_COLUMNS = (
+    "Workstream", "KPI", "Period", "Latest", "Plan", "Target", "Status", "Variation", "Assurance", "Trend",
+    "Needs attention for", "Source",
+)  # fmt: skip
+_CHAR_PX = 6.0  # average width of a character of the image's 11 px font, for sizing its columns
+_MAX_CHARS = {"KPI": 60, "Needs attention for": 70, "Source": 70}  # longer text is cut with an ellipsis
+_ROW_PX = 18
+_ROW_HEIGHT = 35  # st.dataframe row height in px
+
+
+def summary_order() -> str:
+    """The order chosen for the table: "workstream" (grouped, most attention first in each) or "attention"."""
+    choice = st.segmented_control(
+        "Order", list(ORDERS), format_func=ORDERS.get, default="workstream", key=SUMMARY_ORDER_KEY,
+        help="Attention scores off track 3, at risk 2, special cause concern 2, consistently failing the target 2 "
+        "and hit and miss 1; the highest come first.",
+    )  # fmt: skip
+    return choice or "workstream"
+
+
+def summary_image(table: pd.DataFrame) -> alt.HConcatChart:
+    """The summary table drawn as an image (one text column per field, a header row, row rules), so it can be
+    exported as PNG or SVG with its provenance; icons are drawn as their symbols and words (never colour)."""
+    shown = as_displayed(table[[c for c in IMAGE_COLUMNS if c in table]]).astype(object)
+    shown = shown.where(shown.notna(), "—").astype(str)
+    shown["row"] = range(len(shown))
+    height = max(_ROW_PX * len(shown), _ROW_PX)
+    columns = []
+    for column in (c for c in IMAGE_COLUMNS if c in shown):
+        limit = _MAX_CHARS.get(column, 40)
+        width = int(_CHAR_PX * min(max(shown[column].str.len().max(), len(column)), limit)) + 12
+        text = shown[column].map(lambda v, n=limit: v if len(v) <= n else v[: n - 1] + "…")  # the CSV keeps it whole
+        frame = pd.DataFrame({"row": shown["row"], "text": text})
+        columns.append(
+            alt.Chart(frame, title=alt.TitleParams(column, anchor="start", fontSize=11, fontWeight="bold"))
+            .mark_text(align="left", baseline="middle", fontSize=11, dx=-width / 2 + 4)
+            .encode(y=alt.Y("row:O", axis=None), text="text:N")
+            .properties(width=width, height=height)
+        )
+    return alt.hconcat(*columns, spacing=0).configure_view(stroke=None)
+
+
+def _table(rows: pd.DataFrame, *, workstream: bool) -> None:
+    """One st.dataframe of summary rows, tall enough to show them all (no inner scrolling)."""
+    shown = as_displayed(summary_table(rows)).assign(Recent=rows["spark"].to_numpy())
+    hidden = {"Source": None, "Code": None, "Data to": None, **({} if workstream else {"Workstream": None})}
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        height=_ROW_HEIGHT * (len(shown) + 1) + 3,
+        column_config={
+            "KPI": st.column_config.TextColumn("KPI", width="medium", pinned=True),
+            "Rule fired": st.column_config.TextColumn("Rule fired", width="medium"),
+            "Recent": st.column_config.LineChartColumn("Recent", help="The last 24 values", width="small"),
+            **hidden,
+        },
+    )
+
+
+def summary_section(rows: pd.DataFrame, context: ExportContext, *, key: str, by: str = "workstream") -> None:
+    """The summary (rows in the order given): ``by="workstream"`` one table per workstream under its name,
+    ``by="attention"`` one table with a Workstream column; then the exports of the whole summary: PNG and SVG of
+    the table as an image, CSV of the rows with their narrative."""
+    if by == "workstream":
+        for workstream, group in rows.groupby("workstream", sort=False):
+            st.markdown(f"**{workstream}**")
+            _table(group, workstream=False)
+    else:
+        _table(rows, workstream=True)
+    table = summary_table(rows)
+    export_buttons(summary_image(table), summary_table(rows, narrative=True), context, key=key)
+
+
+def narrative_list(rows: pd.DataFrame) -> None:
+    """Each KPI's narrative under its workstream's heading, in the order given."""
+    for workstream, group in rows.groupby("workstream", sort=False):
+        st.markdown(f"**{workstream}**")
+        for row in group.itertuples(index=False):
+            st.markdown(f"- **{row.kpi}** ({row.status_label}; {row.variation_label}; {row.assurance_label}). "
+                        f"{row.narrative}")  # fmt: skip
