@@ -148,13 +148,34 @@ def test_borough_pack_is_about_the_borough(packs, gathered):
     assert len(enfield.delivery.slipped) < len(ncl.delivery.slipped)  # other boroughs' slips are left out
 
 
+def _structure(node: object, found: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """Every structure element under ``node`` as (tag, alt text or None), depth first."""
+    node = node.get_object()
+    if isinstance(node, pypdf.generic.ArrayObject):
+        for kid in node:
+            _structure(kid, found)
+    elif isinstance(node, pypdf.generic.DictionaryObject):
+        if "/S" in node:
+            found.append((str(node["/S"]), str(node["/Alt"]) if "/Alt" in node else None))
+        if "/K" in node:
+            _structure(node["/K"], found)
+    return found
+
+
 @pytest.mark.parametrize("name", ["ncl", "enfield"])
-def test_pdf_is_tagged_and_charts_are_vectors(packs, name):
-    pack = packs[name]
+def test_pdf_is_tagged_and_charts_are_vectors(packs, gathered, name):
+    pack, data = packs[name], gathered[name]
     root = pack.reader.trailer["/Root"]
     assert "/StructTreeRoot" in root  # PDF/UA: a structure tree for screen readers
     assert bool(root["/MarkInfo"]["/Marked"])
     assert str(root["/Lang"]) == "en-GB"
+    tags = _structure(root["/StructTreeRoot"], [])
+    names = {tag for tag, _ in tags}
+    assert {"/H1", "/H2", "/Table", "/TH", "/TD", "/Figure"} <= names
+    figures = [alt for tag, alt in tags if tag == "/Figure"]
+    # two charts per off-track KPI, the funnel and the finance bars: each a figure with its alt text
+    assert len(figures) == 2 * len(data.kpi_pages) + 2
+    assert all(alt and len(alt) > 40 for alt in figures)
     assert all(len(page.images) == 0 for page in pack.reader.pages)  # every chart is drawn, none is a picture
     # the charts' own words are text in the PDF (axis titles, legends), not pixels
     assert "Special Cause" in pack.text and "Financial year" in pack.text
