@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from data import queries
 from data.analysis import assurance_notes
+from data.board_pack import BoardPack, PackFilters, gather
 from data.db import make_engine
 from data.manage import ensure_database
 from data.register import build_register, kpi_cards, status_matrix
@@ -373,3 +374,15 @@ def practice_deprivation(system_code: str) -> pd.DataFrame:
     """See ``queries.practice_deprivation``."""
     with _session() as session:
         return queries.practice_deprivation(session=session, system_code=system_code)
+
+
+# ------------------------------------------------------------------------------------- board pack (issue 15)
+
+
+def board_pack(
+    borough: str | None, pcn: str | None, workstream: str | None, kpi: str | None, period: date | None
+) -> BoardPack:
+    """The board pack's contents for a filter choice (``data.board_pack.gather``). Not cached: it is built only
+    when its download button is clicked, from the database as it is then."""
+    with _session() as session:
+        return gather(session, PackFilters(borough=borough, pcn=pcn, workstream=workstream, kpi=kpi, period=period))

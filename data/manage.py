@@ -9,6 +9,8 @@
     python -m data.manage status            # what is loaded
     python -m data.manage load-folder DIR [DIR or FILE ...] [--dry-run]   # import every published file found
     python -m data.manage derive-catchments [--k N]   # indicative PCN areas from the loaded LSOAs and practices
+    python -m data.manage board-pack [--borough CODE] [--pcn CODE] [--workstream CODE] [--kpi CODE]
+                                     [--period YYYY-MM] --out FILE.pdf   # the monthly board pack as a PDF
 
 Uses DATABASE_URL (default: the local SQLite file). Exits non-zero with a message on failure.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import text
@@ -93,6 +96,32 @@ def _status(engine: Engine) -> str:
     return "\n".join(lines)
 
 
+def _month(text: str) -> date:
+    """``YYYY-MM`` as the first day of that month (argparse type)."""
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month as YYYY-MM, e.g. 2024-03") from exc
+
+
+def write_board_pack(engine: Engine, args: argparse.Namespace) -> str:
+    """Gather and draw the board pack of ``args``' filters into ``args.out``; returns what was written.
+
+    The drawing lives with the other chart builders (``components/board_pack.py``), imported here only for
+    this command so the other commands stay light.
+    """
+    from components.board_pack import pack_pdf  # heavy (WeasyPrint, vl-convert): only for this command
+    from data.board_pack import PackFilters, gather
+
+    filters = PackFilters(borough=args.borough, pcn=args.pcn, workstream=args.workstream, kpi=args.kpi,
+                          period=args.period)  # fmt: skip
+    with Session(engine) as session:
+        pack = gather(session, filters)
+    pdf = pack_pdf(pack)
+    args.out.write_bytes(pdf)
+    return f"wrote {args.out} ({len(pdf):,} bytes): {pack.headline}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="python -m data.manage", description=__doc__.splitlines()[0])
@@ -115,6 +144,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     catchments = sub.add_parser("derive-catchments", help="derive indicative PCN areas from the loaded LSOAs and "
                                 "practices (each LSOA to its nearest open practice's PCN)")
     catchments.add_argument("--k", type=int, default=1, help="vote of the k nearest practices (default 1)")
+    pack = sub.add_parser("board-pack", help="write the board pack PDF of a filter choice (what the Overview's "
+                          "button downloads)")
+    pack.add_argument("--borough", help="ONS code of a borough, e.g. E09000010 (default: the whole system)")
+    pack.add_argument("--pcn", help="ODS code of a PCN (overrides --borough)")
+    pack.add_argument("--workstream", help="workstream code, e.g. EHCH (default: all)")
+    pack.add_argument("--kpi", help="KPI code whose funnel the pack shows (default: the worst KPI with one)")
+    pack.add_argument("--period", type=_month, help="month of the funnel, YYYY-MM (default: the KPI's latest)")
+    pack.add_argument("--out", type=Path, required=True, help="the PDF file to write")
     args = parser.parse_args(argv)
     if args.command == "revision":
         print(f"wrote {migrate.new_revision(args.message)}; read it, edit it, and run the tests")
@@ -152,6 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(report.text())
             if not report.ok:
                 return 1
+        elif args.command == "board-pack":
+            print(write_board_pack(engine, args))
+            return 0
         elif args.command == "reset":
             drop_schema(engine)
             migrate.upgrade(engine)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.area import selected_area, system_code
+from components.board_pack import board_pack_button
 from components.charts import status_heatmap
 from components.exports import chart_with_table, export_buttons
 from components.filters import page_filters
@@ -71,6 +72,9 @@ if register.empty:
     provenance_caption(cache.provenance(), data_date)
     st.stop()
 st.subheader(headline(register, area.name))
+board_pack_button(
+    lambda: cache.board_pack(filters.borough, filters.pcn, filters.workstream, filters.kpi, filters.period), area.name
+)
 status_summary(register)
 st.caption(
     "Status compares the latest value with the planned trajectory for the same period: on track when it meets "

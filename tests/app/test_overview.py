@@ -35,7 +35,7 @@ def test_overview_renders_register_with_synthetic_label(app):
     assert _texts(app.title) == ["Benefits realisation"]
     assert len(app.metric) == 4 + 15  # status counts, then one card per KPI
     assert len(app.get("vega_lite_chart")) == 1  # the workstream × borough status map
-    assert {b.label for b in app.get("download_button")} == {"PNG", "SVG", "CSV"}
+    assert {b.label for b in app.get("download_button")} == {"PNG", "SVG", "CSV", "Board pack (PDF)"}
     assert " in North Central London (" in _texts(app.subheader)[0]
     table = _register(app)
     assert len(table) == 15
