@@ -469,16 +469,15 @@ def trajectory_table(frame: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     )
 
 
-def funnel_points(
-    funnel: Funnel, names: pd.DataFrame, highlight: str | None, *, small_number_max: int = 7
-) -> pd.DataFrame:
+def funnel_points(funnel: Funnel, names: pd.DataFrame, highlight: str | None) -> pd.DataFrame:
     """The funnel's units as points to draw: x, value, names, whether highlighted, and their 99.8% position.
 
     ``outside`` is "High", "Low", "Within limits" or "Not assessed (no events)" (a zero the method cannot judge).
 
-    ``x_label`` is the denominator as tooltips show it: for proportions the denominator counts people, so a
-    count from 1 to ``small_number_max`` reads "suppressed" (rates' patient-years and expected counts are not
-    counts of people).
+    ``x_label`` is the denominator as tooltips show it. Nothing here is suppressed: the caller passes the points
+    through the one suppression step (``data.suppression.suppress`` with ``counts=`` the funnel's rows and a rule
+    deriving ``x`` and ``x_label``), which blanks a point whose numerator -- or, for proportions, denominator --
+    is a small count of people.
     """
     u = funnel.result.units
     value = u[funnel.value_column]
@@ -493,9 +492,7 @@ def funnel_points(
         }
     ).merge(names, on="area_code", how="left")
     points["name"] = points["name"].fillna(points["area_code"])
-    counts_people = funnel.result.data_type == "PR"
-    small = counts_people & points["x"].between(1, small_number_max)
-    points["x_label"] = np.where(small, f"suppressed (1 to {small_number_max})", points["x"].map("{:,.0f}".format))
+    points["x_label"] = points["x"].map("{:,.0f}".format)
     points["highlighted"] = (
         points[["area_code", "pcn_code", "borough_code"]].eq(highlight).any(axis=1) if highlight else False
     )
