@@ -152,7 +152,7 @@ def spc_chart(
     if "segment" not in frame:
         frame["segment"] = "Limits from " + frame.groupby("rebase_group")["x"].transform("min").dt.strftime("%b %Y")
     drawn = ["x", "y", "rebase_group", "segment", "mean", "lpl", "upl", "mean_shown", "lpl_shown", "upl_shown"]
-    drawn += ["point_label", "special_cause_type", *(["rules"] if "rules" in frame else [])]
+    drawn += ["point_label", "special_cause_type", *(c for c in ("rules", "limits_note") if c in frame)]
     frame = frame[drawn]  # only what is drawn or in a tooltip travels to the browser
     color, shape = _scale(SPC_COLOURS, frame["point_label"].unique().tolist())
     base = alt.Chart(frame).encode(x=alt.X("x:T", title="Period", axis=alt.Axis(format="%b %Y")))
@@ -174,10 +174,12 @@ def spc_chart(
     )
     lines_tooltip = [
         alt.Tooltip("segment:N", title="Segment"),
-        alt.Tooltip("mean:Q", title="Mean", format=",.2f"),
-        alt.Tooltip("lpl:Q", title="Lower process limit", format=",.2f"),
-        alt.Tooltip("upl:Q", title="Upper process limit", format=",.2f"),
+        alt.Tooltip("mean_shown:Q", title="Mean", format=",.2f"),
+        alt.Tooltip("lpl_shown:Q", title="Lower process limit", format=",.2f"),
+        alt.Tooltip("upl_shown:Q", title="Upper process limit", format=",.2f"),
     ]
+    if "limits_note" in frame:  # the limits as computed, where the drawn ones were clipped (as in the table)
+        lines_tooltip.append(alt.Tooltip("limits_note:N", title="Note"))
     mean = base.mark_line(color="black").encode(y="mean_shown:Q", detail="rebase_group:N", tooltip=lines_tooltip)
     limits = [
         base.mark_line(strokeDash=[4, 3], color="#505050").encode(

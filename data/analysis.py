@@ -145,7 +145,43 @@ def spc_display(result: SpcResult, value_type: str, multiplier: float) -> pd.Dat
     out["rules"] = rules_fired(result.data)
     starts = out.groupby("rebase_group")["x"].transform("min")
     out["segment"] = "Limits from " + pd.to_datetime(starts).dt.strftime("%b %Y")
+    out["limits_note"] = _limits_note(out, lower, upper)
     return out
+
+
+def _limits_note(display: pd.DataFrame, lower: float, upper: float | None) -> pd.Series:
+    """Per row, where a limit was clipped for display: the limits as computed and why they are shown moved."""
+    bound = f"{lower:g} to {upper:g}" if upper is not None else f"at least {lower:g}"
+    text = (
+        "Limits computed as "
+        + display["lpl"].map("{:,.2f}".format)
+        + " to "
+        + display["upl"].map("{:,.2f}".format)
+        + f"; shown within the values' possible range ({bound}). Flags use the computed limits."
+    )
+    return text.where(display["limits_clipped"].to_numpy(bool), "")
+
+
+def spc_table(display: pd.DataFrame) -> pd.DataFrame:
+    """The SPC chart's numbers as tabled and exported: the limits as drawn (clipped to the values' range).
+
+    ``display`` as from :func:`spc_display`. A lower process limit of -49 for a rate reads 0, as on the chart; the
+    computed limits are kept in words in "Limits note" on the rows where they were moved, and the flags
+    ("Variation", "Deciding rule") are those of the computed limits.
+    """
+    columns = {
+        "x": "Period",
+        "y": "Value",
+        "segment": "Segment",
+        "mean_shown": "Mean",
+        "lpl_shown": "Lower process limit",
+        "upl_shown": "Upper process limit",
+        "point_label": "Variation",
+        "special_cause_type": "Deciding rule",
+        "rules": "Rules fired",
+        "limits_note": "Limits note",
+    }
+    return display[list(columns)].rename(columns=columns)
 
 
 def kpi_milestones(

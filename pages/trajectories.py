@@ -23,6 +23,7 @@ from data.analysis import (
     rebase_options,
     spc_chart_data,
     spc_display,
+    spc_table,
     status_and_assurance,
     trajectory_frame,
     trajectory_table,
@@ -123,22 +124,9 @@ else:
         alt_text=f"XmR chart of {kpi['kpi']} for {area.name}: values with the mean and process limits of each "
         f"segment ({len(choice.rebase)} rebase point(s)); points coloured and shaped by special-cause variation.",
     )
-    spc_table = shown[["x", "y", "segment", "mean", "lpl", "upl", "point_label", "special_cause_type", "rules"]]
-    spc_table = spc_table.rename(
-        columns={
-            "x": "Period",
-            "y": "Value",
-            "segment": "Segment",
-            "mean": "Mean",
-            "lpl": "Lower process limit",
-            "upl": "Upper process limit",
-            "point_label": "Variation",
-            "special_cause_type": "Deciding rule",
-            "rules": "Rules fired",
-        }
-    )
+    spc_rows = spc_table(shown)
     chart_with_table(
-        spc, spc_table, export_context(f"SPC: {kpi['kpi']}, {area.name}", words, kpi["source"], data_date), key="spc"
+        spc, spc_rows, export_context(f"SPC: {kpi['kpi']}, {area.name}", words, kpi["source"], data_date), key="spc"
     )
 
 level = comparison_level(area.level, kpi["levels"])
