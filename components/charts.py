@@ -43,9 +43,11 @@ WIDTH = 700
 
 
 def top_legend(**options: object) -> alt.Legend:
-    """A legend above the chart whose labels are never cut: one row on a wide screen, two columns on a phone
-    (Vega-Lite's default cuts a label at 160 px, which dropped words such as "Special Cause - Improvement")."""
-    return alt.Legend(orient="top", labelLimit=0, columns=alt.ExprRef("width < 560 ? 2 : 0"), **options)
+    """A legend above the chart whose labels are never cut: one row on a wide screen, two columns on a tablet and
+    one on a phone (Vega-Lite's default cuts a label at 160 px, which dropped words such as "Special Cause -
+    Improvement"; two columns of those still ran past a 390 px screen)."""
+    return alt.Legend(orient="top", labelLimit=0, columns=alt.ExprRef("width < 380 ? 1 : width < 560 ? 2 : 0"),
+                      **options)
 
 
 def _scale(styles: dict[str, tuple[str, str]], present: list[str]) -> tuple[alt.Scale, alt.Scale]:
