@@ -207,29 +207,54 @@ def spc_chart(
     return alt.layer(*layers).properties(width=WIDTH, height=320, description=alt_text)
 
 
-def small_multiples(frame: pd.DataFrame, *, unit: str, alt_text: str, columns: int = 2) -> alt.FacetChart:
+def small_multiples(
+    frame: pd.DataFrame,
+    *,
+    unit: str,
+    alt_text: str,
+    columns: int = 2,
+    width: int = 135,
+    y_domain: list[float] | None = None,
+) -> alt.FacetChart:
     """One small line chart per area (``name``) with its plan dashed, sharing axes for comparison.
 
     A facet chart keeps its own width (Vega-Lite cannot fit one to its container), so the grid is sized for a
-    phone: at most ``columns`` panels a row (one when there is one area), each narrow enough that two fit a
-    390 px screen; panel names wrap rather than being cut.
+    phone: at most ``columns`` panels a row (one when there is one area), each ``width`` px, narrow enough by
+    default that two fit a 390 px screen; panel names wrap rather than being cut. The page draws
+    :func:`small_multiple_panels` and exports this grid. ``y_domain`` fixes the value axis (panels drawn apart).
     """
     per_row = min(columns, max(int(frame["name"].nunique()), 1))
     base = alt.Chart(frame).encode(
         x=alt.X("period_start:T", title=None, axis=alt.Axis(format="%Y", labelOverlap=True, tickCount=4))
     )
     lines = base.mark_line(color=BLUE).encode(
-        y=alt.Y("value:Q", title=unit, axis=alt.Axis(tickCount=4)),
+        y=alt.Y("value:Q", title=unit, axis=alt.Axis(tickCount=4),
+                scale=alt.Scale(domain=y_domain) if y_domain else alt.Undefined),
         tooltip=["name:N", alt.Tooltip("value:Q", format=",.1f")],
     )
     plan = base.mark_line(color=ORANGE, strokeDash=[5, 3]).encode(y="plan:Q")
     header = alt.Header(labelExpr=LINES, labelLimit=0, labelFontSize=11)
     return (
-        alt.layer(lines, plan, data=frame.assign(name=[wrapped(n, 24) for n in frame["name"]]))
-        .properties(width=135, height=90)
+        alt.layer(lines, plan, data=frame.assign(name=[wrapped(n, max(24, width // 6)) for n in frame["name"]]))
+        .properties(width=width, height=90)
         .facet(facet=alt.Facet("name:N", title=None, header=header), columns=per_row, spacing=12)
         .properties(description=alt_text)
     )
+
+
+def small_multiple_panels(frame: pd.DataFrame, *, unit: str, alt_text: str, panels: int = 2) -> list[alt.FacetChart]:
+    """The small multiples as ``panels`` one-column grids of 290 px for columns of the page: side by side on a
+    desktop (each panel twice a phone grid's width), stacked on a phone, where 290 px and the axis fit 390 px.
+    Areas keep their order, the first half in the first panel; every panel shares the value axis's range."""
+    names = list(dict.fromkeys(frame["name"]))
+    size = -(-len(names) // panels) if names else 1
+    values = pd.concat([frame["value"], frame["plan"]]).dropna()
+    domain = [float(min(values.min(), 0)), float(values.max())] if not values.empty else None
+    grids = []
+    for part in (names[i : i + size] for i in range(0, len(names), size)):
+        grids.append(small_multiples(frame[frame["name"].isin(part)], unit=unit, alt_text=alt_text, columns=1,
+                                     width=290, y_domain=domain))
+    return grids
 
 
 def funnel_chart(

@@ -384,7 +384,7 @@ def top_risks_chart(frame: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
                alt.Tooltip("threatens:N", title="Threatens")]
     bars = alt.Chart(data).mark_bar().encode(
         x=alt.X("score:Q", title=["Score before mitigation (bar)", "and after (tick)"],
-                scale=alt.Scale(domain=[0, 25])),
+                scale=alt.Scale(domain=[0, 25]), axis=alt.Axis(titleAnchor="end")),  # never past the right edge
         y=y, color=alt.Color("band:N", scale=alt.Scale(domain=domain, range=[BAND_STYLE[d] for d in domain]),
                              title="Band before mitigation", legend=top_legend()),
         tooltip=tooltip,

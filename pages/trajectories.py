@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.area import Area, selected_area, system_code
-from components.charts import small_multiples, spc_chart, trajectory_chart
+from components.charts import small_multiple_panels, small_multiples, spc_chart, trajectory_chart
 from components.exports import chart_with_table, suppression_caption
 from components.filters import page_filters
 from components.page import export_context, filter_wording, kpi_row, suppression_rule
@@ -150,5 +150,6 @@ if level is not None:
         )  # fmt: skip
         context = export_context(f"{kpi['kpi']} by {'PCN' if level == 'pcn' else level}", words, kpi["source"],
                                  data_date)  # fmt: skip
-        chart_with_table(grid, shown, context, key="multiples")
+        panels = small_multiple_panels(multiples, unit=kpi["unit"], alt_text=grid.description)
+        chart_with_table(grid, shown, context, key="multiples", panels=panels)
         suppression_caption(multiples, "area-periods")
