@@ -167,7 +167,7 @@ def test_every_recurrence_bar_is_labelled(sized_page, app_url):
 
 def test_top_risk_titles_are_whole(sized_page, app_url):
     open_page(sized_page, app_url, "/risks")
-    labels = " | ".join(_labels(sized_page, 2))  # matrix, trend, then top risks
+    labels = " | ".join(_labels(sized_page, 4))  # two matrix panels, two trend panels, then top risks
     rows = _csv_rows(sized_page, "risk_top")
     assert rows and all(f"{r['risk']} {r['title']}" in labels for r in rows), labels
 
