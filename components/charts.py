@@ -403,7 +403,8 @@ def status_heatmap(matrix: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
             "worst:N",
             title="Worst status",
             scale=alt.Scale(domain=domain, range=[STATUS_STYLE[d] for d in domain]),
-            legend=alt.Legend(orient="bottom"),
+            # one row ran "No data" past a 390 px screen: two columns on a phone
+            legend=alt.Legend(orient="bottom", labelLimit=0, columns=alt.ExprRef("width < 560 ? 2 : 0")),
         ),
         tooltip=[
             alt.Tooltip("workstream:N"),
