@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import NoReturn
 
 import streamlit as st
 from sqlalchemy.exc import OperationalError
@@ -20,6 +21,26 @@ from settings import SettingsError, get_settings
 FAVICON = Path(__file__).parent / "components" / "favicon.png"  # a local file: no icon fetched from the internet
 st.set_page_config(page_title="NCL benefits realisation", page_icon=str(FAVICON), layout="wide")
 
+
+def database_unreachable(exc: OperationalError) -> NoReturn:
+    """Fail closed when the database cannot be read: log the cause, show a clear error and no data, stop the run.
+
+    Hosted mode names no host, port or driver message to the browser (those are for the server's log)."""
+    logging.getLogger(__name__).exception("database unreachable")
+    if get_settings().app_mode == "hosted":
+        st.error(
+            "The dashboard's database is not reachable just now, so no data is shown. Try again in a few "
+            "minutes; if this persists, tell the service's administrator.",
+            icon=":material/cloud_off:",
+        )
+    else:
+        st.error(
+            f"Cannot reach the database ({exc.orig}). Check DATABASE_URL, or unset it to use the local default.",
+            icon=":material/cloud_off:",
+        )
+    st.stop()
+
+
 try:
     settings = get_settings()
     role = require_sign_in()  # hosted mode: stops at the sign-in screen, before any database access
@@ -31,17 +52,17 @@ except SettingsError as exc:
     st.error(str(exc))
     st.stop()
 except OperationalError as exc:
-    logging.getLogger(__name__).exception("database unreachable")
-    st.error(f"Cannot reach the database ({exc.orig}). Check DATABASE_URL, or unset it to use the local default.")
-    st.stop()
+    database_unreachable(exc)
 
-sidebar_filters(
-    cache.boroughs(settings.system_code),
-    cache.pcns(settings.system_code),
-    cache.workstreams(),
-    cache.kpi_catalogue(),
-    cache.kpi_periods,
-)
-synthetic_banner(cache.provenance())
-
-page.run()
+try:  # the database may also go away while the app runs: the same clear error, never a traceback
+    sidebar_filters(
+        cache.boroughs(settings.system_code),
+        cache.pcns(settings.system_code),
+        cache.workstreams(),
+        cache.kpi_catalogue(),
+        cache.kpi_periods,
+    )
+    synthetic_banner(cache.provenance())
+    page.run()
+except OperationalError as exc:
+    database_unreachable(exc)

@@ -17,7 +17,8 @@ This launcher wraps Streamlit's server (``st.App``: one route and one middleware
 * a browser's messages may only run the script, stop it, keep the connection alive, ask for upload URLs and
   fetch deferred downloads and table pages: no git details (repository, branch, uncommitted file names), no
   clearing every user's caches, no run-on-save and no installing files into the app's folder;
-* app.py's sign-in check (components/auth.py) refuses revoked sign-ins on every run.
+* app.py's sign-in check (components/auth.py) refuses revoked sign-ins on every run, and when the database cannot
+  say whether a sign-in was revoked it refuses with a clear error (no data, no sign-in screen that would loop).
 
 With ``APP_MODE=local`` it serves app.py exactly as ``streamlit run app.py`` does. See docs/deploy.md.
 """
@@ -47,7 +48,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web.server.server_util import AUTH_COOKIE_NAME, get_cookie_secret
 from streamlit.web.server.starlette.starlette_app_utils import decode_signed_value
 
-from components.auth import install_identity_check
+from components.auth import SignInUncheckable, install_identity_check
 from data.access import revoke_sign_in, session_expired, sign_in_revoked
 from data.db import make_engine
 from data.migrate import upgrade
@@ -126,6 +127,16 @@ def revoked(user: Mapping[str, object]) -> bool:
     except Exception:  # an unreadable revocation table must refuse, not admit
         _LOG.exception("cannot read revoked_sign_in: refusing the identity")
         return True
+
+
+def revoked_or_uncheckable(user: Mapping[str, object]) -> bool:
+    """app.py's check on every run: True when ``user`` signed out; raises ``SignInUncheckable`` when the database
+    cannot say, so that the run shows a clear error instead of a sign-in screen that would only loop."""
+    try:
+        return sign_in_revoked(_engines()[0], user)
+    except Exception as exc:
+        _LOG.exception("cannot read revoked_sign_in: refusing the run")
+        raise SignInUncheckable(str(exc)) from exc
 
 
 def signed_in(cookies: Mapping[str, str]) -> bool:
@@ -250,7 +261,7 @@ if not getattr(AppSession.handle_backmsg, "hosted_scrub", False):
     AppSession.handle_backmsg = _only_allowed_messages(AppSession.handle_backmsg)
 if _hosted():
     _migrate_at_start()
-install_identity_check(revoked)
+install_identity_check(revoked_or_uncheckable)
 # app.py navigates with st.navigation: never let Streamlit's legacy pages/ mode list every page in pages/ to the
 # first browser after a start (it would, before app.py's first run; see components/shell.py).
 PagesManager.uses_pages_directory = False

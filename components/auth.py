@@ -40,6 +40,16 @@ IdentityCheck = Callable[[Mapping[str, object]], bool]
 _identity_check: list[IdentityCheck] = []
 
 
+class SignInUncheckable(RuntimeError):
+    """An identity check could not be made (the revocation table is unreadable): the run must refuse, and say so."""
+
+
+UNCHECKABLE = (
+    "Your sign-in cannot be checked just now: the dashboard's database is not reachable, so no data is shown. "
+    "Try again in a few minutes; if this persists, tell the service's administrator."
+)
+
+
 def install_identity_check(refuses: IdentityCheck) -> None:
     """Make every run refuse a sign-in for which ``refuses`` is True (serve.py installs its revocation check)."""
     _identity_check[:] = [refuses]
@@ -65,7 +75,12 @@ def require_sign_in() -> Role:
         _LOG.error("APP_MODE=hosted needs `streamlit run serve.py` (sign-out, media and upload checks): stopping")
         st.error("This server is misconfigured: start hosted mode with `streamlit run serve.py` (docs/deploy.md).")
         st.stop()
-    if any(refuses(user) for refuses in _identity_check):
+    try:
+        refused = any(refuses(user) for refuses in _identity_check)
+    except SignInUncheckable:  # fails closed: no data, a clear error (the cause is in the server's log)
+        st.error(UNCHECKABLE, icon=":material/cloud_off:")
+        st.stop()
+    if refused:
         _LOG.info("a signed-out identity cookie was presented: sign-in required")
         _stop_at_sign_in(settings.auth_provider or None)
     role = role_for(user, settings)

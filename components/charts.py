@@ -74,9 +74,11 @@ WIDTH = 700
 
 
 def top_legend(**options: object) -> alt.Legend:
-    """A legend above the chart whose labels are never cut: one row on a wide screen, two columns on a phone
-    (Vega-Lite's default cuts a label at 160 px, which dropped words such as "Special Cause - Improvement")."""
-    return alt.Legend(orient="top", labelLimit=0, columns=alt.ExprRef("width < 560 ? 2 : 0"), **options)
+    """A legend above the chart whose labels are never cut: one row on a wide screen, two columns on a tablet and
+    one on a phone (Vega-Lite's default cuts a label at 160 px, which dropped words such as "Special Cause -
+    Improvement"; two columns of those still ran past a 390 px screen)."""
+    return alt.Legend(orient="top", labelLimit=0, columns=alt.ExprRef("width < 380 ? 1 : width < 560 ? 2 : 0"),
+                      **options)
 
 
 def _scale(styles: dict[str, tuple[str, str]], present: list[str]) -> tuple[alt.Scale, alt.Scale]:
@@ -183,7 +185,7 @@ def spc_chart(
     if "segment" not in frame:
         frame["segment"] = "Limits from " + frame.groupby("rebase_group")["x"].transform("min").dt.strftime("%b %Y")
     drawn = ["x", "y", "rebase_group", "segment", "mean", "lpl", "upl", "mean_shown", "lpl_shown", "upl_shown"]
-    drawn += ["point_label", "special_cause_type", *(["rules"] if "rules" in frame else [])]
+    drawn += ["point_label", "special_cause_type", *(c for c in ("rules", "limits_note") if c in frame)]
     frame = frame[drawn]  # only what is drawn or in a tooltip travels to the browser
     color, shape = _scale(SPC_COLOURS, frame["point_label"].unique().tolist())
     base = alt.Chart(frame).encode(x=alt.X("x:T", title="Period", axis=alt.Axis(format="%b %Y")))
@@ -205,10 +207,12 @@ def spc_chart(
     )
     lines_tooltip = [
         alt.Tooltip("segment:N", title="Segment"),
-        alt.Tooltip("mean:Q", title="Mean", format=",.2f"),
-        alt.Tooltip("lpl:Q", title="Lower process limit", format=",.2f"),
-        alt.Tooltip("upl:Q", title="Upper process limit", format=",.2f"),
+        alt.Tooltip("mean_shown:Q", title="Mean", format=",.2f"),
+        alt.Tooltip("lpl_shown:Q", title="Lower process limit", format=",.2f"),
+        alt.Tooltip("upl_shown:Q", title="Upper process limit", format=",.2f"),
     ]
+    if "limits_note" in frame:  # the limits as computed, where the drawn ones were clipped (as in the table)
+        lines_tooltip.append(alt.Tooltip("limits_note:N", title="Note"))
     mean = base.mark_line(color="black").encode(y="mean_shown:Q", detail="rebase_group:N", tooltip=lines_tooltip)
     limits = [
         base.mark_line(strokeDash=[4, 3], color="#505050").encode(
@@ -234,29 +238,54 @@ def spc_chart(
     return alt.layer(*layers).properties(width=WIDTH, height=320, description=alt_text)
 
 
-def small_multiples(frame: pd.DataFrame, *, unit: str, alt_text: str, columns: int = 2) -> alt.FacetChart:
+def small_multiples(
+    frame: pd.DataFrame,
+    *,
+    unit: str,
+    alt_text: str,
+    columns: int = 2,
+    width: int = 135,
+    y_domain: list[float] | None = None,
+) -> alt.FacetChart:
     """One small line chart per area (``name``) with its plan dashed, sharing axes for comparison.
 
     A facet chart keeps its own width (Vega-Lite cannot fit one to its container), so the grid is sized for a
-    phone: at most ``columns`` panels a row (one when there is one area), each narrow enough that two fit a
-    390 px screen; panel names wrap rather than being cut.
+    phone: at most ``columns`` panels a row (one when there is one area), each ``width`` px, narrow enough by
+    default that two fit a 390 px screen; panel names wrap rather than being cut. The page draws
+    :func:`small_multiple_panels` and exports this grid. ``y_domain`` fixes the value axis (panels drawn apart).
     """
     per_row = min(columns, max(int(frame["name"].nunique()), 1))
     base = alt.Chart(frame).encode(
         x=alt.X("period_start:T", title=None, axis=alt.Axis(format="%Y", labelOverlap=True, tickCount=4))
     )
     lines = base.mark_line(color=BLUE).encode(
-        y=alt.Y("value:Q", title=unit, axis=alt.Axis(tickCount=4)),
+        y=alt.Y("value:Q", title=unit, axis=alt.Axis(tickCount=4),
+                scale=alt.Scale(domain=y_domain) if y_domain else alt.Undefined),
         tooltip=["name:N", alt.Tooltip("value:Q", format=",.1f")],
     )
     plan = base.mark_line(color=ORANGE, strokeDash=[5, 3]).encode(y="plan:Q")
     header = alt.Header(labelExpr=LINES, labelLimit=0, labelFontSize=11)
     return (
-        alt.layer(lines, plan, data=frame.assign(name=[wrapped(n, 24) for n in frame["name"]]))
-        .properties(width=135, height=90)
+        alt.layer(lines, plan, data=frame.assign(name=[wrapped(n, max(24, width // 6)) for n in frame["name"]]))
+        .properties(width=width, height=90)
         .facet(facet=alt.Facet("name:N", title=None, header=header), columns=per_row, spacing=12)
         .properties(description=alt_text)
     )
+
+
+def small_multiple_panels(frame: pd.DataFrame, *, unit: str, alt_text: str, panels: int = 2) -> list[alt.FacetChart]:
+    """The small multiples as ``panels`` one-column grids of 290 px for columns of the page: side by side on a
+    desktop (each panel twice a phone grid's width), stacked on a phone, where 290 px and the axis fit 390 px.
+    Areas keep their order, the first half in the first panel; every panel shares the value axis's range."""
+    names = list(dict.fromkeys(frame["name"]))
+    size = -(-len(names) // panels) if names else 1
+    values = pd.concat([frame["value"], frame["plan"]]).dropna()
+    domain = [float(min(values.min(), 0)), float(values.max())] if not values.empty else None
+    grids = []
+    for part in (names[i : i + size] for i in range(0, len(names), size)):
+        grids.append(small_multiples(frame[frame["name"].isin(part)], unit=unit, alt_text=alt_text, columns=1,
+                                     width=290, y_domain=domain))
+    return grids
 
 
 def funnel_chart(
@@ -405,7 +434,8 @@ def status_heatmap(matrix: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
             "worst:N",
             title="Worst status",
             scale=alt.Scale(domain=domain, range=[STATUS_STYLE[d] for d in domain]),
-            legend=alt.Legend(orient="bottom"),
+            # one row ran "No data" past a 390 px screen: two columns on a phone
+            legend=alt.Legend(orient="bottom", labelLimit=0, columns=alt.ExprRef("width < 560 ? 2 : 0")),
         ),
         tooltip=[
             alt.Tooltip("workstream:N"),

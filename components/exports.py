@@ -7,7 +7,7 @@ nothing is rendered until asked for and a click does not rerun the page.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import altair as alt
 import pandas as pd
@@ -58,15 +58,22 @@ def chart_with_table(
     key: str,
     export_rows: pd.DataFrame | None = None,
     places: Mapping[str, int] | None = None,
+    panels: Sequence[alt.TopLevelMixin] = (),
 ) -> None:
     """The chart (with its alt text), a table view of the same numbers as displayed, and its exports.
 
     The chart's frames and ``table`` have been through ``data.suppression.suppress``; ``places`` as for
-    ``export_buttons``.
+    ``export_buttons``. ``panels``: charts drawn instead of ``chart``, side by side in columns of the page (which
+    stack on a phone), each at its column's width; the exports still carry ``chart`` (e.g. a facet of the same
+    panels, which Vega cannot fit to a container).
     """
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
-        st.altair_chart(chart, width="stretch")
+        if panels:
+            for column, panel in zip(st.columns(len(panels)), panels, strict=True):
+                column.altair_chart(panel, width="stretch")
+        else:
+            st.altair_chart(chart, width="stretch")
     with table_tab:
         st.dataframe(as_displayed(table, places=places), hide_index=True, width="stretch")
     export_buttons(chart, table if export_rows is None else export_rows, context, key=key, places=places)

@@ -278,26 +278,38 @@ def rollout_chart(frame: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
                                              description=alt_text)
 
 
-def risk_matrix_chart(cells: pd.DataFrame, *, alt_text: str) -> alt.FacetChart:
-    """The 5×5 likelihood × impact matrix before and after mitigation: cells by band (in words in the legend and
-    tooltip), each cell naming its risks and showing its score."""
+def _matrix_layers(cells: pd.DataFrame, *, legend: bool = True) -> alt.LayerChart:
+    """One stage's (or both stages') 5×5 cells: rect by band, the score in the corner, the codes two to a line (a
+    cell of three or more risks wraps instead of running out of its square)."""
     domain = list(BAND_STYLE)
-    base = alt.Chart().encode(
+    codes = cells["codes"].fillna("").map(lambda c: [x for x in c.split(", ") if x])
+    lines = ["\n".join(", ".join(parts[i : i + 2]) for i in range(0, len(parts), 2)) for parts in codes]
+    data = cells.assign(label=[text or label for text, label in zip(lines, cells["label"], strict=True)])
+    base = alt.Chart(data).encode(
         x=alt.X("likelihood:O", title="Likelihood (1 rare – 5 almost certain)", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("impact:O", title=["Impact", "(1 negligible – 5 catastrophic)"], sort="descending"),
     )
     rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color("band:N", scale=alt.Scale(domain=domain, range=[BAND_STYLE[d] for d in domain]),
-                        title="Risk band (score)", legend=top_legend()),
+                        title="Risk band (score)", legend=top_legend() if legend else None),
         tooltip=[alt.Tooltip("stage:N", title="Stage"), alt.Tooltip("likelihood:O", title="Likelihood"),
                  alt.Tooltip("impact:O", title="Impact"), alt.Tooltip("score:Q", title="Score"),
                  alt.Tooltip("band:N", title="Band"), alt.Tooltip("codes:N", title="Risks")],
     )
-    score = base.mark_text(align="left", baseline="top", dx=-25, dy=-23, fontSize=9, color="black").encode(
-        text="score:Q")
-    codes = base.mark_text(fontSize=11, fontWeight="bold", color="black", lineBreak=", ").encode(text="label:N")
-    return (  # one matrix above the other, each narrow enough for a phone (a facet cannot fit its container)
-        alt.layer(rect, score, codes, data=cells)
+    score = alt.Chart(data).mark_text(align="left", baseline="top", dx=3, dy=3, fontSize=9, color="black").encode(
+        x=alt.X("likelihood:O", bandPosition=0), y=alt.Y("impact:O", bandPosition=0, sort="descending"),
+        text="score:Q")  # in each cell's top-left corner, whatever the cell's size
+    names = base.mark_text(fontSize=11, fontWeight="bold", color="black", lineBreak="\n", dy=4).encode(
+        text="label:N")
+    return alt.layer(rect, score, names)
+
+
+def risk_matrix_chart(cells: pd.DataFrame, *, alt_text: str) -> alt.FacetChart:
+    """The 5×5 likelihood × impact matrix before and after mitigation, one above the other, for the exports (PNG,
+    SVG): cells by band (in words in the legend and tooltip), each cell naming its risks and showing its score.
+    The page draws :func:`risk_matrix_panel` twice instead, side by side on a desktop and stacked on a phone."""
+    return (
+        _matrix_layers(cells)
         .properties(width=270, height=250)
         .facet(row=alt.Row("stage:N", title=None, sort=[BEFORE, AFTER],
                            header=alt.Header(labelOrient="top", labelAngle=0, labelAlign="left")))
@@ -305,10 +317,23 @@ def risk_matrix_chart(cells: pd.DataFrame, *, alt_text: str) -> alt.FacetChart:
     )
 
 
-def risk_trend_chart(trend: pd.DataFrame, *, alt_text: str, columns: int = 2) -> alt.FacetChart:
-    """Small multiples, one per risk: score before mitigation (solid, circles) and after (dashed, squares)."""
+def risk_matrix_panel(cells: pd.DataFrame, stage: str, *, alt_text: str, legend: bool = True) -> alt.LayerChart:
+    """One stage's matrix at its container's width (a facet cannot fit a container, a single chart can), so that
+    two columns of the page hold both matrices at a readable size on a desktop and stack on a phone."""
+    return (
+        _matrix_layers(cells[cells["stage"] == stage], legend=legend)
+        .properties(width="container", height=alt.Step(46), title=alt.Title(stage, anchor="start", fontSize=13),
+                    description=alt_text)
+    )
+
+
+def risk_trend_chart(trend: pd.DataFrame, *, alt_text: str, columns: int = 2, width: int = 135) -> alt.FacetChart:
+    """Small multiples, one per risk: score before mitigation (solid, circles) and after (dashed, squares).
+
+    ``columns`` × ``width`` sets the facet's width (Vega cannot fit a facet to its container): two of 135 px fit a
+    phone; the page draws :func:`risk_trend_panels` instead, and exports this."""
     data = trend.assign(review_date=pd.to_datetime(trend["review_date"]),
-                        risk=[wrapped(r, 28) for r in trend["risk"]])
+                        risk=[wrapped(r, max(28, width // 6)) for r in trend["risk"]])
     domain = [BEFORE, AFTER]
     lines = alt.Chart().mark_line(point=alt.OverlayMarkDef(filled=True, size=30)).encode(
         x=alt.X("review_date:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=4)),
@@ -325,12 +350,23 @@ def risk_trend_chart(trend: pd.DataFrame, *, alt_text: str, columns: int = 2) ->
     )
     return (
         alt.layer(lines, data=data)
-        .properties(width=135, height=90)
+        .properties(width=width, height=90)
         .facet(facet=alt.Facet("risk:N", title=None, header=alt.Header(labelExpr=LINES, labelLimit=0,
                                                                            labelFontSize=10)),
                columns=min(columns, max(int(data["risk"].nunique()), 1)))
         .properties(description=alt_text)
     )
+
+
+def risk_trend_panels(trend: pd.DataFrame, *, alt_text: str, panels: int = 2) -> list[alt.FacetChart]:
+    """The small multiples split into ``panels`` one-column facets of 290 px, for columns of the page: side by side
+    on a desktop (each twice the width of a phone's two-column multiple), stacked on a phone, where 290 px and
+    the axis fit 390 px. Risks keep their order, the first half in the first panel."""
+    risks = list(dict.fromkeys(trend["risk"]))
+    size = -(-len(risks) // panels)
+    parts = [risks[i : i + size] for i in range(0, len(risks), size)]
+    return [risk_trend_chart(trend[trend["risk"].isin(part)], alt_text=alt_text, columns=1, width=290)
+            for part in parts]
 
 
 def top_risks_chart(frame: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
@@ -347,7 +383,8 @@ def top_risks_chart(frame: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
                alt.Tooltip("band:N", title="Band before"), alt.Tooltip("residual_score:Q", title="Score after"),
                alt.Tooltip("threatens:N", title="Threatens")]
     bars = alt.Chart(data).mark_bar().encode(
-        x=alt.X("score:Q", title="Score before mitigation (bar) and after (tick)", scale=alt.Scale(domain=[0, 25])),
+        x=alt.X("score:Q", title=["Score before mitigation (bar)", "and after (tick)"],
+                scale=alt.Scale(domain=[0, 25]), axis=alt.Axis(titleAnchor="end")),  # never past the right edge
         y=y, color=alt.Color("band:N", scale=alt.Scale(domain=domain, range=[BAND_STYLE[d] for d in domain]),
                              title="Band before mitigation", legend=top_legend()),
         tooltip=tooltip,

@@ -145,7 +145,43 @@ def spc_display(result: SpcResult, value_type: str, multiplier: float) -> pd.Dat
     out["rules"] = rules_fired(result.data)
     starts = out.groupby("rebase_group")["x"].transform("min")
     out["segment"] = "Limits from " + pd.to_datetime(starts).dt.strftime("%b %Y")
+    out["limits_note"] = _limits_note(out, lower, upper)
     return out
+
+
+def _limits_note(display: pd.DataFrame, lower: float, upper: float | None) -> pd.Series:
+    """Per row, where a limit was clipped for display: the limits as computed and why they are shown moved."""
+    bound = f"{lower:g} to {upper:g}" if upper is not None else f"at least {lower:g}"
+    text = (
+        "Limits computed as "
+        + display["lpl"].map("{:,.2f}".format)
+        + " to "
+        + display["upl"].map("{:,.2f}".format)
+        + f"; shown within the values' possible range ({bound}). Flags use the computed limits."
+    )
+    return text.where(display["limits_clipped"].to_numpy(bool), "")
+
+
+def spc_table(display: pd.DataFrame) -> pd.DataFrame:
+    """The SPC chart's numbers as tabled and exported: the limits as drawn (clipped to the values' range).
+
+    ``display`` as from :func:`spc_display`. A lower process limit of -49 for a rate reads 0, as on the chart; the
+    computed limits are kept in words in "Limits note" on the rows where they were moved, and the flags
+    ("Variation", "Deciding rule") are those of the computed limits.
+    """
+    columns = {
+        "x": "Period",
+        "y": "Value",
+        "segment": "Segment",
+        "mean_shown": "Mean",
+        "lpl_shown": "Lower process limit",
+        "upl_shown": "Upper process limit",
+        "point_label": "Variation",
+        "special_cause_type": "Deciding rule",
+        "rules": "Rules fired",
+        "limits_note": "Limits note",
+    }
+    return display[list(columns)].rename(columns=columns)
 
 
 def kpi_milestones(
@@ -469,16 +505,15 @@ def trajectory_table(frame: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     )
 
 
-def funnel_points(
-    funnel: Funnel, names: pd.DataFrame, highlight: str | None, *, small_number_max: int = 7
-) -> pd.DataFrame:
+def funnel_points(funnel: Funnel, names: pd.DataFrame, highlight: str | None) -> pd.DataFrame:
     """The funnel's units as points to draw: x, value, names, whether highlighted, and their 99.8% position.
 
     ``outside`` is "High", "Low", "Within limits" or "Not assessed (no events)" (a zero the method cannot judge).
 
-    ``x_label`` is the denominator as tooltips show it: for proportions the denominator counts people, so a
-    count from 1 to ``small_number_max`` reads "suppressed" (rates' patient-years and expected counts are not
-    counts of people).
+    ``x_label`` is the denominator as tooltips show it. Nothing here is suppressed: the caller passes the points
+    through the one suppression step (``data.suppression.suppress`` with ``counts=`` the funnel's rows and a rule
+    deriving ``x`` and ``x_label``), which blanks a point whose numerator -- or, for proportions, denominator --
+    is a small count of people.
     """
     u = funnel.result.units
     value = u[funnel.value_column]
@@ -493,9 +528,7 @@ def funnel_points(
         }
     ).merge(names, on="area_code", how="left")
     points["name"] = points["name"].fillna(points["area_code"])
-    counts_people = funnel.result.data_type == "PR"
-    small = counts_people & points["x"].between(1, small_number_max)
-    points["x_label"] = np.where(small, f"suppressed (1 to {small_number_max})", points["x"].map("{:,.0f}".format))
+    points["x_label"] = points["x"].map("{:,.0f}".format)
     points["highlighted"] = (
         points[["area_code", "pcn_code", "borough_code"]].eq(highlight).any(axis=1) if highlight else False
     )

@@ -9,7 +9,15 @@ from components.exports import chart_with_table, export_buttons
 from components.filters import page_filters
 from components.messages import provenance_caption
 from components.page import export_context, filter_wording
-from components.programme import empty_state, risk_matrix_chart, risk_trend_chart, scope_note, top_risks_chart
+from components.programme import (
+    empty_state,
+    risk_matrix_chart,
+    risk_matrix_panel,
+    risk_trend_chart,
+    risk_trend_panels,
+    scope_note,
+    top_risks_chart,
+)
 from components.shell import require_app_shell
 from data import cache
 from data import programme as prog
@@ -75,7 +83,10 @@ chart = risk_matrix_chart(
 )
 matrix_table = cells[cells["count"] > 0][["stage", "likelihood", "impact", "score", "band", "count", "codes"]].rename(
     columns=str.capitalize)
-chart_with_table(chart, matrix_table, export_context("Risk matrix", words, SOURCE, data_date), key="risk_matrix")
+panels = [risk_matrix_panel(cells, stage, alt_text=f"{stage}: the 5 by 5 risk matrix; each cell names its risks.")
+          for stage in (prog.BEFORE, prog.AFTER)]  # each with the band legend, so that both are the same size
+chart_with_table(chart, matrix_table, export_context("Risk matrix", words, SOURCE, data_date), key="risk_matrix",
+                 panels=panels)
 
 st.markdown("#### Scores over reviews")
 if reviews.empty:
@@ -91,7 +102,8 @@ else:
         "rose at the latest review.",
     )
     chart_with_table(chart, long[["risk_code", "review_date", "stage", "score"]],
-                     export_context("Risk scores over reviews", words, SOURCE, data_date), key="risk_trend")
+                     export_context("Risk scores over reviews", words, SOURCE, data_date), key="risk_trend",
+                     panels=risk_trend_panels(long, alt_text=chart.description))
 
 st.markdown("#### Top risks per workstream")
 top = prog.top_risks(scored)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.area import Area, selected_area, system_code
-from components.charts import small_multiples, spc_chart, trajectory_chart
+from components.charts import small_multiple_panels, small_multiples, spc_chart, trajectory_chart
 from components.exports import chart_with_table, suppression_caption
 from components.filters import page_filters
 from components.page import export_context, filter_wording, kpi_row, suppression_rule
@@ -23,6 +23,7 @@ from data.analysis import (
     rebase_options,
     spc_chart_data,
     spc_display,
+    spc_table,
     status_and_assurance,
     trajectory_frame,
     trajectory_table,
@@ -126,22 +127,9 @@ else:
         alt_text=f"XmR chart of {kpi['kpi']} for {area.name}: values with the mean and process limits of each "
         f"segment ({len(choice.rebase)} rebase point(s)); points coloured and shaped by special-cause variation.",
     )
-    spc_table = shown[["x", "y", "segment", "mean", "lpl", "upl", "point_label", "special_cause_type", "rules"]]
-    spc_table = spc_table.rename(
-        columns={
-            "x": "Period",
-            "y": "Value",
-            "segment": "Segment",
-            "mean": "Mean",
-            "lpl": "Lower process limit",
-            "upl": "Upper process limit",
-            "point_label": "Variation",
-            "special_cause_type": "Deciding rule",
-            "rules": "Rules fired",
-        }
-    )
+    spc_rows = spc_table(shown)
     chart_with_table(
-        spc, spc_table, export_context(f"SPC: {kpi['kpi']}, {area.name}", words, kpi["source"], data_date), key="spc"
+        spc, spc_rows, export_context(f"SPC: {kpi['kpi']}, {area.name}", words, kpi["source"], data_date), key="spc"
     )
 narrative.info(
     kpi_narrative(kpi=kpi["kpi"], area=area.name, unit=kpi["unit"], polarity=kpi["polarity"], periods=frame,
@@ -171,5 +159,6 @@ if level is not None:
         )  # fmt: skip
         context = export_context(f"{kpi['kpi']} by {'PCN' if level == 'pcn' else level}", words, kpi["source"],
                                  data_date)  # fmt: skip
-        chart_with_table(grid, shown, context, key="multiples")
+        panels = small_multiple_panels(multiples, unit=kpi["unit"], alt_text=grid.description)
+        chart_with_table(grid, shown, context, key="multiples", panels=panels)
         suppression_caption(multiples, "area-periods")

@@ -8,7 +8,7 @@ import streamlit as st
 from components.area import selected_area, system_code
 from components.charts import comparison_chart, funnel_chart
 from components.exports import chart_with_table, export_buttons, suppression_caption
-from components.page import export_context, filter_wording, kpi_row, small_number_max, suppression_rule
+from components.page import export_context, filter_wording, kpi_row, suppression_rule
 from components.shell import require_app_shell
 from components.state import current_filters
 from data import cache
@@ -69,7 +69,7 @@ except AnalysisError as exc:
 highlight = filters.pcn or filters.borough
 rule = suppression_rule(kpi).deriving("x", "x_label", "z", "distance", "denominator")
 # the statistics use every unit; what is drawn, tabled and exported has been through the suppression step
-points = suppress(funnel_points(funnel, names, highlight, small_number_max=small_number_max(kpi)), rule, counts=rows)
+points = suppress(funnel_points(funnel, names, highlight), rule, counts=rows)
 words = filter_wording(filters, area, kpi)
 data_date = pd.Timestamp(filters.period) + pd.offsets.MonthEnd(0)
 outliers = suppress(outlier_table(funnel, names), rule, counts=rows)

@@ -21,7 +21,7 @@ def _open(app, page: str, **params: str):
 def test_trajectories_page_shows_trajectory_spc_and_small_multiples(app):
     _open(app, "pages/trajectories.py", kpi="AE_RATE")
     assert [t.value for t in app.title] == ["Trajectories"]
-    assert _charts(app) == 3  # trajectory, SPC, compare boroughs
+    assert _charts(app) == 4  # trajectory, SPC, compare boroughs (two panels: side by side, or stacked on a phone)
     texts = " ".join(m.value for m in app.markdown)
     assert "Variation:" in texts and "Assurance:" in texts
     assert {b.label for b in app.get("download_button")} == {"PNG", "SVG", "CSV"}
@@ -35,7 +35,7 @@ def test_trajectories_for_a_kpi_not_reported_at_pcn_level_says_so(app):
 
 def test_trajectories_in_a_borough_compares_its_pcns(app):
     _open(app, "pages/trajectories.py", borough="E09000010", kpi="DIAB_8CP")
-    assert _charts(app) == 3
+    assert _charts(app) == 4  # trajectory, SPC and the PCNs in two panels
     assert any(m.value == "#### Compare PCNs" for m in app.markdown)
 
 

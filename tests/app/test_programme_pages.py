@@ -65,7 +65,7 @@ def test_delivery_in_a_borough_shows_its_rollout(app):
 
 def test_risks_page_shows_matrix_trend_and_top_risks(app):
     _open(app, "pages/risks.py")
-    assert _charts(app) == 3  # matrix, trend, top risks
+    assert _charts(app) == 5  # matrix and trend (each as two panels: side by side, or stacked on a phone), top risks
     text = _text(app)
     assert "**R09 Savings assume A&E demand falls while population grows**: ▲ up" in text
     assert "KPI A&E attendances per 1,000 patients (AE_RATE)" in text

@@ -43,6 +43,43 @@ AXIS_LABELS = """(chart) => [...chart.querySelectorAll('.role-axis-label text')]
 })"""
 
 
+# Every drawn text of a chart -- axis and legend labels, titles, facet headers and text marks -- that is cut by the
+# chart's edge (more than 3 px: a glyph box overhangs by a pixel or two) or overlaps another text of its own kind
+# (over 15% of the smaller box). Texts Vega hid itself (``opacity: 0``: an axis thinning its ticks) are not drawn;
+# charts in a tab not shown (no size) are skipped.
+TEXT_PROBLEMS = """(chart) => {
+    const svg = chart.querySelector('svg');
+    if (!svg) return [];
+    const box = svg.getBoundingClientRect();
+    if (box.width === 0) return [];
+    const kinds = {
+        'axis label': '.role-axis-label text', 'legend label': '.role-legend-label text',
+        'title': '.role-title-text text, .role-axis-title text, .role-legend-title text', 'header': '.role-header text',
+        'text mark': '.mark-text:not(.role-title-text):not(.role-axis-title):not(.role-legend-title)'
+            + ':not(.role-axis-label):not(.role-legend-label) text',
+    };
+    const problems = [];
+    for (const [kind, selector] of Object.entries(kinds)) {
+        const drawn = [...svg.querySelectorAll(selector)].filter(t => t.textContent.trim()
+            && !t.closest('[opacity="0"]') && getComputedStyle(t).opacity !== '0')
+            .map(t => ({text: t.textContent, r: t.getBoundingClientRect()})).filter(t => t.r.width > 0);
+        for (const t of drawn) {
+            if (t.r.left < box.left - 3 || t.r.right > box.right + 3 || t.r.top < box.top - 3
+                || t.r.bottom > box.bottom + 3) problems.push(`${kind} cut: ${t.text}`);
+        }
+        for (let i = 0; i < drawn.length; i++) for (let j = i + 1; j < drawn.length; j++) {
+            const a = drawn[i].r, b = drawn[j].r;
+            const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+            const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+            if (w > 1 && h > 1 && w * h > 0.15 * Math.min(a.width * a.height, b.width * b.height))
+                problems.push(`${kind}s overlap: ${drawn[i].text} / ${drawn[j].text}`);
+        }
+    }
+    return problems;
+}"""
+LABELLED_PAGES = [p for p in PAGES if p.name in ("care_homes", "map", "data", "risks", "trajectories")]
+
+
 @pytest.fixture(params=WIDTHS, ids=[f"{w}px" for w in WIDTHS])
 def sized_page(request, browser) -> Iterator[object]:
     """A fresh page (own Streamlit session) at a desktop or a phone width."""
@@ -85,6 +122,21 @@ def test_no_page_is_wider_than_the_screen(sized_page, app_url, target):
     assert page.evaluate(WIDER_THAN_SCREEN) <= 1, f"{target.name} is wider than a {width} px screen"
 
 
+@pytest.mark.parametrize("target", LABELLED_PAGES, ids=[p.name for p in LABELLED_PAGES])
+def test_no_chart_text_is_cut_or_overprinted(sized_page, app_url, target):
+    """Every chart on the page, at a desktop and a phone width: no label runs past the chart's edge, and no two
+    labels (milestones, cell codes, axis labels, legends) are drawn over each other."""
+    page = sized_page
+    open_page(page, app_url, target.path)
+    page.wait_for_selector(target.main, state="visible", timeout=60_000)
+    page.wait_for_timeout(1500)  # charts lay themselves out to the container
+    charts = page.locator(".vega-embed")
+    problems = [f"chart {i}: {p}" for i in range(charts.count()) for p in charts.nth(i).evaluate(TEXT_PROBLEMS)]
+    if target.name != "data":  # the Data page holds tables and uploads, and a chart only when one is loaded
+        assert charts.count() > 0
+    assert problems == [], f"{target.name} at {page.viewport_size['width']} px: {problems}"
+
+
 @pytest.mark.parametrize("path", ["/", "/risks", "/delivery", "/finance"])
 def test_tables_fit_at_desktop_width(browser, app_url, path):
     context = browser.new_context(viewport={"width": 1440, "height": 900})
@@ -115,7 +167,7 @@ def test_every_recurrence_bar_is_labelled(sized_page, app_url):
 
 def test_top_risk_titles_are_whole(sized_page, app_url):
     open_page(sized_page, app_url, "/risks")
-    labels = " | ".join(_labels(sized_page, 2))  # matrix, trend, then top risks
+    labels = " | ".join(_labels(sized_page, 4))  # two matrix panels, two trend panels, then top risks
     rows = _csv_rows(sized_page, "risk_top")
     assert rows and all(f"{r['risk']} {r['title']}" in labels for r in rows), labels
 

@@ -24,7 +24,7 @@ from data.analysis import (
     with_intervals,
 )
 from data.stats.intervals import phe_proportion
-from data.suppression import Rule, suppress
+from data.suppression import Rule, rule_for, suppress
 
 pytestmark = pytest.mark.unit
 
@@ -154,13 +154,20 @@ def test_spc_needs_two_values():
         spc_chart_data(series, "higher_is_better", None)
 
 
-def test_funnel_tooltips_suppress_small_people_counts():
-    funnel = funnel_for(_areas([2.0, 30.0, 60.0], [5.0, 100.0, 200.0]), "proportion", 100)
+def test_funnel_points_leave_suppression_to_the_one_step():
+    """funnel_points labels every denominator; the suppression step (not a second rule here) blanks a point whose
+    proportion's denominator is a small count of people, and its label and position with it."""
+    rows = _areas([2.0, 30.0, 60.0], [5.0, 100.0, 200.0])
+    funnel = funnel_for(rows, "proportion", 100)
     names = pd.DataFrame(
         {"area_code": ["A0", "A1", "A2"], "name": ["a", "b", "c"], "pcn_code": None, "borough_code": None}
     )
-    labels = funnel_points(funnel, names, None, small_number_max=7).set_index("area_code")["x_label"]
-    assert labels["A0"] == "suppressed (1 to 7)" and labels["A1"] == "100" and labels["A2"] == "200"
+    points = funnel_points(funnel, names, None)
+    assert points.set_index("area_code")["x_label"].tolist() == ["5", "100", "200"]
+    rule = rule_for("proportion", True, 7).deriving("x", "x_label")
+    shown = suppress(points, rule, counts=rows).set_index("area_code")
+    assert shown.loc["A0", ["x", "x_label", "value"]].isna().all()
+    assert shown["x_label"].tolist()[1:] == ["100", "200"]
 
 
 def _one_month_of_care_homes() -> pd.DataFrame:

@@ -18,6 +18,7 @@ from data.analysis import (
     rebase_options,
     spc_chart_data,
     spc_display,
+    spc_table,
     spc_value_bounds,
     status_and_assurance,
 )
@@ -129,6 +130,29 @@ def test_display_frame_clips_a_negative_rate_limit_and_keeps_the_raw_limit_and_f
     pd.testing.assert_frame_equal(shown[result.data.columns], result.data)
     assert set(shown["segment"]) == {"Limits from Jan 2021"}
     assert shown["rules"].iloc[0] == "None (common cause)"
+
+
+def test_spc_table_and_tooltip_show_the_clipped_limits_drawn_and_say_what_was_computed() -> None:
+    """The table and export showed the raw -49 while the chart drew 0 (issue 13): all three now agree."""
+    result = spc_chart_data(rate_series(), "lower_is_better", None)
+    shown = spc_display(result, "rate", 100.0)
+    table = spc_table(shown)
+    assert (table["Lower process limit"] == 0.0).all()
+    assert table["Upper process limit"].equals(shown["upl"])  # an upper limit above 0 is not moved
+    raw = shown["lpl"].iloc[0]
+    assert table["Limits note"].iloc[0].startswith(f"Limits computed as {raw:,.2f} to ")
+    assert table["Variation"].tolist() == shown["point_label"].tolist()  # flags from the computed limits
+    spec = spc_chart(shown, unit="per 100 beds", target=None, alt_text="R").to_dict()
+    fields = {t["field"] for layer in spec["layer"] for t in layer.get("encoding", {}).get("tooltip", [])}
+    assert {"lpl_shown", "upl_shown", "limits_note"} <= fields and "lpl" not in fields
+
+
+def test_spc_table_of_limits_inside_the_range_has_no_note() -> None:
+    series = pd.DataFrame(
+        {"period_start": pd.date_range("2021-01-01", periods=24, freq="MS"), "value": np.tile([50.0, 52.0], 12)}
+    )
+    table = spc_table(spc_display(spc_chart_data(series, "higher_is_better", None), "proportion", 100.0))
+    assert (table["Limits note"] == "").all() and (table["Lower process limit"] > 0).all()
 
 
 # --- chart specs ---------------------------------------------------------------------------------

@@ -142,6 +142,33 @@ def test_dsr_dobson_by_hand_and_suppressed_below_ten():
     assert np.isnan(two.value[1]) and np.isnan(two.lower[1]) and two.method[1].startswith("NA")
 
 
+# Fleiss (1981) Table 14.4 (Stark and Mantell 1966): Down syndrome cases and live births by maternal age (rows:
+# under 20, 20-24, 25-29, 30-34, 35-39, 40 and over) for birth order 5+, standardised to the mean births of birth
+# orders 1-5 per age band -- the published example of Fay and Feuer (1997) and of the dsrTest and epitools packages.
+FLEISS_CASES_B5 = [0, 8, 63, 112, 262, 295]
+FLEISS_BIRTHS_B5 = [327, 30666, 123419, 149919, 104088, 34392]
+FLEISS_STANDARD = [63986.6, 186263.6, 157302.2, 97647.0, 47572.6, 12262.6]
+
+
+def test_dsr_matches_the_published_fleiss_example():
+    """The DSR per 100,000 is 75.52901 in the dsrTest vignette (dsrTest(Cases, Births, Standard, mult = 1e5)).
+
+    The vignette's interval is the gamma method's (67.70212 to 188.30017); Fingertips and PHEindicatormethods use
+    Dobson's: the lower limits agree to 0.1; the gamma upper limit is far higher because a band of 327 births
+    with no cases carries a large weight per birth and the gamma method covers such cells conservatively
+    (docs/statistics.md). The Dobson limits are
+    checked against their closed form on the published DSR and total count."""
+    d = phe_dsr(FLEISS_CASES_B5, FLEISS_BIRTHS_B5, FLEISS_STANDARD, multiplier=1e5)
+    assert float(d.value) == pytest.approx(75.52901, abs=5e-6)
+    assert float(d.total_count) == 740.0 and float(d.total_pop) == sum(FLEISS_BIRTHS_B5)
+    total, z = 740.0, stats.norm.ppf(0.975)
+    upper_count = (total + 1) * (1 - 1 / (9 * (total + 1)) + z / (3 * math.sqrt(total + 1))) ** 3
+    expected_upper = 75.52901 + math.sqrt(float(d.variance) / total) * (upper_count - total) * 1e5
+    assert float(d.upper) == pytest.approx(expected_upper, rel=1e-6)
+    # the two methods agree on the lower limit (67.63 against 67.70); the gamma upper limit is 188.30, Dobson's 83.87
+    assert float(d.lower) == pytest.approx(67.70212, abs=0.1) and float(d.upper) < 188.30017 / 2
+
+
 def test_standardised_ratios_and_rates_carry_observed_expected_and_reference_rate():
     """PHEindicatormethods calculate_ISRatio / calculate_ISRate (type = "full") return observed, expected and, for
     the rate, ref_rate = sum(x_ref) / sum(n_ref) x multiplier; ratio row from testdata_funnel_ratio_inputs.csv."""
