@@ -88,5 +88,7 @@ def test_risks_follow_the_workstream(app):
 )
 def test_programme_pages_explain_what_to_import_on_an_empty_database(empty_app, page, fragment):
     _open(empty_app, page)
-    assert fragment in empty_app.info[0].value and "Data page" in empty_app.info[0].value
+    hints = [i.value for i in empty_app.info]
+    assert "No benefits register is loaded" in hints[0] and "docs/templates/register.csv" in hints[0]
+    assert fragment in hints[1] and "Data page" in hints[1]
     assert _charts(empty_app) == 0
