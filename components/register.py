@@ -151,6 +151,12 @@ def kpi_about(kpi: pd.Series, *, method: str, polarity: str, freshness: str) -> 
     source, caveats and freshness; blanks are written as a dash or "None recorded.", never "nan"."""
     names = {"pcn": "PCN", "care_home": "care home"}
     levels = ", ".join(names.get(level, level) for level in kpi["levels"]) if len(kpi["levels"]) else "—"
+    published = kpi.get("origin") == "published"  # no baseline, target or validation: a row of dashes says nothing
+    goals = "" if published else (
+        f"**Baseline.** {shown(kpi['baseline_value'])} (from {shown(kpi['baseline_period'])}). "
+        f"**Target.** {shown(kpi['target_value'])} by {shown(kpi['target_date'])}. "
+        f"**Validation.** {shown(kpi['validation_date'])}.\n\n"
+    )
     return (
         f"**Definition.** {shown(kpi['definition'])}\n\n"
         f"**Numerator.** {shown(kpi['numerator_definition'])}\n\n"
@@ -158,9 +164,7 @@ def kpi_about(kpi: pd.Series, *, method: str, polarity: str, freshness: str) -> 
         f"**Unit.** {shown(kpi['unit'])}. **Polarity.** {polarity}.\n\n"
         f"**Method.** {method}\n\n"
         f"{_belongs(kpi)} **Reported at.** {levels}.\n\n"
-        f"**Baseline.** {shown(kpi['baseline_value'])} (from {shown(kpi['baseline_period'])}). "
-        f"**Target.** {shown(kpi['target_value'])} by {shown(kpi['target_date'])}. "
-        f"**Validation.** {shown(kpi['validation_date'])}.\n\n"
+        f"{goals}"
         f"**Source.** {shown(kpi['source'])}\n\n"
         f"**Caveats.** {shown(kpi['caveats'], 'None recorded.')}\n\n"
         f"**Freshness.** {freshness}"

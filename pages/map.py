@@ -18,7 +18,7 @@ from components.page import chosen_period, export_context, filter_wording, kpi_r
 from components.shell import require_app_shell
 from components.state import current_filters
 from data import cache
-from data.analysis import with_intervals
+from data.analysis import in_areas, with_intervals
 from data.export import as_displayed
 from data.suppression import suppress
 from geo.colours import PRACTICE_COLOUR, LegendEntry, diverging_scale, rating_legend, sequential_scale
@@ -114,7 +114,9 @@ values, scale, measure = None, None, None
 if shade == "kpi":
     values = suppress(
         with_intervals(
-            cache.kpi_period_across_areas(kpi["kpi_code"], kpi_level, filters.period),
+            # the system's own areas only: the national roll-ups (every PCN in England) must not set the classes
+            in_areas(cache.kpi_period_across_areas(kpi["kpi_code"], kpi_level, filters.period),
+                     cache.area_names(kpi_level, system)),
             kpi["value_type"],
             kpi["multiplier"],
         ),
@@ -178,6 +180,12 @@ if sections:
     legend(sections)
 if values is not None:
     suppression_caption(values, f"{LEVEL_WORDS[kpi_level]}s")
+    without = ~pcn_bounds["code"].isin(values["area_code"])
+    unvalued = sorted(set(pcn_bounds.loc[without, "name"])) if kpi_level == "pcn" else []
+    if unvalued:  # the areas are today's PCNs; a PCN formed or renamed since the period has no value for it
+        st.caption(f"{len(unvalued)} PCN area{'s' if len(unvalued) != 1 else ''} with no value for {period_words} "
+                   f"(PCNs formed or changed since then; practices count towards the PCN of the period): "
+                   + ", ".join(unvalued[:6]) + ("…" if len(unvalued) > 6 else "") + ".")
 
 drawn = [*borough_bounds["source"], *pcn_bounds["source"], *(lsoas["source"] if shade == "imd" else [])]
 credits = attribution(

@@ -53,7 +53,8 @@ if "provider" in kpi["levels"] and not filters.borough and not filters.pcn:
     if trust:
         area = Area("provider", trust, names[trust])
 st.subheader(f"{kpi['kpi']}: {area.name}")
-st.caption(f"{kpi['definition']} Unit: {kpi['unit']}.")
+definition = str(kpi["definition"] or "").rstrip()
+st.caption(f"{definition}{'' if definition.endswith(('.', '?', '!')) or not definition else '.'} Unit: {kpi['unit']}.")
 if area.level not in kpi["levels"]:
     st.info(
         f"{kpi['kpi']} is reported at {', '.join(kpi['levels'])} level, not at {area.level} level. "
@@ -87,7 +88,9 @@ milestones = kpi_milestones(
     data_date,
 )
 
-st.markdown("#### Actual, plan and target")
+# name only what is drawn: a published indicator has neither plan nor target
+drawn = ["Actual", *(["plan"] if not plans.empty else []), *(["target"] if target is not None else [])]
+st.markdown("#### " + (", ".join(drawn[:-1]) + " and " + drawn[-1] if len(drawn) > 1 else "Actual values"))
 chart = trajectory_chart(
     frame,
     unit=kpi["unit"],

@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from data import migrate
 from data.db import make_engine
@@ -89,3 +90,42 @@ def realdata_cache_dir(config: pytest.Config, tmp_path_factory: pytest.TempPathF
     """Where the real-data database is kept between sessions: pytest's cache, else this session's temp folder."""
     cache = getattr(config, "cache", None)
     return cache.mkdir("realdata-db") if cache is not None else tmp_path_factory.mktemp("realdata-db")
+
+
+def _in_schema(base_url: str, schema: str) -> str:
+    """``base_url`` with the connection's search path set to ``schema`` (so the app, which takes one URL, works
+    in it)."""
+    separator = "&" if "?" in base_url else "?"
+    return f"{base_url}{separator}options=-csearch_path%3D{schema}"
+
+
+def realdata_postgres(base_url: str) -> str:
+    """URL of the real-data database in a schema of the PostgreSQL database ``base_url``, built when missing.
+
+    The schema is named by the fingerprint and marked complete by a ``realdata_complete`` table written after the
+    load, so a later session against the same server reuses it and a half-built one is rebuilt; schemas of older
+    fingerprints are dropped.
+    """
+    realdata("README.md")
+    schema = f"realdata_{fingerprint()[:16]}"
+    admin = make_engine(base_url)
+    try:
+        with admin.begin() as connection:
+            complete = connection.execute(text(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = :s AND table_name = 'realdata_complete'"
+            ), {"s": schema}).first()
+            old = connection.execute(text(
+                "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'realdata\\_%' "
+                "AND schema_name <> :s"), {"s": schema}).scalars().all()
+            for name in old:
+                connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+        if not complete:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+            build(_in_schema(base_url, schema))
+            with admin.begin() as connection:
+                connection.execute(text(f'CREATE TABLE "{schema}".realdata_complete (built_at timestamptz)'))
+    finally:
+        admin.dispose()
+    return _in_schema(base_url, schema)

@@ -15,7 +15,8 @@ from streamlit.testing.v1 import app_test as app_test_module
 from data.db import make_engine
 from data.demo import build_demo
 from settings import get_settings
-from tests.realdata_database import realdata_cache_dir, realdata_sqlite
+from tests.conftest import POSTGRES_URL, _unavailable
+from tests.realdata_database import realdata_cache_dir, realdata_postgres, realdata_sqlite
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -70,7 +71,17 @@ def realdata_database(pytestconfig: pytest.Config, tmp_path_factory: pytest.Temp
     return realdata_sqlite(realdata_cache_dir(pytestconfig, tmp_path_factory))
 
 
-@pytest.fixture
-def realdata_app(realdata_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    """app.py on the real-data database (demo off: the database is not empty, but never let it build one)."""
-    yield from _app_on(realdata_database, monkeypatch, DEMO_ON_EMPTY="false")
+@pytest.fixture(params=("sqlite", "postgresql"))
+def realdata_app(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """app.py on the real-data database, on SQLite and on PostgreSQL (demo off: never let it build one)."""
+    fixture = "realdata_database" if request.param == "sqlite" else "realdata_postgres_database"
+    yield from _app_on(request.getfixturevalue(fixture), monkeypatch, DEMO_ON_EMPTY="false")
+
+
+@pytest.fixture(scope="session")
+def realdata_postgres_database() -> str:
+    """URL of the real-data database on PostgreSQL (TEST_DATABASE_URL), in a schema kept between sessions; skips
+    without PostgreSQL, and fails when REQUIRE_POSTGRES=1 (CI)."""
+    if not POSTGRES_URL:
+        _unavailable("TEST_DATABASE_URL is not set")
+    return realdata_postgres(POSTGRES_URL)

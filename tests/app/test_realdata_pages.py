@@ -136,3 +136,5 @@ def test_about_lists_the_published_indicators(realdata_app) -> None:
     labels = " ".join(e.proto.label for e in realdata_app.expander)
     for code in ("QOF_HYP", "GP_LIST_SIZE", "AE_4HR", "FT93356"):
         assert f"({code})" in labels, code
+    entries = [m.value for m in realdata_app.markdown if "**Published by.**" in m.value]
+    assert entries and not any("**Baseline.**" in e for e in entries)  # no plan: no row of dashes for one
