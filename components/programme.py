@@ -58,7 +58,7 @@ EMPTY_HINTS = {
 NO_REGISTER = (
     "No benefits register is loaded, so there are no programme {things} to show (the published indicators on the "
     "other pages need none). To add one, import the **Benefits register** on the Data page (template "
-    "docs/templates/register.csv: workstreams and initiatives), then the templates below."
+    "docs/templates/register.csv: workstreams and initiatives), then:"
 )
 NO_REGISTER_THINGS = {"finance": "finances", "delivery": "milestones", "risks": "risks"}
 
@@ -66,9 +66,8 @@ NO_REGISTER_THINGS = {"finance": "finances", "delivery": "milestones", "risks": 
 def empty_state(view: str, *, has_register: bool = True) -> None:
     """Say what to import when a programme view has nothing to show; first the benefits register when there is
     none (a database started from published files alone), since every programme template names its initiatives."""
-    if not has_register:
-        st.info(NO_REGISTER.format(things=NO_REGISTER_THINGS[view]), icon=":material/upload_file:")
-    st.info(EMPTY_HINTS[view], icon=":material/upload_file:")
+    first = NO_REGISTER.format(things=NO_REGISTER_THINGS[view]) + "\n\n" if not has_register else ""
+    st.info(first + EMPTY_HINTS[view], icon=":material/upload_file:")
 
 
 def scope_note(borough_name: str | None, pcn_chosen: bool, shown: pd.DataFrame) -> None:

@@ -127,6 +127,7 @@ def test_programme_pages_say_no_register_is_loaded_and_how_to_add_one(realdata_a
     _open(realdata_app, page)
     hint = realdata_app.info[0].value
     assert "No benefits register is loaded" in hint and "docs/templates/register.csv" in hint
+    assert "template docs/templates/" in hint.split("register.csv", 1)[1]  # then the page's own template
     assert _charts(realdata_app) == 0
 
 
