@@ -115,6 +115,10 @@ def test_map_draws_real_boundaries_indicative_pcn_areas_practices_and_imd(realda
     assert "synthetic" not in captions.lower()
     shading = realdata_app.radio[0]
     assert any("IMD" in str(o) for o in shading.options)
+    # the areas are 2023's PCNs, the values 2020-21's: the PCNs formed since are named, not left unexplained
+    assert "PCN areas with no value for Apr 2020 to Mar 2021" in captions
+    assert any(s.value.endswith("Apr 2020 to Mar 2021 (indicative PCN areas)") for s in realdata_app.subheader)
+    assert realdata_app.toggle(key="map_homes").disabled  # no CQC file: nothing to switch on
 
 
 def test_care_homes_says_none_are_loaded(realdata_app) -> None:
