@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 
 from components.area import Area
+from components.filters import period_label
 from components.messages import is_synthetic
 from components.state import Filters
 from data import cache
@@ -61,3 +62,12 @@ def suppression_rule(kpi: pd.Series | None) -> Rule:
     if kpi is None:
         return Rule(0)
     return rule_for(str(kpi["value_type"]), bool(kpi.get("counts_people", True)), get_settings().small_number_max)
+
+
+def chosen_period(kpi_code: str, period: date) -> tuple[str, pd.Timestamp]:
+    """The chosen period of a KPI in words and its last day: "Mar 2024" for a month, "Apr 2020 to Mar 2021" for
+    a QOF year (from the KPI's own period end; a month's end when the period is not among its observations)."""
+    periods = cache.kpi_periods(kpi_code)
+    ends = periods.loc[pd.to_datetime(periods["period_start"]) == pd.Timestamp(period), "period_end"]
+    end = pd.Timestamp(ends.iloc[0] if len(ends) else pd.Timestamp(period) + pd.offsets.MonthEnd(0))
+    return period_label(period, end), end

@@ -55,9 +55,19 @@ EMPTY_HINTS = {
 # ------------------------------------------------------------------------------------------------ renderers
 
 
-def empty_state(view: str) -> None:
-    """Say what to import when a programme view has nothing to show."""
-    st.info(EMPTY_HINTS[view], icon=":material/upload_file:")
+NO_REGISTER = (
+    "No benefits register is loaded, so there are no programme {things} to show (the published indicators on the "
+    "other pages need none). To add one, import the **Benefits register** on the Data page (template "
+    "docs/templates/register.csv: workstreams and initiatives), then:"
+)
+NO_REGISTER_THINGS = {"finance": "finances", "delivery": "milestones", "risks": "risks"}
+
+
+def empty_state(view: str, *, has_register: bool = True) -> None:
+    """Say what to import when a programme view has nothing to show; first the benefits register when there is
+    none (a database started from published files alone), since every programme template names its initiatives."""
+    first = NO_REGISTER.format(things=NO_REGISTER_THINGS[view]) + "\n\n" if not has_register else ""
+    st.info(first + EMPTY_HINTS[view], icon=":material/upload_file:")
 
 
 def scope_note(borough_name: str | None, pcn_chosen: bool, shown: pd.DataFrame) -> None:

@@ -91,6 +91,13 @@ def kpi_card_grid(cards: pd.DataFrame, columns: int = 3) -> None:
             _kpi_card(column, card)
 
 
+def card_value(value: float, unit: str) -> str:
+    """A card's headline number: whole counts of 100 or more without a decimal ("72,433", not "72,433.0": a
+    count of attendances or patients has none), everything else to one decimal; a percentage keeps its sign."""
+    places = 0 if abs(value) >= 100 and float(value).is_integer() else 1
+    return f"{value:,.{places}f}{'%' if unit.startswith('%') else ''}"
+
+
 def _kpi_card(column: object, card: object) -> None:
     """One card: the name as a heading that wraps (a metric's own label is cut to one line), then the metric."""
     with column.container(border=True):
@@ -102,7 +109,7 @@ def _kpi_card(column: object, card: object) -> None:
         )
         st.metric(
             card.kpi,
-            f"{card.latest_value:,.1f}{'%' if str(card.unit).startswith('%') else ''}",
+            card_value(card.latest_value, str(card.unit)),
             delta=None if pd.isna(card.delta) else f"{card.delta:+.1f} vs plan",
             delta_color=_delta_colour(card.polarity),
             chart_data=card.spark or None,
@@ -144,6 +151,12 @@ def kpi_about(kpi: pd.Series, *, method: str, polarity: str, freshness: str) -> 
     source, caveats and freshness; blanks are written as a dash or "None recorded.", never "nan"."""
     names = {"pcn": "PCN", "care_home": "care home"}
     levels = ", ".join(names.get(level, level) for level in kpi["levels"]) if len(kpi["levels"]) else "—"
+    published = kpi.get("origin") == "published"  # no baseline, target or validation: a row of dashes says nothing
+    goals = "" if published else (
+        f"**Baseline.** {shown(kpi['baseline_value'])} (from {shown(kpi['baseline_period'])}). "
+        f"**Target.** {shown(kpi['target_value'])} by {shown(kpi['target_date'])}. "
+        f"**Validation.** {shown(kpi['validation_date'])}.\n\n"
+    )
     return (
         f"**Definition.** {shown(kpi['definition'])}\n\n"
         f"**Numerator.** {shown(kpi['numerator_definition'])}\n\n"
@@ -151,9 +164,7 @@ def kpi_about(kpi: pd.Series, *, method: str, polarity: str, freshness: str) -> 
         f"**Unit.** {shown(kpi['unit'])}. **Polarity.** {polarity}.\n\n"
         f"**Method.** {method}\n\n"
         f"{_belongs(kpi)} **Reported at.** {levels}.\n\n"
-        f"**Baseline.** {shown(kpi['baseline_value'])} (from {shown(kpi['baseline_period'])}). "
-        f"**Target.** {shown(kpi['target_value'])} by {shown(kpi['target_date'])}. "
-        f"**Validation.** {shown(kpi['validation_date'])}.\n\n"
+        f"{goals}"
         f"**Source.** {shown(kpi['source'])}\n\n"
         f"**Caveats.** {shown(kpi['caveats'], 'None recorded.')}\n\n"
         f"**Freshness.** {freshness}"

@@ -72,9 +72,12 @@ def make_engine(url: str | None = None, *, read_only: bool = False, **kwargs: An
     if "poolclass" not in kwargs:
         for key, value in pool_options(settings).items():
             kwargs.setdefault(key, value)
-    if read_only:
+    if read_only:  # connect_args' options replace the URL's (e.g. ?options=-csearch_path=...): keep both
         connect_args = dict(kwargs.get("connect_args", {}))
-        connect_args["options"] = f"{connect_args.get('options', '')} {READ_ONLY_OPTION}".strip()
+        from_url = parsed.query.get("options", "")
+        from_url = " ".join(from_url) if isinstance(from_url, tuple) else from_url
+        connect_args["options"] = " ".join(
+            part for part in (from_url, connect_args.get("options", ""), READ_ONLY_OPTION) if part)
         kwargs["connect_args"] = connect_args
     return create_engine(url, **kwargs)
 

@@ -191,5 +191,13 @@ def kpi_cards(register: pd.DataFrame, series: pd.DataFrame, months: int = 24) ->
         code: group.sort_values("period_start")["value"].dropna().tail(months).round(2).tolist()
         for code, group in series.groupby("kpi_code")
     }
-    cards["spark"] = [sparks.get(code, []) for code in cards["kpi_code"]]
+    # one value is no trend: a single-point "sparkline" would draw as a flat line that reads as "no change"
+    cards["spark"] = [v if len(v := sparks.get(code, [])) >= 2 else [] for code in cards["kpi_code"]]
     return cards.reset_index(drop=True)
+
+
+def kpis_with_series(series: pd.DataFrame, *, min_periods: int = 2) -> list[str]:
+    """Codes of the KPIs with at least ``min_periods`` values in ``series`` (kpi_code, period_start, value),
+    most periods first: what to suggest when the chosen KPI has a single period (a QOF year), so no trajectory."""
+    counts = series.dropna(subset=["value"]).groupby("kpi_code")["period_start"].nunique()
+    return counts[counts >= min_periods].sort_values(ascending=False, kind="stable").index.tolist()

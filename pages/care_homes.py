@@ -39,8 +39,13 @@ st.title("Care homes")
 st.subheader(f"Enhanced Health in Care Homes: {area.name}")
 all_homes = cache.care_homes(system)
 homes = homes_in_area(all_homes, filters)
+if all_homes.empty:  # nothing loaded at all (a real-data start without the CQC file): say so, not "none here"
+    st.info("Care homes: none loaded. No CQC care directory has been imported for this system; "
+            "import the CQC care directory (the CQC's 'Care directory with filters' file) on the Data page.",
+            icon=":material/upload_file:")
+    st.stop()
 if homes.empty:
-    st.info(f"No care homes are recorded in {area.name}. Import the CQC care directory on the Data page.")
+    st.info(f"No care homes are recorded in {area.name}. Choose another borough or PCN.")
     st.stop()
 headline_metrics(homes)
 words = filter_wording(filters, area)

@@ -37,7 +37,7 @@ area = selected_area(filters)
 st.title("Delivery")
 all_milestones = cache.milestones()
 if all_milestones.empty:
-    empty_state("delivery")
+    empty_state("delivery", has_register=not cache.workstreams().empty)
     st.stop()
 
 data_date = cache.programme_data_date() or date.today()

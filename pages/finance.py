@@ -30,7 +30,7 @@ area = selected_area(filters)
 st.title("Finance and activity")
 lines_all, activity_all = cache.finance_lines(), cache.activity_changes()
 if lines_all.empty and activity_all.empty:
-    empty_state("finance")
+    empty_state("finance", has_register=not cache.workstreams().empty)
     st.stop()
 
 boroughs = cache.boroughs(system_code()).set_index("code")["name"]

@@ -15,11 +15,11 @@ import streamlit as st
 from components.area import selected_area, system_code
 from components.exports import export_buttons, suppression_caption
 from components.maps import interactive_map, legend
-from components.page import export_context, filter_wording, kpi_row, small_number_max, suppression_rule
+from components.page import chosen_period, export_context, filter_wording, kpi_row, small_number_max, suppression_rule
 from components.shell import require_app_shell
 from components.state import current_filters
 from data import cache
-from data.analysis import with_intervals
+from data.analysis import in_areas, with_intervals
 from data.export import as_displayed
 from data.suppression import suppress
 from geo.colours import PRACTICE_COLOUR, LegendEntry, diverging_scale, rating_legend, sequential_scale
@@ -80,8 +80,9 @@ elif kpi_level is None:
     )  # fmt: skip
 
 level = kpi_level if shade == "kpi" else ("lsoa" if shade == "imd" else None)
+period_words, period_end = chosen_period(kpi["kpi_code"], filters.period) if shade == "kpi" else ("", None)
 if shade == "kpi":
-    title = f"{kpi['kpi']} by {LEVEL_WORDS[kpi_level]}, {filters.period:%b %Y}"
+    title = f"{kpi['kpi']} by {LEVEL_WORDS[kpi_level]}, {period_words}"
     title += " (indicative PCN areas)" if kpi_level == "pcn" and indicative else ""
 elif shade == "imd":
     title = "Deprivation by LSOA: IMD 2019 decile"
@@ -92,7 +93,12 @@ st.subheader(title)
 has_target = shade == "kpi" and kpi["target_value"] is not None and not pd.isna(kpi["target_value"])
 controls = st.columns(4)
 show_practices = controls[0].toggle("GP practices", value=True, key="map_practices")
-show_homes = controls[1].toggle("Care homes", value=True, key="map_homes", help="Sized by beds, coloured by rating")
+homes_loaded = not cache.care_homes(system).empty  # none on a real-data start without the CQC file: say so
+show_homes = controls[1].toggle(
+    "Care homes", value=homes_loaded, key="map_homes", disabled=not homes_loaded,
+    help="Sized by beds, coloured by rating" if homes_loaded else "None loaded: import the CQC care directory on "
+    "the Data page.",
+)  # fmt: skip
 against_target = controls[2].toggle(
     "Colour against target",
     value=False,
@@ -109,13 +115,15 @@ values, scale, measure = None, None, None
 if shade == "kpi":
     values = suppress(
         with_intervals(
-            cache.kpi_period_across_areas(kpi["kpi_code"], kpi_level, filters.period),
+            # the system's own areas only: the national roll-ups (every PCN in England) must not set the classes
+            in_areas(cache.kpi_period_across_areas(kpi["kpi_code"], kpi_level, filters.period),
+                     cache.area_names(kpi_level, system)),
             kpi["value_type"],
             kpi["multiplier"],
         ),
         suppression_rule(kpi),
     )
-    measure = Measure(kpi["kpi"], kpi["unit"], small_number_max(kpi), f"{filters.period:%b %Y}")
+    measure = Measure(kpi["kpi"], kpi["unit"], small_number_max(kpi), period_words)
     if against_target and has_target:
         scale = diverging_scale(
             shown_values(values, measure.small_number_max),
@@ -148,7 +156,7 @@ model = map_model(
     lsoas=lsoas if shade == "imd" else None,
 )
 scale = model.scale
-shaded = {"kpi": f"{choices.get('kpi', '')} in {filters.period:%B %Y}" if shade == "kpi" else "",
+shaded = {"kpi": f"{choices.get('kpi', '')} in {period_words}" if shade == "kpi" else "",
           "imd": "LSOAs by IMD 2019 decile", "none": "boroughs, unshaded"}[shade]  # fmt: skip
 alt_text = (
     f"Map of {shaded}, {len(model.areas)} areas"
@@ -173,11 +181,17 @@ if sections:
     legend(sections)
 if values is not None:
     suppression_caption(values, f"{LEVEL_WORDS[kpi_level]}s")
+    without = ~pcn_bounds["code"].isin(values["area_code"])
+    unvalued = sorted(set(pcn_bounds.loc[without, "name"])) if kpi_level == "pcn" else []
+    if unvalued:  # the areas are today's PCNs; a PCN formed or renamed since the period has no value for it
+        st.caption(f"{len(unvalued)} PCN area{'s' if len(unvalued) != 1 else ''} with no value for {period_words} "
+                   f"(PCNs formed or changed since then; practices count towards the PCN of the period): "
+                   + ", ".join(unvalued[:6]) + ("…" if len(unvalued) > 6 else "") + ".")
 
 drawn = [*borough_bounds["source"], *pcn_bounds["source"], *(lsoas["source"] if shade == "imd" else [])]
 credits = attribution(
     drawn, cache.provenance()["source"].tolist(), deprivation=shade == "imd", practices=show_practices,
-    care_homes=show_homes,
+    care_homes=show_homes or not homes_loaded,
 )  # fmt: skip
 if basemap:
     credits += f". {BASEMAP_CREDIT}"
@@ -186,7 +200,8 @@ st.caption(credits)
 table = map_table(model, measure)
 with st.expander("Table of the mapped values", expanded=False):
     st.dataframe(as_displayed(table), hide_index=True, width="stretch")
-data_date = (pd.Timestamp(filters.period) + pd.offsets.MonthEnd(0)).date() if filters.period else None
+data_date = period_end.date() if period_end is not None else (
+    (pd.Timestamp(filters.period) + pd.offsets.MonthEnd(0)).date() if filters.period else None)
 source = kpi["source"] if shade == "kpi" else credits
 heading = f"Map: {kpi['kpi']} by {LEVEL_WORDS[kpi_level]}" if shade == "kpi" else f"Map: {title}"
 context = export_context(heading, filter_wording(filters, area, kpi if shade == "kpi" else None), source,

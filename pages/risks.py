@@ -32,7 +32,7 @@ area = selected_area(filters)
 st.title("Risks")
 all_risks = cache.risks()
 if all_risks.empty:
-    empty_state("risks")
+    empty_state("risks", has_register=not cache.workstreams().empty)
     st.stop()
 
 boroughs = cache.boroughs(system_code()).set_index("code")["name"]

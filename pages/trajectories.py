@@ -12,6 +12,7 @@ from components.page import export_context, filter_wording, kpi_row, suppression
 from components.shell import require_app_shell
 from components.spc_controls import area_borough, rebase_caption, rebase_suggestion, spc_rebase_control
 from components.spc_icons import spc_icons
+from components.state import KPI_KEY
 from data import cache
 from data.analysis import (
     AnalysisError,
@@ -30,6 +31,7 @@ from data.analysis import (
     with_intervals,
 )
 from data.narrative import kpi_narrative
+from data.register import kpis_with_series
 from data.stats.spc import rebase_suggestions
 from data.suppression import suppress
 from settings import get_settings
@@ -53,7 +55,8 @@ if "provider" in kpi["levels"] and not filters.borough and not filters.pcn:
     if trust:
         area = Area("provider", trust, names[trust])
 st.subheader(f"{kpi['kpi']}: {area.name}")
-st.caption(f"{kpi['definition']} Unit: {kpi['unit']}.")
+definition = str(kpi["definition"] or "").rstrip()
+st.caption(f"{definition}{'' if definition.endswith(('.', '?', '!')) or not definition else '.'} Unit: {kpi['unit']}.")
 if area.level not in kpi["levels"]:
     st.info(
         f"{kpi['kpi']} is reported at {', '.join(kpi['levels'])} level, not at {area.level} level. "
@@ -66,6 +69,12 @@ series = with_intervals(cache.area_series(area.level, area.code, kpi["kpi_code"]
 if series["value"].notna().sum() == 0:
     st.info(f"No observations of {kpi['kpi']} for {area.name} yet. Import them on the Data page.")
     st.stop()
+if series["value"].notna().sum() < 2:  # one QOF year: a point, not a trajectory; point to the indicators with one
+    names = cache.kpi_catalogue().set_index("kpi_code")["kpi"]
+    longer = [c for c in kpis_with_series(cache.register_series(area.level, area.code, None)) if c in names.index]
+    links = " · ".join(f"[{names[c]}](trajectories?{KPI_KEY}={c})" for c in longer[:6])
+    st.info(f"{kpi['kpi']} has one period loaded for {area.name}, so there is no trajectory yet."
+            + (f" Indicators with a series here: {links}." if links else ""))
 series = suppress(series, rule)  # before any chart, table or statistic sees it (SPC runs on the values shown)
 plans = cache.area_plans(area.level, area.code, kpi["kpi_code"])
 frame = trajectory_frame(series, plans)
@@ -82,7 +91,9 @@ milestones = kpi_milestones(
 )
 narrative = st.empty()  # the KPI's narrative, written once its SPC (below) is computed
 
-st.markdown("#### Actual, plan and target")
+# name only what is drawn: a published indicator has neither plan nor target
+drawn = ["Actual", *(["plan"] if not plans.empty else []), *(["target"] if target is not None else [])]
+st.markdown("#### " + (", ".join(drawn[:-1]) + " and " + drawn[-1] if len(drawn) > 1 else "Actual values"))
 chart = trajectory_chart(
     frame,
     unit=kpi["unit"],

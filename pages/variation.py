@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from components.area import selected_area, system_code
 from components.charts import comparison_chart, funnel_chart
 from components.exports import chart_with_table, export_buttons, suppression_caption
-from components.page import export_context, filter_wording, kpi_row, suppression_rule
+from components.page import chosen_period, export_context, filter_wording, kpi_row, suppression_rule
 from components.shell import require_app_shell
 from components.state import current_filters
 from data import cache
@@ -35,7 +34,8 @@ st.title("Variation")
 if kpi is None or filters.period is None:
     st.info("Choose a KPI and period in the sidebar.")
     st.stop()
-st.subheader(f"{kpi['kpi']}, {filters.period:%b %Y}")
+period_words, period_end = chosen_period(kpi["kpi_code"], filters.period)  # a QOF year: "Apr 2020 to Mar 2021"
+st.subheader(f"{kpi['kpi']}, {period_words}")
 
 levels = [lv for lv in ("practice", "pcn", "care_home", "provider") if lv in kpi["levels"]]
 if not levels:
@@ -71,7 +71,7 @@ rule = suppression_rule(kpi).deriving("x", "x_label", "z", "distance", "denomina
 # the statistics use every unit; what is drawn, tabled and exported has been through the suppression step
 points = suppress(funnel_points(funnel, names, highlight), rule, counts=rows)
 words = filter_wording(filters, area, kpi)
-data_date = pd.Timestamp(filters.period) + pd.offsets.MonthEnd(0)
+data_date = period_end
 outliers = suppress(outlier_table(funnel, names), rule, counts=rows)
 summary = funnel_summary(funnel, outlier_table(funnel, names), LEVEL_NAMES[level])
 st.markdown(
@@ -85,7 +85,7 @@ chart = funnel_chart(
     shown(points),
     unit=kpi["unit"],
     x_title=f"Denominator: {kpi['denominator_definition'] or 'see About'}",
-    alt_text=f"Funnel plot of {kpi['kpi']} for {len(points)} {LEVEL_NAMES[level]} in {filters.period:%B %Y}: "
+    alt_text=f"Funnel plot of {kpi['kpi']} for {len(points)} {LEVEL_NAMES[level]} in {period_words}: "
     f"each point's value against its denominator, with 95% and 99.8% control limits around the centre line "
     f"{funnel.centre:.1f}. {summary}",
 )

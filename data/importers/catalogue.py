@@ -176,6 +176,23 @@ def upsert_indicators(session: Session, indicators: pd.DataFrame, *, keep_name: 
     return dict(found)
 
 
+def _rollup_levels(session: Session, levels: pd.DataFrame) -> pd.DataFrame:
+    """The PCN, borough and system levels of the summable published indicators reported by practice.
+
+    ``data/rollups.py`` rolls a KPI up only to the levels it declares; a published indicator declares the levels
+    its file reports, so without these a practice-only QOF or list-size indicator would never reach the PCN
+    funnel, the borough comparison or the system's card. Register KPIs keep the levels their definition gives.
+    """
+    practice_ids = levels.loc[levels["level"] == AreaLevel.PRACTICE.value, "kpi_id"].dropna().astype(int).tolist()
+    if not practice_ids:
+        return levels.iloc[0:0]
+    ids = session.execute(select(Kpi.id).where(
+        Kpi.id.in_(practice_ids), Kpi.origin == KpiOrigin.PUBLISHED.value, Kpi.summable.is_(True))).scalars().all()
+    rollup = (AreaLevel.PCN.value, AreaLevel.BOROUGH.value, AreaLevel.SYSTEM.value)
+    return pd.DataFrame([(i, lv) for i in ids for lv in rollup], columns=["kpi_id", "level"]).astype(
+        {"kpi_id": levels["kpi_id"].dtype})
+
+
 def load_published(session: Session, frame: pd.DataFrame, import_id: int, *, keep_name: bool = False) -> dict[str, int]:
     """Upsert the indicators of ``frame``, their reporting levels and the observations (by natural key)."""
     if frame.empty:
@@ -184,6 +201,7 @@ def load_published(session: Session, frame: pd.DataFrame, import_id: int, *, kee
     frame = frame[frame["level"].notna()]
     frame = frame.assign(kpi_id=frame["kpi_code"].map(ids).astype("Int64"))
     levels = frame[["kpi_id", "level"]].drop_duplicates()
+    levels = pd.concat([levels, _rollup_levels(session, levels)], ignore_index=True).drop_duplicates()
     upsert(session, KpiAreaLevel, levels, keys=["kpi_id", "level"], update=[])
     rows = frame[["kpi_id", *OBSERVATION_FIELDS]].assign(import_id=import_id)
     for col in ("numerator", "denominator", "value", "lower_ci", "upper_ci"):

@@ -1,4 +1,5 @@
-"""AppTest fixtures: the app on a demo SQLite database built once per session."""
+"""AppTest fixtures: the app on a demo SQLite database built once per session, and on the real-data database
+(``tests/realdata_database.py``: ``load-folder`` of shared/realdata, cached between sessions)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from streamlit.testing.v1 import app_test as app_test_module
 from data.db import make_engine
 from data.demo import build_demo
 from settings import get_settings
+from tests.conftest import POSTGRES_URL, _unavailable
+from tests.realdata_database import realdata_cache_dir, realdata_postgres, realdata_sqlite
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -60,3 +63,25 @@ def app(demo_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest
 def empty_app(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     """app.py on an empty database with the demo switched off (what an analyst starting afresh sees)."""
     yield from _app_on(f"sqlite:///{tmp_path / 'empty.sqlite'}", monkeypatch, DEMO_ON_EMPTY="false")
+
+
+@pytest.fixture(scope="session")
+def realdata_database(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """URL of the SQLite database holding every file of shared/realdata (skips, or fails in CI, without it)."""
+    return realdata_sqlite(realdata_cache_dir(pytestconfig, tmp_path_factory))
+
+
+@pytest.fixture(params=("sqlite", "postgresql"))
+def realdata_app(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """app.py on the real-data database, on SQLite and on PostgreSQL (demo off: never let it build one)."""
+    fixture = "realdata_database" if request.param == "sqlite" else "realdata_postgres_database"
+    yield from _app_on(request.getfixturevalue(fixture), monkeypatch, DEMO_ON_EMPTY="false")
+
+
+@pytest.fixture(scope="session")
+def realdata_postgres_database() -> str:
+    """URL of the real-data database on PostgreSQL (TEST_DATABASE_URL), in a schema kept between sessions; skips
+    without PostgreSQL, and fails when REQUIRE_POSTGRES=1 (CI)."""
+    if not POSTGRES_URL:
+        _unavailable("TEST_DATABASE_URL is not set")
+    return realdata_postgres(POSTGRES_URL)

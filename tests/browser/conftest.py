@@ -58,13 +58,11 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory, demo_database: str) -> Iterator[str]:
-    """Base URL of the app running on the demo database (started for the session, stopped after it)."""
-    folder = tmp_path_factory.mktemp("browser")
-    url = demo_database
+@contextlib.contextmanager
+def serve_app(database_url: str, folder: Path, *, demo_on_empty: bool = True) -> Iterator[str]:
+    """``streamlit run app.py`` on ``database_url`` on a free port; yields its base URL, stops it afterwards."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "DEMO_ON_EMPTY": "true"}
+    env = {**os.environ, "DATABASE_URL": database_url, "DEMO_ON_EMPTY": "true" if demo_on_empty else "false"}
     log = (folder / "streamlit.log").open("w")
     process = subprocess.Popen(
         [
@@ -85,13 +83,35 @@ def app_url(tmp_path_factory: pytest.TempPathFactory, demo_database: str) -> Ite
             log.close()
             pytest.fail(f"streamlit did not start: {(folder / 'streamlit.log').read_text()[-2000:]}")
         time.sleep(0.5)
-    yield base
-    process.terminate()
     try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory, demo_database: str) -> Iterator[str]:
+    """Base URL of the app running on the demo database (started for the session, stopped after it)."""
+    with serve_app(demo_database, tmp_path_factory.mktemp("browser")) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def realdata_app_url(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of the app on the real-data database (``load-folder`` of shared/realdata; cached between sessions
+    by ``tests/realdata_database.py``). Module-scoped: it runs only while its tests do, beside no other."""
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from tests.realdata_database import realdata_cache_dir, realdata_sqlite
+
+    url = realdata_sqlite(realdata_cache_dir(pytestconfig, tmp_path_factory))
+    with serve_app(url, tmp_path_factory.mktemp("browser-realdata"), demo_on_empty=False) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
