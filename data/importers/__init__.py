@@ -29,6 +29,7 @@ def _sources() -> dict[str, Source]:
         areas,
         boundaries,
         cqc,
+        derived_footprint,
         fingertips,
         gp,
         imd,
@@ -52,6 +53,7 @@ def _sources() -> dict[str, Source]:
         *imd.SOURCES,
         *programme.SOURCES,
         *successors.SOURCES,
+        *derived_footprint.SOURCES,
     ]
     return {s.name: s for s in found}
 
