@@ -263,7 +263,20 @@ def derive_footprint(lads: pd.DataFrame, practices: pd.DataFrame, relations: pd.
 
 
 __all__ = [
-    "OPEN_STATUSES", "DerivedFootprint", "derive_footprint", "title_name", "borough_systems", "detached_codes", "pcn_is_open", "practice_is_open",
-    "practice_systems", "sub_icb_boroughs", "system_borough_codes", "system_codes", "system_pcn_codes",
-    "system_practice_codes", "system_sub_icb_codes", "system_sub_icbs",
+    "OPEN_STATUSES",
+    "DerivedFootprint",
+    "borough_systems",
+    "derive_footprint",
+    "detached_codes",
+    "pcn_is_open",
+    "practice_is_open",
+    "practice_systems",
+    "sub_icb_boroughs",
+    "system_borough_codes",
+    "system_codes",
+    "system_pcn_codes",
+    "system_practice_codes",
+    "system_sub_icb_codes",
+    "system_sub_icbs",
+    "title_name",
 ]

@@ -97,7 +97,8 @@ def relations_request(epraccur: Iterable[tuple[str, bytes]], epcn: Iterable[tupl
         rel = icb.merge(named[["sub_icb_code", "sub_icb_name", "from_file"]], on="sub_icb_code", how="outer",
                         suffixes=("", "_name"))
         rel["sub_icb_name"] = rel["sub_icb_name_name"]
-        rel["from_file"] = rel["from_file"].fillna("").str.cat(rel["from_file_name"].fillna(""), sep="; ").str.strip("; ")
+        both = rel["from_file"].fillna("").str.cat(rel["from_file_name"].fillna(""), sep="; ")
+        rel["from_file"] = both.str.strip("; ")
         rel = rel[RELATION_COLUMNS]
     body = rel.sort_values("sub_icb_code").to_csv(index=False).encode()  # type: ignore[union-attr]
     return REQUEST_HEADER + b"\n" + body
