@@ -6,6 +6,8 @@ system and those given to its boroughs (a former borough CCG such as 07M Barnet)
 when an analyst reassigned it to one of the system's places; else, when the system has sub-ICB codes and the
 practice an ODS commissioner, when that commissioner is one of them; else when its borough is one of the places.
 A PCN likewise, by its ODS parent sub-ICB. An analyst's ``detach`` correction takes either out of every system.
+A system that succeeded others (``org_successor`` at level system: ICBs QMJ and QRV merged) holds their places and
+sub-ICB codes too, so a merged ICB of 13 boroughs needs only its successor records.
 
 These are SQL selects (used inside queries, so they stay set-based at England scale) and frames built from them.
 
@@ -25,25 +27,38 @@ import pandas as pd
 from sqlalchemy import Select, exists, or_, select, union
 from sqlmodel import Session
 
-from models import AreaMember, Borough, HealthSystem, LinkCorrection, Pcn, Practice
+from models import AreaMember, Borough, HealthSystem, LinkCorrection, OrgSuccessor, Pcn, Practice
 
 SYSTEM, BOROUGH, SUB_ICB = "system", "borough", "sub_icb"
 OPEN_STATUSES = ("A",)  # ODS status codes that count as open: active (dormant D, closed C, proposed P do not)
 
 
+def predecessor_systems(system_code: str) -> Select:
+    """Codes of the systems the system succeeded (``org_successor`` at level system: an ICB merger, QMJ + QRV ->
+    the merged ICB). A successor system's footprint holds its predecessors' places and sub-ICB codes."""
+    return select(OrgSuccessor.predecessor_code).where(
+        OrgSuccessor.level == SYSTEM, OrgSuccessor.successor_code == system_code)
+
+
+def _system_or_predecessor(system_code: str) -> object:
+    return or_(AreaMember.parent_code == system_code, AreaMember.parent_code.in_(predecessor_systems(system_code)))
+
+
 def system_borough_codes(system_code: str) -> Select:
-    """ONS codes of the system's places: its own boroughs and the places the areas template adds to it."""
-    own = select(Borough.code).join(HealthSystem, HealthSystem.id == Borough.system_id).where(
-        HealthSystem.code == system_code)
+    """ONS codes of the system's places: its own boroughs, the places the areas template adds to it, and those of
+    the systems it succeeded (a merged ICB)."""
+    codes = or_(HealthSystem.code == system_code, HealthSystem.code.in_(predecessor_systems(system_code)))
+    own = select(Borough.code).join(HealthSystem, HealthSystem.id == Borough.system_id).where(codes)
     added = select(AreaMember.member_code).where(
-        AreaMember.parent_level == SYSTEM, AreaMember.parent_code == system_code, AreaMember.member_level == BOROUGH)
+        AreaMember.parent_level == SYSTEM, _system_or_predecessor(system_code), AreaMember.member_level == BOROUGH)
     return union(own, added).subquery().select()
 
 
 def system_sub_icb_codes(system_code: str) -> Select:
-    """ODS sub-ICB (commissioner) codes of the system: its own and its boroughs' (former borough CCGs)."""
+    """ODS sub-ICB (commissioner) codes of the system: its own, its predecessors' and its boroughs' (former
+    borough CCGs)."""
     own = select(AreaMember.member_code).where(
-        AreaMember.parent_level == SYSTEM, AreaMember.parent_code == system_code, AreaMember.member_level == SUB_ICB)
+        AreaMember.parent_level == SYSTEM, _system_or_predecessor(system_code), AreaMember.member_level == SUB_ICB)
     places = select(AreaMember.member_code).where(
         AreaMember.parent_level == BOROUGH, AreaMember.member_level == SUB_ICB,
         AreaMember.parent_code.in_(system_borough_codes(system_code)))
@@ -271,6 +286,7 @@ __all__ = [
     "pcn_is_open",
     "practice_is_open",
     "practice_systems",
+    "predecessor_systems",
     "sub_icb_boroughs",
     "system_borough_codes",
     "system_codes",

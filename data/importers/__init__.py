@@ -34,6 +34,7 @@ def _sources() -> dict[str, Source]:
         gp,
         imd,
         kpi,
+        neighbourhoods,
         ods,
         programme,
         qof,
@@ -54,6 +55,7 @@ def _sources() -> dict[str, Source]:
         *programme.SOURCES,
         *successors.SOURCES,
         *derived_footprint.SOURCES,
+        *neighbourhoods.SOURCES,
     ]
     return {s.name: s for s in found}
 

@@ -58,6 +58,7 @@ HEADER_RULES: dict[str, tuple[frozenset[str], ...]] = {
         "areas": [{"level", "code", "name", "parent code"}],
         "providers": [{"provider code", "system code"}],
         "successors": [{"level", "predecessor code", "successor code"}],
+        "neighbourhoods": [{"neighbourhood code", "member level", "member code"}],
         "register": [{"workstream code", "initiative code", "initiative name"}],
         "kpi_definitions": [{"kpi code", "initiative code", "value type", "polarity"}],
         "kpi_targets": [{"kpi code", "target value"}, {"kpi code", "validation date"}],
