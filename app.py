@@ -41,6 +41,7 @@ sidebar_filters(
     cache.workstreams(),
     cache.kpi_catalogue(),
     cache.kpi_periods,
+    cache.neighbourhoods(settings.system_code),
 )
 synthetic_banner(cache.provenance())
 

@@ -6,8 +6,9 @@ on the period's last day, else the latest one overlapping the period; a practice
 its current PCN; an analyst's PCN correction wins), to its borough, and to every system whose footprint holds it
 (``data/footprint.py``). The rolled-up value is recomputed with the KPI's method (numerator / denominator x
 multiplier; the numerator for a count), never averaged. Only KPIs marked ``summable`` are rolled up, to the
-levels the KPI declares (all of them when it declares none), and a group is left out when one of its practices lacks
-a numerator (or, except for counts, a denominator), because the sum would be short. Roll-up rows are marked
+levels the KPI declares (all of them when it declares none; neighbourhoods, where defined, whenever it rolls up
+at all), and a group is left out when one of its practices lacks a numerator (or, except for counts, a
+denominator), because the sum would be short. Roll-up rows are marked
 ``derived`` and never replace an imported row at the same KPI, level, area and period.
 
 Successors carry history (``org_successor``, practice level): a predecessor practice's observations of periods
@@ -212,6 +213,10 @@ def _frame(session: Session, stmt: object, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records([tuple(r) for r in result.fetchall()], columns=columns)
 
 
+def _with_neighbourhood(levels: set[str]) -> set[str]:
+    return levels | {AreaLevel.NEIGHBOURHOOD.value} if levels else levels
+
+
 def practice_neighbourhoods(session: Session) -> pd.Series:
     """Practice code -> neighbourhood code: the practice's own membership, else the neighbourhood of the LSOA its
     point stands in (LSOA-defined neighbourhoods; the latest loaded vintage of each LSOA)."""
@@ -289,7 +294,9 @@ def refresh_rollups(session: Session, *, kpi_ids: Iterable[int] | None = None, i
     declared = _frame(session, select(KpiAreaLevel.kpi_id, KpiAreaLevel.level).where(KpiAreaLevel.kpi_id.in_(ids)),
                       ["kpi_id", "level"]).groupby("kpi_id")["level"].agg(set).to_dict()
     every = {lv.value for lv in ROLLUP_LEVELS}
-    levels = {k: (declared[k] & every if k in declared else every) for k in ids}
+    # a KPI rolls up to the levels it declares (all when none), and to neighbourhoods (newer than any declaration)
+    # whenever it rolls up at all
+    levels = {k: _with_neighbourhood(declared[k] & every) if k in declared else every for k in ids}
 
     practices = _frame(session, select(Practice.code, Pcn.code, Borough.code)
                        .join(Pcn, Pcn.id == Practice.pcn_id, isouter=True)
