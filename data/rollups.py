@@ -6,9 +6,10 @@ on the period's last day, else the latest one overlapping the period; a practice
 its current PCN; an analyst's PCN correction wins), to its borough, and to every system whose footprint holds it
 (``data/footprint.py``). The rolled-up value is recomputed with the KPI's method (numerator / denominator x
 multiplier; the numerator for a count), never averaged. Only KPIs marked ``summable`` are rolled up, to the
-levels the KPI declares (all of them when it declares none; neighbourhoods, where defined, whenever it rolls up
-at all), and a group is left out when one of its practices lacks a numerator (or, except for counts, a
-denominator), because the sum would be short. Roll-up rows are marked
+levels a register KPI declares (all of them when it declares none; neighbourhoods, where defined, whenever it
+rolls up at all; a published indicator to all, its declared levels being where its file reported it), and a
+group is left out when one of its practices lacks a numerator (or, except for counts, a denominator), because the
+sum would be short. Roll-up rows are marked
 ``derived`` and never replace an imported row at the same KPI, level, area and period.
 
 Successors carry history (``org_successor``, practice level): a predecessor practice's observations of periods
@@ -39,6 +40,7 @@ from models import (
     Kpi,
     KpiAreaLevel,
     KpiObservation,
+    KpiOrigin,
     LinkCorrection,
     NeighbourhoodMember,
     OrgSuccessor,
@@ -294,9 +296,13 @@ def refresh_rollups(session: Session, *, kpi_ids: Iterable[int] | None = None, i
     declared = _frame(session, select(KpiAreaLevel.kpi_id, KpiAreaLevel.level).where(KpiAreaLevel.kpi_id.in_(ids)),
                       ["kpi_id", "level"]).groupby("kpi_id")["level"].agg(set).to_dict()
     every = {lv.value for lv in ROLLUP_LEVELS}
-    # a KPI rolls up to the levels it declares (all when none), and to neighbourhoods (newer than any declaration)
-    # whenever it rolls up at all
-    levels = {k: _with_neighbourhood(declared[k] & every) if k in declared else every for k in ids}
+    # a register KPI rolls up to the levels it declares (all when none), and to neighbourhoods (newer than any
+    # declaration) whenever it rolls up at all; a published indicator's levels are where its file reported it
+    # (practice), not a choice, so it rolls up to every level
+    published = set(_frame(session, select(Kpi.id).where(Kpi.id.in_(ids), Kpi.origin == KpiOrigin.PUBLISHED.value),
+                           ["kpi_id"])["kpi_id"])
+    levels = {k: _with_neighbourhood(declared[k] & every) if k in declared and k not in published else every
+              for k in ids}
 
     practices = _frame(session, select(Practice.code, Pcn.code, Borough.code)
                        .join(Pcn, Pcn.id == Practice.pcn_id, isouter=True)
