@@ -16,7 +16,9 @@ Successors carry history (``org_successor``, practice level): a predecessor prac
 that start before the succession's effective date are attributed to its successor (followed along a chain,
 A -> B -> C), so they count towards the successor's PCN in that period, its borough and its systems. Rolled-up
 numerators and denominators are then the sum of successor and predecessors (summable measures only, as every
-roll-up); the predecessor's own practice rows are kept as published, under its own code.
+roll-up); the predecessor's own practice rows are kept as published, under its own code. A successor system (a
+merged ICB) is rolled up from its effective date on; before it, its series is its predecessors' rows summed
+(``carry_history``, read by ``data.queries.area_series``), never its footprint's practices counted again.
 
 The shaping functions are pure (frames in, frames out) and set-based; :func:`refresh_rollups` is the one function
 that reads and writes the database, called at the end of every import in the import's transaction.
@@ -112,6 +114,18 @@ def attribute_to_successors(observations: pd.DataFrame, successions: pd.DataFram
             break
         codes[moves] = succ[moves]
     return codes
+
+
+def drop_before_succession(members: pd.DataFrame, starts: pd.DataFrame) -> pd.DataFrame:
+    """Leave out a successor system's groups for periods before it began (its earliest succession's effective
+    date): before then its series is its predecessors' rows, summed (``carry_history``), and rolling its footprint
+    up as well would count them twice. ``starts``: system_code, effective_date."""
+    if starts.empty or members.empty:
+        return members
+    first = pd.to_datetime(starts.groupby("system_code")["effective_date"].min())
+    begins = members["area_code"].map(first).where(members["level"] == AreaLevel.SYSTEM.value)
+    early = (pd.to_datetime(members["period_start"]) < begins).to_numpy(dtype=bool)
+    return members[~early]
 
 
 def roll_up(members: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
@@ -317,6 +331,9 @@ def refresh_rollups(session: Session, *, kpi_ids: Iterable[int] | None = None, i
                           overrides.set_index("code")["pcn_code"])
     members = group_members(observations, pcn, practices["borough_code"], practice_systems(session), levels,
                             practice_neighbourhoods(session))
+    starts = _frame(session, select(OrgSuccessor.successor_code, OrgSuccessor.effective_date).where(
+        OrgSuccessor.level == AreaLevel.SYSTEM.value), ["system_code", "effective_date"])
+    members = drop_before_succession(members, starts)
     rolled = roll_up(members, kpis)
     imported = _frame(session, select(o.kpi_id, o.level, o.area_code, o.period_start).where(
         o.kpi_id.in_(ids), o.level.in_(list(every)), o.derived.is_(False)), KEY)
@@ -336,5 +353,6 @@ def refresh_rollups(session: Session, *, kpi_ids: Iterable[int] | None = None, i
     return len(records)
 
 
-__all__ = ["FOOTPRINT_TABLES", "attribute_to_successors", "carry_history", "group_members", "kpis_touched",
+__all__ = ["FOOTPRINT_TABLES", "attribute_to_successors", "carry_history", "drop_before_succession",
+           "group_members", "kpis_touched",
            "pcn_for_periods", "practice_neighbourhoods", "refresh_rollups", "roll_up"]
