@@ -151,3 +151,18 @@ def test_the_folder_alone_derives_the_real_footprint_from_ods_relationships(load
     assert len(linked) > 150
     assert (linked["borough_code"] == linked["code"].map(parents).map(former)).all()
     assert practices["borough_code"].notna().sum() >= len(linked)
+
+
+def test_an_analysts_correction_wins_over_the_derived_footprint(loaded) -> None:
+    """Last in this module (it changes the database): a practice correction in the areas template applies to the
+    derived footprint: E84653 (North West London's commissioner, standing inside Barnet) reassigned to Barnet."""
+    from data.importers import load_upload
+    from data.queries import system_practices
+
+    engine, _ = loaded
+    fix = b"level,code,name,parent_code,ons_code,detach\npractice,E84653,,E09000003,,\n"
+    report = load_upload(engine, "areas", fix, "correction.csv")
+    assert report.status == "loaded", report.problems
+    with Session(engine) as session:
+        practices = system_practices(session=session, system_code="QMJ", open_only=True).set_index("code")
+    assert len(practices) == 185 and practices.loc["E84653", "borough_code"] == "E09000003"
