@@ -259,6 +259,22 @@ def practice_neighbourhoods(session: Session) -> pd.Series:
     return pd.concat([direct, located[~located.index.isin(direct.index)]])
 
 
+def _declare_rolled_levels(session: Session, rolled: pd.DataFrame) -> None:
+    """Record the levels a published indicator is now reported at (``kpi_area_level``), so pages offer its
+    roll-ups; a published indicator's levels never restrict its roll-ups, so this cannot feed back."""
+    if rolled.empty:
+        return
+    pairs = rolled[["kpi_id", "level"]].drop_duplicates()
+    have = _frame(session, select(KpiAreaLevel.kpi_id, KpiAreaLevel.level).where(
+        KpiAreaLevel.kpi_id.in_([int(k) for k in pairs["kpi_id"].unique()])), ["kpi_id", "level"])
+    known = set(zip(have["kpi_id"].astype(int), have["level"].astype(str), strict=True))
+    new = pairs[[(int(k), str(lv)) not in known for k, lv in zip(pairs["kpi_id"], pairs["level"], strict=True)]]
+    if len(new):
+        session.connection().execute(insert(KpiAreaLevel.__table__),  # type: ignore[attr-defined]
+                                     [{"kpi_id": int(k), "level": str(lv)} for k, lv in zip(
+                                         new["kpi_id"], new["level"], strict=True)])
+
+
 def kpis_touched(session: Session, import_id: int) -> set[int]:
     """KPIs with practice rows written by import ``import_id``; rows it overwrote on a roll-up become imported."""
     o = KpiObservation.__table__  # type: ignore[attr-defined]
@@ -340,6 +356,7 @@ def refresh_rollups(session: Session, *, kpi_ids: Iterable[int] | None = None, i
     if not imported.empty:
         clash = rolled[KEY].merge(imported.assign(_imported=True), on=KEY, how="left")["_imported"]
         rolled = rolled[clash.isna().to_numpy()]
+    _declare_rolled_levels(session, rolled[rolled["kpi_id"].isin(published)])
     rows = rolled.drop(columns="practices").assign(derived=True, import_id=import_id)
     columns = []
     for c in rows.columns:
