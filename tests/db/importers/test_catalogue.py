@@ -69,7 +69,8 @@ def test_qof_prevalence_needs_no_register_and_is_named_by_mapping_indicators(geo
     with Session(geography) as session:
         catalogue = queries.kpi_catalogue(session=session)
     hyp_row = catalogue.set_index("kpi_code").loc["QOF_HYP"]
-    assert hyp_row["workstream"] == queries.PUBLISHED_HEADING and hyp_row["levels"] == ("practice",)
+    assert hyp_row["workstream"] == queries.PUBLISHED_HEADING and hyp_row["levels"] == (
+        "system", "borough", "pcn", "practice")  # the file's level and those it is rolled up to
 
 
 def test_fingertips_keeps_every_breakdown_of_the_file(geography: Engine) -> None:
@@ -148,7 +149,8 @@ def test_a_register_kpi_reads_its_published_indicator_bound_before_or_after_the_
         periods = queries.kpi_periods(session=session, kpi_code="HYP_FOUND")
     assert sorted(series["kpi_code"]) == ["HYP_AFTER", "HYP_FOUND"]
     assert series["value"].tolist() == pytest.approx([12.0, 12.0])
-    assert catalogue.loc["HYP_FOUND", "levels"] == ("practice",)  # read through from the indicator
+    # read through from the indicator: its file's level and those it is rolled up to
+    assert catalogue.loc["HYP_FOUND", "levels"] == ("system", "borough", "pcn", "practice")
     assert catalogue.loc["HYP_FOUND", "workstream"] == "Long-term conditions"
     assert len(periods) == 1
     bad = head + "X,LTC-1,X,X,%,proportion,100,higher,QOF,HYP_FOUND\n"  # a register KPI is not an indicator
