@@ -61,6 +61,7 @@ try:  # the database may also go away while the app runs: the same clear error, 
         cache.workstreams(),
         cache.kpi_catalogue(),
         cache.kpi_periods,
+        cache.neighbourhoods(settings.system_code),
     )
     synthetic_banner(cache.provenance())
     page.run()

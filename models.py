@@ -40,6 +40,7 @@ class AreaLevel(StrEnum):
     LSOA = "lsoa"
     MSOA = "msoa"
     PROVIDER = "provider"  # NHS trust (provider of hospital services), ODS code, e.g. RAL Royal Free
+    NEIGHBOURHOOD = "neighbourhood"  # 2025 neighbourhood health guidance: practices or LSOAs of a place
 
 
 class ValueType(StrEnum):
@@ -398,7 +399,7 @@ class KpiAreaLevel(SQLModel, table=True):
     __tablename__ = "kpi_area_level"
 
     kpi_id: int = Field(foreign_key="kpi.id", primary_key=True)
-    level: AreaLevel = Field(sa_column=Column(String(9), primary_key=True))
+    level: AreaLevel = Field(sa_column=Column(String(13), primary_key=True))
 
 
 # -------------------------------------------------------------------------------------------------- facts
@@ -716,6 +717,32 @@ class OrgSuccessor(SQLModel, table=True):
     predecessor_code: str = Field(max_length=20)
     successor_code: str = Field(max_length=20)
     effective_date: date = Field(description="first day the successor reports for the predecessor")
+    import_id: int | None = Field(default=None, foreign_key="import_log.id", index=True)
+
+
+class Neighbourhood(SQLModel, table=True):
+    """A neighbourhood (2025 neighbourhood health guidance): a group of practices or LSOAs within a place, not
+    always a PCN. Loaded from the neighbourhoods template (``data/importers/neighbourhoods.py``)."""
+
+    __tablename__ = "neighbourhood"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True)
+    name: str = Field(max_length=200)
+    borough_code: str | None = Field(default=None, max_length=9, description="the place (borough ONS code)")
+    import_id: int | None = Field(default=None, foreign_key="import_log.id", index=True)
+
+
+class NeighbourhoodMember(SQLModel, table=True):
+    """A practice (ODS code) or an LSOA (ONS code) in a neighbourhood; each is in at most one."""
+
+    __tablename__ = "neighbourhood_member"
+    __table_args__ = (UniqueConstraint("member_level", "member_code", name="uq_neighbourhood_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    neighbourhood_code: str = Field(max_length=20, index=True)
+    member_level: str = Field(max_length=10, description="practice or lsoa")
+    member_code: str = Field(max_length=20)
     import_id: int | None = Field(default=None, foreign_key="import_log.id", index=True)
 
 

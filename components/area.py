@@ -25,11 +25,16 @@ def system_code() -> str:
 
 
 def selected_area(filters: Filters) -> Area:
-    """The most specific area chosen: PCN over borough over the system (NCL by default)."""
+    """The most specific area chosen: PCN over neighbourhood over borough over the system (NCL by default)."""
     if filters.pcn:
         pcns = cache.pcns(system_code())
         name = pcns.loc[pcns["code"] == filters.pcn, "name"]
         return Area(AreaLevel.PCN.value, filters.pcn, name.iloc[0] if len(name) else filters.pcn)
+    if filters.neighbourhood:
+        found = cache.neighbourhoods(system_code())
+        name = found.loc[found["code"] == filters.neighbourhood, "name"]
+        return Area(AreaLevel.NEIGHBOURHOOD.value, filters.neighbourhood,
+                    name.iloc[0] if len(name) else filters.neighbourhood)
     if filters.borough:
         boroughs = cache.boroughs(system_code())
         name = boroughs.loc[boroughs["code"] == filters.borough, "name"]

@@ -19,6 +19,7 @@ import streamlit as st
 from components.state import (
     BOROUGH_KEY,
     KPI_KEY,
+    NEIGHBOURHOOD_KEY,
     NOTICES_KEY,
     PCN_KEY,
     PERIOD_KEY,
@@ -50,8 +51,9 @@ def unknown_value_notice(key: str, value: str) -> str:
 
 
 def _on_borough_change() -> None:
-    """A new borough makes the chosen PCN meaningless; forget it (and any stale link notice)."""
+    """A new borough makes the chosen PCN and neighbourhood meaningless; forget them (and any stale link notice)."""
     st.session_state[PCN_KEY] = None
+    st.session_state[NEIGHBOURHOOD_KEY] = None
     st.session_state[NOTICES_KEY] = []
 
 
@@ -82,8 +84,8 @@ def _seed_or_first(key: str, options: list[str]) -> None:
 def _write_url(filters: Filters) -> None:
     """Mirror the current choice into the URL (only the whitelisted keys, only codes)."""
     period = filters.period.isoformat() if filters.period else None
-    values = (filters.borough, filters.pcn, filters.workstream, filters.kpi, period)
-    for key, value in zip(URL_KEYS, values, strict=True):
+    values = (filters.borough, filters.pcn, filters.workstream, filters.kpi, period)  # URL_KEYS' order
+    for key, value in zip((*URL_KEYS, NEIGHBOURHOOD_KEY), (*values, filters.neighbourhood), strict=True):
         if value:
             if st.query_params.get(key) != value:
                 st.query_params[key] = value
@@ -133,7 +135,10 @@ def page_filters(page: str) -> Filters:
     if text:
         st.sidebar.caption(text, help="Each page uses only the filters that change what it shows.")
     used = PAGE_FILTERS.get(page, URL_KEYS)
-    return replace(current_filters(), **{_FIELDS[key]: None for key in URL_KEYS if key not in used})
+    unused = {_FIELDS[key]: None for key in URL_KEYS if key not in used}
+    if BOROUGH_KEY not in used:  # the neighbourhood goes with the area filters
+        unused["neighbourhood"] = None
+    return replace(current_filters(), **unused)
 
 
 def _on_kpi_change() -> None:
@@ -148,8 +153,12 @@ def sidebar_filters(
     workstreams: pd.DataFrame,
     kpis: pd.DataFrame,
     periods_for: Callable[[str], pd.DataFrame],
+    neighbourhoods: pd.DataFrame | None = None,
 ) -> Filters:
     """Render the filters in the sidebar and return the choice.
+
+    ``neighbourhoods`` (code, name, borough_code): offered after the PCN, following the borough, only when any
+    are loaded; a chosen PCN wins over a chosen neighbourhood.
 
     Options: ``boroughs`` (code, name), ``pcns`` (code, name, borough_code), ``workstreams`` (code, name),
     ``kpis`` (kpi_code, kpi, workstream_code); ``periods_for(kpi_code)`` gives that KPI's periods (period_start,
@@ -164,6 +173,11 @@ def sidebar_filters(
         st.session_state[BOROUGH_KEY] = pcns.loc[pcns["code"] == st.session_state[PCN_KEY], "borough_code"].iloc[0]
     offered = pcn_options(pcns, st.session_state.get(BOROUGH_KEY))
     pcn_names = dict(zip(offered["code"], offered["name"], strict=True))
+    areas = neighbourhoods if neighbourhoods is not None else pd.DataFrame(columns=["code", "name", "borough_code"])
+    nearby = pcn_options(areas, st.session_state.get(BOROUGH_KEY))
+    neighbourhood_names = dict(zip(nearby["code"], nearby["name"], strict=True))
+    if len(areas):
+        _seed_from_url(NEIGHBOURHOOD_KEY, list(neighbourhood_names))
 
     with st.sidebar:
         st.header("Filters")
@@ -186,6 +200,19 @@ def sidebar_filters(
             on_change=_on_change,
             help="The list follows the borough chosen above.",
         )
+        neighbourhood = None
+        if len(areas):
+            neighbourhood = st.selectbox(
+                "Neighbourhood",
+                list(neighbourhood_names),
+                index=None,
+                key=NEIGHBOURHOOD_KEY,
+                placeholder="All neighbourhoods",
+                format_func=neighbourhood_names.get,
+                on_change=_on_change,
+                help="Neighbourhoods of the borough chosen above (2025 neighbourhood health guidance); a chosen "
+                     "PCN wins over a chosen neighbourhood.",
+            )
         workstream = st.selectbox(
             "Workstream",
             list(workstream_names),
@@ -228,6 +255,7 @@ def sidebar_filters(
         workstream=workstream,
         kpi=kpi,
         period=date.fromisoformat(period) if period else None,
+        neighbourhood=neighbourhood,
     )
     _write_url(filters)
     return filters

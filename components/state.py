@@ -16,6 +16,7 @@ PCN_KEY = "pcn"  # ODS code, e.g. U90001
 WORKSTREAM_KEY = "workstream"  # workstream code, e.g. EHCH
 KPI_KEY = "kpi"  # KPI code, e.g. AE_RATE
 PERIOD_KEY = "period"  # ISO date of the period's start, e.g. 2024-03-01
+NEIGHBOURHOOD_KEY = "neighbourhood"  # neighbourhood code; offered (and in the URL) only when any are loaded
 URL_KEYS = (BOROUGH_KEY, PCN_KEY, WORKSTREAM_KEY, KPI_KEY, PERIOD_KEY)
 NOTICES_KEY = "_url_notices"  # messages about URL values that were ignored
 ROLE_KEY = "_role"  # the signed-in user's data.access.Role, set by app.py on every run (never from the URL)
@@ -33,6 +34,7 @@ class Filters:
     workstream: str | None = None
     kpi: str | None = None
     period: date | None = None  # start of the chosen period (the latest by default)
+    neighbourhood: str | None = None  # a neighbourhood of the borough (2025 guidance), when any are loaded
 
 
 def current_filters() -> Filters:
@@ -43,4 +45,5 @@ def current_filters() -> Filters:
         workstream=st.session_state.get(WORKSTREAM_KEY),
         kpi=st.session_state.get(KPI_KEY),
         period=date.fromisoformat(period) if (period := st.session_state.get(PERIOD_KEY)) else None,
+        neighbourhood=st.session_state.get(NEIGHBOURHOOD_KEY),
     )

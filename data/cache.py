@@ -112,6 +112,13 @@ def boroughs(system_code: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
+def neighbourhoods(system_code: str) -> pd.DataFrame:
+    """See ``queries.neighbourhoods``."""
+    with _session() as session:
+        return queries.neighbourhoods(session=session, system_code=system_code)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
 def pcns(system_code: str) -> pd.DataFrame:
     """See ``queries.pcns``."""
     with _session() as session:

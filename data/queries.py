@@ -43,6 +43,7 @@ from models import (
     KpiPlan,
     LsoaDeprivation,
     Milestone,
+    Neighbourhood,
     OrgSuccessor,
     Pcn,
     Practice,
@@ -71,6 +72,13 @@ def boroughs(*, session: Session, system_code: str) -> pd.DataFrame:
         Borough.name
     )
     return _frame(session, stmt, ["code", "name"])
+
+
+def neighbourhoods(*, session: Session, system_code: str) -> pd.DataFrame:
+    """Neighbourhoods (2025 guidance) of the system's places, by name. Columns: code, name, borough_code."""
+    stmt = select(Neighbourhood.code, Neighbourhood.name, Neighbourhood.borough_code).where(
+        Neighbourhood.borough_code.in_(system_borough_codes(system_code))).order_by(Neighbourhood.name)
+    return _frame(session, stmt, ["code", "name", "borough_code"])
 
 
 def pcns(*, session: Session, system_code: str) -> pd.DataFrame:
@@ -420,6 +428,12 @@ def area_names(*, session: Session, level: AreaLevel | str, system_code: str) ->
     elif level == AreaLevel.BOROUGH:
         stmt = select(Borough.code, Borough.name, None, None, Borough.code, Borough.name).where(
             Borough.code.in_(places))
+    elif level == AreaLevel.NEIGHBOURHOOD:
+        stmt = (
+            select(Neighbourhood.code, Neighbourhood.name, None, None, Borough.code, Borough.name)
+            .join(Borough, Borough.code == Neighbourhood.borough_code)
+            .where(Borough.code.in_(places))
+        )
     elif level == AreaLevel.PROVIDER:  # the trusts counted towards the system's totals (providers template)
         stmt = (
             select(Provider.code, Provider.name, None, None, None, None)

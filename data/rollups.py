@@ -1,13 +1,24 @@
-"""Roll-ups: practice numerators and denominators summed to PCN, borough and system along dated memberships.
+"""Roll-ups: practice numerators and denominators summed to PCN, borough, system and neighbourhood along dated
+memberships (neighbourhoods where a lookup defines them: ``practice_neighbourhoods``).
 
 A practice counts towards the PCN it belonged to in the period (ePCN ``pcn_membership``: the membership in force
 on the period's last day, else the latest one overlapping the period; a practice with no membership history uses
 its current PCN; an analyst's PCN correction wins), to its borough, and to every system whose footprint holds it
 (``data/footprint.py``). The rolled-up value is recomputed with the KPI's method (numerator / denominator x
 multiplier; the numerator for a count), never averaged. Only KPIs marked ``summable`` are rolled up, to the
-levels the KPI declares (all three when it declares none), and a group is left out when one of its practices lacks
-a numerator (or, except for counts, a denominator), because the sum would be short. Roll-up rows are marked
+levels a register KPI declares (all of them when it declares none; neighbourhoods, where defined, whenever it
+rolls up at all; a published indicator to all, its declared levels being where its file reported it), and a
+group is left out when one of its practices lacks a numerator (or, except for counts, a denominator), because the
+sum would be short. Roll-up rows are marked
 ``derived`` and never replace an imported row at the same KPI, level, area and period.
+
+Successors carry history (``org_successor``, practice level): a predecessor practice's observations of periods
+that start before the succession's effective date are attributed to its successor (followed along a chain,
+A -> B -> C), so they count towards the successor's PCN in that period, its borough and its systems. Rolled-up
+numerators and denominators are then the sum of successor and predecessors (summable measures only, as every
+roll-up); the predecessor's own practice rows are kept as published, under its own code. A successor system (a
+merged ICB) is rolled up from its effective date on; before it, its series is its predecessors' rows summed
+(``carry_history``, read by ``data.queries.area_series``), never its footprint's practices counted again.
 
 The shaping functions are pure (frames in, frames out) and set-based; :func:`refresh_rollups` is the one function
 that reads and writes the database, called at the end of every import in the import's transaction.
@@ -19,6 +30,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+import shapely
 from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 
@@ -26,17 +38,21 @@ from data.footprint import practice_systems
 from models import (
     AreaLevel,
     Borough,
+    Boundary,
     Kpi,
     KpiAreaLevel,
     KpiObservation,
+    KpiOrigin,
     LinkCorrection,
+    NeighbourhoodMember,
+    OrgSuccessor,
     Pcn,
     PcnMembership,
     Practice,
     ValueType,
 )
 
-ROLLUP_LEVELS = (AreaLevel.PCN, AreaLevel.BOROUGH, AreaLevel.SYSTEM)
+ROLLUP_LEVELS = (AreaLevel.PCN, AreaLevel.BOROUGH, AreaLevel.SYSTEM, AreaLevel.NEIGHBOURHOOD)
 KEY = ["kpi_id", "level", "area_code", "period_start"]
 OUT_COLUMNS = [*KEY, "period_end", "numerator", "denominator", "value", "practices"]
 INSERT_CHUNK = 5_000
@@ -44,7 +60,8 @@ INSERT_CHUNK = 5_000
 FOOTPRINT_TABLES = frozenset({
     "practice", "pcn", "pcn_membership", "practice (current PCN)", "practice (located)", "area_member",
     "link_correction", "borough", "health_system", "org_successor", "practice borough", "pcn borough",
-    "practice PCN (corrected)", "practice borough (by name)", "kpi", "kpi_area_level",
+    "practice PCN (corrected)", "practice borough (by name)", "kpi", "kpi_area_level", "neighbourhood",
+    "neighbourhood_member",
 })
 
 
@@ -77,6 +94,40 @@ def pcn_for_periods(
     return out
 
 
+def attribute_to_successors(observations: pd.DataFrame, successions: pd.DataFrame) -> pd.Series:
+    """The practice each observation counts as in roll-ups: its successor's code for periods before the
+    succession (followed along chains), else its own. Aligned with ``observations``' index.
+
+    ``observations``: practice_code, period_start; ``successions``: predecessor_code, successor_code,
+    effective_date (practice level; the importer refuses cycles, and a chain is followed at most its length).
+    """
+    codes = observations["practice_code"].astype(object).copy()
+    if successions.empty or observations.empty:
+        return codes
+    nxt = successions.drop_duplicates("predecessor_code").set_index("predecessor_code")
+    effective = pd.to_datetime(nxt["effective_date"])
+    starts = pd.to_datetime(observations["period_start"])
+    for _ in range(len(nxt)):
+        succ = codes.map(nxt["successor_code"])
+        moves = (succ.notna() & (starts < codes.map(effective))).to_numpy(dtype=bool)
+        if not moves.any():
+            break
+        codes[moves] = succ[moves]
+    return codes
+
+
+def drop_before_succession(members: pd.DataFrame, starts: pd.DataFrame) -> pd.DataFrame:
+    """Leave out a successor system's groups for periods before it began (its earliest succession's effective
+    date): before then its series is its predecessors' rows, summed (``carry_history``), and rolling its footprint
+    up as well would count them twice. ``starts``: system_code, effective_date."""
+    if starts.empty or members.empty:
+        return members
+    first = pd.to_datetime(starts.groupby("system_code")["effective_date"].min())
+    begins = members["area_code"].map(first).where(members["level"] == AreaLevel.SYSTEM.value)
+    early = (pd.to_datetime(members["period_start"]) < begins).to_numpy(dtype=bool)
+    return members[~early]
+
+
 def roll_up(members: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
     """Sum practice rows to their groups and recompute each group's value with its KPI's method.
 
@@ -107,13 +158,14 @@ def roll_up(members: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
 
 def group_members(
     observations: pd.DataFrame, pcn: pd.Series, borough: pd.Series, systems: pd.DataFrame,
-    levels: dict[int, set[str]],
+    levels: dict[int, set[str]], neighbourhood: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Practice observations repeated once per group they count towards (PCN, borough, each system).
+    """Practice observations repeated once per group they count towards (PCN, borough, each system, and the
+    neighbourhood where one is defined).
 
     ``observations``: kpi_id, practice_code, period_start, period_end, numerator, denominator; ``pcn`` aligned with
     it; ``borough``: practice_code -> borough code; ``systems``: practice_code, system_code; ``levels``: kpi_id ->
-    the levels to roll up to.
+    the levels to roll up to; ``neighbourhood``: practice_code -> neighbourhood code.
     """
     base = observations[["kpi_id", "practice_code", "period_start", "period_end", "numerator", "denominator"]]
     parts = [
@@ -122,6 +174,9 @@ def group_members(
         base.merge(systems, on="practice_code").rename(columns={"system_code": "area_code"}).assign(
             level=AreaLevel.SYSTEM.value),
     ]
+    if neighbourhood is not None and len(neighbourhood):
+        parts.append(base.assign(level=AreaLevel.NEIGHBOURHOOD.value,
+                                 area_code=base["practice_code"].map(neighbourhood)))
     frame = pd.concat(parts, ignore_index=True).dropna(subset=["area_code"])
     allowed = pd.MultiIndex.from_tuples([(k, lv) for k, lvs in levels.items() for lv in lvs], names=["kpi_id", "level"])
     wanted = pd.MultiIndex.from_frame(frame[["kpi_id", "level"]]).isin(allowed)
@@ -174,6 +229,52 @@ def _frame(session: Session, stmt: object, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records([tuple(r) for r in result.fetchall()], columns=columns)
 
 
+def _with_neighbourhood(levels: set[str]) -> set[str]:
+    return levels | {AreaLevel.NEIGHBOURHOOD.value} if levels else levels
+
+
+def practice_neighbourhoods(session: Session) -> pd.Series:
+    """Practice code -> neighbourhood code: the practice's own membership, else the neighbourhood of the LSOA its
+    point stands in (LSOA-defined neighbourhoods; the latest loaded vintage of each LSOA)."""
+    members = _frame(session, select(NeighbourhoodMember.member_level, NeighbourhoodMember.member_code,
+                                     NeighbourhoodMember.neighbourhood_code),
+                     ["level", "code", "neighbourhood"])
+    if members.empty:
+        return pd.Series(dtype=object)
+    direct = members[members["level"] == AreaLevel.PRACTICE.value].set_index("code")["neighbourhood"]
+    by_lsoa = members[members["level"] == AreaLevel.LSOA.value].set_index("code")["neighbourhood"]
+    if by_lsoa.empty:
+        return direct
+    shapes = _frame(session, select(Boundary.code, Boundary.vintage, Boundary.geometry_wkb).where(
+        Boundary.level == AreaLevel.LSOA.value, Boundary.code.in_(list(by_lsoa.index))), ["code", "vintage", "wkb"])
+    shapes = shapes.sort_values("vintage").drop_duplicates("code", keep="last")
+    points = _frame(session, select(Practice.code, Practice.longitude, Practice.latitude).where(
+        Practice.longitude.is_not(None), Practice.latitude.is_not(None)), ["code", "lon", "lat"])
+    located = pd.Series(None, index=points["code"].to_numpy(), dtype=object)
+    lon, lat = points["lon"].to_numpy(float), points["lat"].to_numpy(float)
+    for code, wkb in zip(shapes["code"], shapes["wkb"], strict=True):
+        inside = shapely.contains_xy(shapely.from_wkb(bytes(wkb)), lon, lat) & located.isna().to_numpy()
+        located[inside] = by_lsoa[code]
+    located = located.dropna()
+    return pd.concat([direct, located[~located.index.isin(direct.index)]])
+
+
+def _declare_rolled_levels(session: Session, rolled: pd.DataFrame) -> None:
+    """Record the levels a published indicator is now reported at (``kpi_area_level``), so pages offer its
+    roll-ups; a published indicator's levels never restrict its roll-ups, so this cannot feed back."""
+    if rolled.empty:
+        return
+    pairs = rolled[["kpi_id", "level"]].drop_duplicates()
+    have = _frame(session, select(KpiAreaLevel.kpi_id, KpiAreaLevel.level).where(
+        KpiAreaLevel.kpi_id.in_([int(k) for k in pairs["kpi_id"].unique()])), ["kpi_id", "level"])
+    known = set(zip(have["kpi_id"].astype(int), have["level"].astype(str), strict=True))
+    new = pairs[[(int(k), str(lv)) not in known for k, lv in zip(pairs["kpi_id"], pairs["level"], strict=True)]]
+    if len(new):
+        session.connection().execute(insert(KpiAreaLevel.__table__),  # type: ignore[attr-defined]
+                                     [{"kpi_id": int(k), "level": str(lv)} for k, lv in zip(
+                                         new["kpi_id"], new["level"], strict=True)])
+
+
 def kpis_touched(session: Session, import_id: int) -> set[int]:
     """KPIs with practice rows written by import ``import_id``; rows it overwrote on a roll-up become imported."""
     o = KpiObservation.__table__  # type: ignore[attr-defined]
@@ -217,10 +318,21 @@ def refresh_rollups(session: Session, *, kpi_ids: Iterable[int] | None = None, i
         observations = observations[observations["kpi_id"].isin(ids)].reset_index(drop=True)
     if observations.empty:
         return 0
+    successions = _frame(session, select(OrgSuccessor.predecessor_code, OrgSuccessor.successor_code,
+                                         OrgSuccessor.effective_date).where(
+        OrgSuccessor.level == AreaLevel.PRACTICE.value), ["predecessor_code", "successor_code", "effective_date"])
+    if not successions.empty:
+        observations = observations.assign(practice_code=attribute_to_successors(observations, successions))
     declared = _frame(session, select(KpiAreaLevel.kpi_id, KpiAreaLevel.level).where(KpiAreaLevel.kpi_id.in_(ids)),
                       ["kpi_id", "level"]).groupby("kpi_id")["level"].agg(set).to_dict()
     every = {lv.value for lv in ROLLUP_LEVELS}
-    levels = {k: (declared[k] & every if k in declared else every) for k in ids}
+    # a register KPI rolls up to the levels it declares (all when none), and to neighbourhoods (newer than any
+    # declaration) whenever it rolls up at all; a published indicator's levels are where its file reported it
+    # (practice), not a choice, so it rolls up to every level
+    published = set(_frame(session, select(Kpi.id).where(Kpi.id.in_(ids), Kpi.origin == KpiOrigin.PUBLISHED.value),
+                           ["kpi_id"])["kpi_id"])
+    levels = {k: _with_neighbourhood(declared[k] & every) if k in declared and k not in published else every
+              for k in ids}
 
     practices = _frame(session, select(Practice.code, Pcn.code, Borough.code)
                        .join(Pcn, Pcn.id == Practice.pcn_id, isouter=True)
@@ -233,13 +345,18 @@ def refresh_rollups(session: Session, *, kpi_ids: Iterable[int] | None = None, i
         LinkCorrection.level == "practice", LinkCorrection.pcn_code.is_not(None)), ["code", "pcn_code"])
     pcn = pcn_for_periods(observations, memberships, practices["pcn_code"],
                           overrides.set_index("code")["pcn_code"])
-    members = group_members(observations, pcn, practices["borough_code"], practice_systems(session), levels)
+    members = group_members(observations, pcn, practices["borough_code"], practice_systems(session), levels,
+                            practice_neighbourhoods(session))
+    starts = _frame(session, select(OrgSuccessor.successor_code, OrgSuccessor.effective_date).where(
+        OrgSuccessor.level == AreaLevel.SYSTEM.value), ["system_code", "effective_date"])
+    members = drop_before_succession(members, starts)
     rolled = roll_up(members, kpis)
     imported = _frame(session, select(o.kpi_id, o.level, o.area_code, o.period_start).where(
         o.kpi_id.in_(ids), o.level.in_(list(every)), o.derived.is_(False)), KEY)
     if not imported.empty:
         clash = rolled[KEY].merge(imported.assign(_imported=True), on=KEY, how="left")["_imported"]
         rolled = rolled[clash.isna().to_numpy()]
+    _declare_rolled_levels(session, rolled[rolled["kpi_id"].isin(published)])
     rows = rolled.drop(columns="practices").assign(derived=True, import_id=import_id)
     columns = []
     for c in rows.columns:
@@ -253,5 +370,6 @@ def refresh_rollups(session: Session, *, kpi_ids: Iterable[int] | None = None, i
     return len(records)
 
 
-__all__ = ["FOOTPRINT_TABLES", "carry_history", "group_members", "kpis_touched", "pcn_for_periods", "refresh_rollups",
-           "roll_up"]
+__all__ = ["FOOTPRINT_TABLES", "attribute_to_successors", "carry_history", "drop_before_succession",
+           "group_members", "kpis_touched",
+           "pcn_for_periods", "practice_neighbourhoods", "refresh_rollups", "roll_up"]

@@ -29,10 +29,12 @@ def _sources() -> dict[str, Source]:
         areas,
         boundaries,
         cqc,
+        derived_footprint,
         fingertips,
         gp,
         imd,
         kpi,
+        neighbourhoods,
         ods,
         programme,
         qof,
@@ -52,6 +54,8 @@ def _sources() -> dict[str, Source]:
         *imd.SOURCES,
         *programme.SOURCES,
         *successors.SOURCES,
+        *derived_footprint.SOURCES,
+        *neighbourhoods.SOURCES,
     ]
     return {s.name: s for s in found}
 

@@ -50,6 +50,7 @@ from models import (
     HealthSystem,
     ImportLog,
     ImportStatus,
+    Neighbourhood,
     Pcn,
     Practice,
     Provider,
@@ -662,6 +663,7 @@ AREA_REGISTERS: dict[AreaLevel, Any] = {
     AreaLevel.PRACTICE: Practice.code,
     AreaLevel.CARE_HOME: CareHome.cqc_location_id,
     AreaLevel.PROVIDER: Provider.code,
+    AreaLevel.NEIGHBOURHOOD: Neighbourhood.code,
 }
 REGISTER_HINT = {
     AreaLevel.SYSTEM: "add the system to the database first (it comes with the demo or the system set-up)",
@@ -673,6 +675,7 @@ REGISTER_HINT = {
     AreaLevel.LSOA: "import the LSOA boundaries first (Boundaries, level lsoa)",
     AreaLevel.MSOA: "import the MSOA boundaries first (Boundaries, level msoa)",
     AreaLevel.WARD: "import the ward boundaries first (Boundaries, level ward)",
+    AreaLevel.NEIGHBOURHOOD: "import the neighbourhoods template first, or correct the neighbourhood code",
 }
 
 

@@ -7,7 +7,10 @@ that content cannot (a plans template and an observations template with only a v
 ``plan`` orders the recognised files by ``SOURCE_ORDER`` (registers before the facts that are checked against
 them; within a source, by the date in the name, so monthly files load oldest first). ``load_files`` runs each
 through ``run_import`` (one transaction per file, idempotent), and the ``FolderReport`` says what was loaded,
-unchanged, skipped and why.
+unchanged, skipped and why. When no areas template defined a system, the footprint is derived from the published
+files once its inputs (``FOOTPRINT_INPUTS``: epraccur, ePCN, NHS website GP, borough boundaries) have loaded and
+before the facts that roll up along it (``data/importers/derived_footprint.py``); indicative PCN areas are derived
+last.
 """
 
 from __future__ import annotations
@@ -26,13 +29,14 @@ from sqlmodel import Session
 from data.importers import SOURCES
 from data.importers.boundaries import catchments_derivable, run_indicative_catchments
 from data.importers.common import ImportReport, decode_text, normalise_header, run_import, sniff_delimiter
+from data.importers.derived_footprint import derivable, run_derived_footprint
 
 HEAD_BYTES = 65_536
 SKIP_NAMES = ("readme", ".ds_store", "thumbs.db")
 SOURCE_ORDER = (
     "areas", "register", "kpi_definitions", "kpi_targets",
-    "epraccur", "epcn", "nhsuk_gp", "nhsuk_trust", "providers",
-    "boundaries", "pcn_catchments", "imd2019", "cqc",
+    "epraccur", "epcn", "nhsuk_gp", "nhsuk_trust", "boundaries",
+    "providers", "successors", "neighbourhoods", "pcn_catchments", "imd2019", "cqc",
     "kpi_plans", "kpi_observations", "fingertips", "qof_prevalence", "qof_indicators", "qof_achievement",
     "gp_list_size", "ae_attendances",
     "finance", "activity", "milestones", "risks", "risk_reviews",
@@ -53,6 +57,8 @@ HEADER_RULES: dict[str, tuple[frozenset[str], ...]] = {
         "pcn_catchments": [{"lsoa code", "pcn code"}, {"lsoa11cd", "pcn code"}, {"ward code", "pcn code"}],
         "areas": [{"level", "code", "name", "parent code"}],
         "providers": [{"provider code", "system code"}],
+        "successors": [{"level", "predecessor code", "successor code"}],
+        "neighbourhoods": [{"neighbourhood code", "member level", "member code"}],
         "register": [{"workstream code", "initiative code", "initiative name"}],
         "kpi_definitions": [{"kpi code", "initiative code", "value type", "polarity"}],
         "kpi_targets": [{"kpi code", "target value"}, {"kpi code", "validation date"}],
@@ -65,6 +71,7 @@ HEADER_RULES: dict[str, tuple[frozenset[str], ...]] = {
     }.items()
 }
 NHSUK_TYPES = {"gp": "nhsuk_gp", "trust": "nhsuk_trust"}
+FOOTPRINT_INPUTS = frozenset(SOURCE_ORDER[: SOURCE_ORDER.index("boundaries") + 1])
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,7 @@ class FolderReport:
         for r in self.derived:
             written = ", ".join(f"{t} {n:,}" for t, n in r.written.items())
             lines.append(f"{r.status.upper():9} {r.source:16} {r.file_name}" + (f": {written}" if written else ""))
+            lines += [f"{'':9} note: {n}" for n in r.notes[:12]]
             lines += [f"{'':9} {p}" for p in r.errors[:10]]
         skipped = [d for d in self.detected if not d.source]
         lines += [f"{'SKIPPED':9} {'':16} {d.path}: {d.reason}" for d in skipped]
@@ -267,11 +275,29 @@ def load_files(engine: Engine, items: Iterable[FileItem], *, dry_run: bool = Fal
     that the earlier file would have added.
     """
     detected, files = plan(items)
-    reports = []
-    for d, item in zip([d for d in detected if d.source], files, strict=True):
+    pairs = list(zip([d for d in detected if d.source], files, strict=True))
+    by_source = {s: [(d.path, i.data) for d, i in pairs if d.source == s] for s in ("epraccur", "epcn")}
+    reports: list[ImportReport] = []
+    derived: list[ImportReport] = []
+    footprint_done = dry_run
+    for d, item in pairs:
+        if not footprint_done and d.source not in FOOTPRINT_INPUTS:
+            derived += _derive_footprint(engine, by_source)
+            footprint_done = True
         reports.append(run_import(engine, SOURCES[d.source or ""], item.data, item.path, dry_run=dry_run))
-    derived = [] if dry_run or not _needs_indicative_catchments(engine) else [run_indicative_catchments(engine)]
+    if not footprint_done:
+        derived += _derive_footprint(engine, by_source)
+    if not dry_run and _needs_indicative_catchments(engine):
+        derived.append(run_indicative_catchments(engine))
     return FolderReport(detected, reports, derived)
+
+
+def _derive_footprint(engine: Engine, files: dict[str, list[tuple[str, bytes]]]) -> list[ImportReport]:
+    """The footprint derived from the loaded files, when no system is defined yet (issue 16, item 4)."""
+    with Session(engine) as session:
+        if not derivable(session):
+            return []
+    return [run_derived_footprint(engine, files["epraccur"], files["epcn"])]
 
 
 def _needs_indicative_catchments(engine: Engine) -> bool:

@@ -1,11 +1,15 @@
 """The successors template: organisations succeeded by others (practice mergers, PCN or ICB mergers).
 
 One row per predecessor: ``level`` (practice, pcn, borough or system), ``predecessor_code``, ``successor_code``
-and ``effective_date`` (the first day the successor reports for it). A successor's series then carries its
-predecessors' history (``data/queries.py`` ``area_series``), so a merged practice's or a merged ICB's trajectory
-starts before the merger. ODS publishes successions (epraccur close dates with a successor organisation, ICB
-successor records); this lookup states them in one small file. Parse (pure) -> validate (successors exist) ->
-load (upsert by level and predecessor).
+and ``effective_date`` (the first day the successor reports for it), optionally ``successor_name``. A successor's
+series then carries its predecessors' history (``data/queries.py`` ``area_series``), and a practice
+predecessor's earlier observations count as the successor's in roll-ups (``data/rollups.py``), so a merged
+practice's or a merged ICB's trajectory starts before the merger. A system successor needs no areas template: it is
+created (named ``successor_name``, else its code) and holds its predecessors' places and sub-ICB codes
+(``data/footprint.py``), e.g. ``system,QMJ,QXX,2026-04-01,NHS West and North London`` and the same for QRV.
+ODS publishes successions (epraccur close dates with a successor organisation, ICB successor records); this lookup
+states them in one small file. Parse (pure) -> validate (successors exist) -> load (upsert by level and
+predecessor).
 """
 
 from __future__ import annotations
@@ -21,12 +25,13 @@ from data.importers.common import (
     Problem,
     Source,
     clean_code,
+    id_map,
     known_codes,
     problems_where,
     upsert,
 )
 from data.importers.kpi import TEMPLATE_EXTENSIONS, _dates, _duplicates, _levels, _read, _required_text
-from models import AreaLevel, OrgSuccessor
+from models import AreaLevel, HealthSystem, OrgSuccessor
 
 SUCCESSION_LEVELS = (AreaLevel.PRACTICE.value, AreaLevel.PCN.value, AreaLevel.BOROUGH.value, AreaLevel.SYSTEM.value)
 SUCCESSOR_COLUMNS = [
@@ -34,6 +39,7 @@ SUCCESSOR_COLUMNS = [
     Column("predecessor_code", ("predecessor", "old code", "from code", "closed code")),
     Column("successor_code", ("successor", "new code", "to code")),
     Column("effective_date", ("effective", "date", "merger date", "succession date")),
+    Column("successor_name", ("name", "new name"), required=False),
 ]
 
 
@@ -79,9 +85,12 @@ def parse_successors(data: bytes, file_name: str, options: Options | None = None
 
 
 def validate_successors(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
-    """Every successor must be in its level's register (the predecessor may be closed or never loaded)."""
+    """Every successor must be in its level's register (the predecessor may be closed or never loaded); a
+    successor system may be new."""
     problems: list[Problem] = []
     for level in frame["level"].dropna().unique():
+        if level == AreaLevel.SYSTEM.value:
+            continue  # a successor system (a merged ICB) is created by the load
         rows = frame["level"] == level
         known = known_codes(session, level, frame.loc[rows, "successor_code"])
         problems += problems_where(rows & ~frame["successor_code"].isin(known), frame, file=file_name,
@@ -91,9 +100,20 @@ def validate_successors(session: Session, frame: pd.DataFrame, file_name: str, o
 
 
 def load_successors(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
-    """Upsert successions by (level, predecessor)."""
+    """Upsert successions by (level, predecessor); create successor systems not yet known (named by
+    ``successor_name``, else their code)."""
+    counts: dict[str, int] = {}
+    systems = frame[frame["level"] == AreaLevel.SYSTEM.value]
+    if len(systems):
+        known = set(id_map(session, HealthSystem))
+        names = systems["successor_name"].where(systems["successor_name"].notna(), systems["successor_code"])
+        new = pd.DataFrame({"code": systems["successor_code"], "name": names.astype(str).str.slice(0, 200)})
+        new = new[~new["code"].isin(known)].drop_duplicates("code")
+        if len(new):
+            counts["health_system"] = upsert(session, HealthSystem, new, keys=["code"])
     rows = frame[["level", "predecessor_code", "successor_code", "effective_date"]].assign(import_id=import_id)
-    return {"org_successor": upsert(session, OrgSuccessor, rows, keys=["level", "predecessor_code"])}
+    counts["org_successor"] = upsert(session, OrgSuccessor, rows, keys=["level", "predecessor_code"])
+    return counts
 
 
 SOURCES = [

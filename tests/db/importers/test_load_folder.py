@@ -13,7 +13,7 @@ from sqlmodel import Session
 from data.db import create_schema
 from data.importers.folder import FolderReport, load_folder
 from data.manage import main as manage_main
-from models import Kpi, KpiOrigin, PracticeSite, Provider
+from models import Kpi, KpiOrigin, Practice, PracticeSite, Provider
 from tests.conftest import BACKENDS, backend_engine
 from tests.unit.importers.realdata import REALDATA, realdata
 
@@ -116,3 +116,53 @@ def test_with_the_areas_template_the_folder_reaches_the_real_footprint_and_indic
             Boundary.level == "pcn", Boundary.vintage == "indicative")).scalars())
     assert len(open_pcns) == 32 and not {"U10339", "U37086"} & open_pcns
     assert areas and areas <= open_pcns  # every indicative area belongs to one of NCL's own open PCNs
+
+
+def test_the_folder_alone_derives_the_real_footprint_from_ods_relationships(loaded) -> None:
+    """No areas template: the LAD boundaries become the five boroughs, the system and its sub-ICB come from
+    epraccur (commissioner 93C, High Level Health Geography QMJ), practices and PCNs belong by ODS relationship and
+    the former borough CCGs (NHS website parent) place practices in their borough (issue 16, item 4)."""
+    from data.queries import boroughs, system_pcns, system_practices
+    from models import AreaMember, HealthSystem
+
+    engine, report = loaded
+    derived = {r.source: r for r in report.derived}
+    assert derived["footprint_derived"].status == "loaded", report.text()
+    notes = " ".join(derived["footprint_derived"].notes)
+    assert "derived system QMJ 'NHS North Central London ICB'" in notes and "sub-ICB 93C" in notes
+    assert "nhsd/epraccur/epraccur_blackwellrd_2023-02.csv" in notes and "ePCN" in notes
+    assert "derived system QMJ" in report.text()  # load-folder's output says what was derived and from what
+    with Session(engine) as session:
+        assert session.execute(select(HealthSystem.code, HealthSystem.name)).all() == [
+            ("QMJ", "NHS North Central London ICB")]
+        places = boroughs(session=session, system_code="QMJ")
+        practices = system_practices(session=session, system_code="QMJ", open_only=True)
+        pcns = system_pcns(session=session, system_code="QMJ", open_only=True)
+        former = dict(session.execute(select(AreaMember.member_code, AreaMember.parent_code).where(
+            AreaMember.parent_level == "borough")).all())
+        parents = dict(session.execute(select(Practice.code, Practice.parent_ods_code)).all())
+    assert list(places["name"]) == ["Barnet", "Camden", "Enfield", "Haringey", "Islington"]
+    assert len(practices) == 184 and set(practices["commissioner_code"]) == {"93C"}
+    assert len(pcns) == 32 and not {"U10339", "U37086"} & set(pcns["code"])
+    assert former == {"07M": "E09000003", "07R": "E09000007", "07X": "E09000010", "08D": "E09000014",
+                      "08H": "E09000019"}
+    # a published link wins over location: every practice with a former borough CCG parent is in that borough
+    linked = practices[practices["code"].map(parents).isin(former)]
+    assert len(linked) > 150
+    assert (linked["borough_code"] == linked["code"].map(parents).map(former)).all()
+    assert practices["borough_code"].notna().sum() >= len(linked)
+
+
+def test_an_analysts_correction_wins_over_the_derived_footprint(loaded) -> None:
+    """Last in this module (it changes the database): a practice correction in the areas template applies to the
+    derived footprint: E84653 (North West London's commissioner, standing inside Barnet) reassigned to Barnet."""
+    from data.importers import load_upload
+    from data.queries import system_practices
+
+    engine, _ = loaded
+    fix = b"level,code,name,parent_code,ons_code,detach\npractice,E84653,,E09000003,,\n"
+    report = load_upload(engine, "areas", fix, "correction.csv")
+    assert report.status == "loaded", report.problems
+    with Session(engine) as session:
+        practices = system_practices(session=session, system_code="QMJ", open_only=True).set_index("code")
+    assert len(practices) == 185 and practices.loc["E84653", "borough_code"] == "E09000003"
