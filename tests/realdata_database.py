@@ -1,12 +1,12 @@
 """The real-data database for the app and browser tiers: ``load-folder`` of ``shared/realdata``, built once.
 
 Building it imports every published file in the folder (about a minute of CPU, several on a busy machine), so
-the SQLite file is cached under pytest's cache directory, named by a fingerprint of the folder's files, the
-templates added to it and the code that imports and models them: a change to any of them builds a new file, and
-an unchanged checkout reuses the last one. CI starts from a fresh clone, so there it is built once per run.
+the SQLite file is cached under pytest's cache directory, named by a fingerprint of the folder's files and the
+code that imports and models them: a change to any of them builds a new file, and an unchanged checkout reuses
+the last one. CI starts from a fresh clone, so there it is built once per run.
 
-The areas and providers templates are added to the folder's files (NCL's boroughs and trusts) until
-``load-folder`` derives the footprint without them.
+The folder is loaded as it is, with no template added: ``load-folder`` derives the footprint (system, boroughs,
+practices, PCNs) from the published files themselves (issue 16).
 """
 
 from __future__ import annotations
@@ -21,26 +21,20 @@ from sqlalchemy import text
 
 from data import migrate
 from data.db import make_engine
-from data.importers.folder import FileItem, load_files, read_folder
+from data.importers.folder import load_files, read_folder
 from tests.unit.importers.realdata import REALDATA, realdata
 
 REPO = Path(__file__).resolve().parents[1]
-TEMPLATES = ("areas.csv", "providers.csv")
 # what decides the database's content: schema, importers, roll-ups, footprint, catchments (not the queries or pages,
 # so a change to a page reuses the database)
 CODE = ("models.py", "data/importers", "data/migrations", "data/migrate.py", "data/rollups.py",
         "data/footprint.py", "data/suppression.py", "geo")
 
 
-def _template_items() -> list[FileItem]:
-    return [FileItem(name, (REPO / "docs" / "templates" / name).read_bytes()) for name in TEMPLATES]
-
-
 def fingerprint() -> str:
-    """SHA-256 of the real files, the added templates and the Python code under ``CODE`` (paths and bytes)."""
+    """SHA-256 of the real files and the Python code under ``CODE`` (paths and bytes)."""
     digest = hashlib.sha256()
     files = [(f"realdata/{p.relative_to(REALDATA)}", p) for p in sorted(REALDATA.rglob("*")) if p.is_file()]
-    files += [(f"templates/{name}", REPO / "docs" / "templates" / name) for name in TEMPLATES]
     for root in CODE:
         path = REPO / root
         found = [path] if path.is_file() else sorted(path.rglob("*.py"))
@@ -59,7 +53,7 @@ def build(url: str) -> None:
     engine = make_engine(url)
     try:
         migrate.upgrade(engine)
-        report = load_files(engine, [*read_folder(REALDATA), *_template_items()])
+        report = load_files(engine, read_folder(REALDATA))
         assert report.ok, report.text()
     finally:
         engine.dispose()

@@ -10,7 +10,10 @@ epraccur column 4, its name from the ePCN ``PCNDetails`` sheet) and imports it l
 - validate: :func:`data.footprint.derive_footprint` on the loaded boundaries and practices (the places, the
   system and its sub-ICBs, former CCG codes -> boroughs, and the conflicts);
 - load: upsert ``health_system``, ``borough`` and ``area_member`` (the links step then places practices and PCNs
-  by those ODS relationships, and the roll-ups refresh).
+  by those ODS relationships, and the roll-ups refresh), and give the system the NHS trusts (ODS code ``R..`` or
+  ``T..``) whose headquarters (NHS website ``TRUST.csv`` point) stand in its boroughs and that no template has
+  placed, so its A&E totals are its trusts' sums. The note names them: a trust based in the footprint but
+  serving another system (e.g. CNWL's head office in Camden) is corrected with the providers template.
 
 An areas template wins: the derivation only runs on a database without any system, and a template loaded later
 upserts over the derived rows (same codes). Link corrections are applied after it like after any import.
@@ -23,11 +26,12 @@ from collections.abc import Iterable
 
 import pandas as pd
 import shapely
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from data.footprint import OPEN_STATUSES, derive_footprint
+from data.importers.ae import system_totals
 from data.importers.common import (
     DataImportError,
     ImportReport,
@@ -44,11 +48,12 @@ from data.importers.common import (
     upsert,
 )
 from data.importers.ods import EPRACCUR_COLUMNS, GP_PRACTICE_SETTING
-from models import AreaLevel, AreaMember, Borough, Boundary, HealthSystem, Practice
+from models import AreaLevel, AreaMember, Borough, Boundary, HealthSystem, Practice, Provider
 
 SOURCE = "footprint_derived"
 REQUEST_HEADER = b"derived footprint request"
 RELATION_COLUMNS = ["sub_icb_code", "icb_code", "sub_icb_name", "from_file"]
+NHS_TRUST_CODE = r"^[RT][A-Z0-9]{2}$"  # ODS NHS trusts (R..) and care trusts (T..); independent providers differ
 
 
 # ------------------------------------------------------------------------- relations read from the folder's files
@@ -142,7 +147,26 @@ def loaded_inputs(session: Session) -> tuple[pd.DataFrame, pd.DataFrame]:
     for code, wkb in zip(lads["code"], lads["wkb"], strict=True):
         inside = shapely.contains_xy(shapely.from_wkb(bytes(wkb)), lon, lat) & practices["lad_code"].isna()
         practices.loc[inside, "lad_code"] = code
-    return lads[["code", "name"]].reset_index(drop=True), practices
+    return lads.reset_index(drop=True), practices
+
+
+def trusts_in_boroughs(session: Session, lads: pd.DataFrame, boroughs: pd.DataFrame) -> pd.DataFrame:
+    """NHS trusts with no system whose headquarters point stands in one of ``boroughs`` (code, system_code):
+    columns code, name, system_code."""
+    providers = pd.DataFrame(session.execute(
+        select(Provider.code, Provider.name, Provider.longitude, Provider.latitude).where(
+            Provider.system_id.is_(None), Provider.longitude.is_not(None), Provider.latitude.is_not(None))).all(),
+        columns=["code", "name", "longitude", "latitude"])
+    providers = providers[providers["code"].str.match(NHS_TRUST_CODE)].reset_index(drop=True)
+    providers["system_code"] = None
+    shapes = lads.set_index("code")["wkb"]
+    for code, system in zip(boroughs["code"], boroughs["system_code"], strict=True):
+        if code not in shapes.index:
+            continue
+        inside = shapely.contains_xy(shapely.from_wkb(bytes(shapes[code])), providers["longitude"].astype(float),
+                                     providers["latitude"].astype(float)) & providers["system_code"].isna()
+        providers.loc[inside, "system_code"] = system
+    return providers.dropna(subset=["system_code"])[["code", "name", "system_code"]].reset_index(drop=True)
 
 
 def derivable(session: Session) -> bool:
@@ -160,16 +184,22 @@ def validate_request(session: Session, frame: pd.DataFrame, file_name: str, opti
                                       "or an earlier derivation); the footprint is only derived on a database "
                                       "without one. Correct it in the areas template instead"))
     lads, practices = loaded_inputs(session)
-    derived = derive_footprint(lads, practices, frame)
+    derived = derive_footprint(lads[["code", "name"]], practices, frame)
     if derived.systems.empty:
         raise DataImportError(Problem(file_name, None, None, None, "; ".join(derived.notes)))
     used = frame[frame["sub_icb_code"].isin(derived.members["member_code"])]
     files = sorted({f for f in used["from_file"].dropna() for f in str(f).split("; ") if f})
     notes = [*derived.notes, "relations read from: " + (", ".join(files) if files else "the loaded register only")]
+    trusts = trusts_in_boroughs(session, lads, derived.boroughs)
+    if not trusts.empty:
+        notes.append(f"{len(trusts)} NHS trusts with headquarters in the boroughs count towards the system's A&E "
+                     "totals: " + ", ".join(f"{c} {n}" for c, n in zip(trusts["code"], trusts["name"], strict=True))
+                     + "; correct any with the providers template")
     out = pd.concat([
         derived.systems.assign(record="system"),
         derived.boroughs.assign(record="borough"),
         derived.members.assign(record="member"),
+        trusts.assign(record="provider"),
     ], ignore_index=True)
     return Parsed(out.assign(_row=0), [], notes)
 
@@ -189,6 +219,14 @@ def load_request(session: Session, frame: pd.DataFrame, import_id: int, options:
         "member_level": members["member_level"], "member_code": members["member_code"],
         "name": text_or_none(members["name"]), "import_id": import_id,
     }), keys=["parent_level", "parent_code", "member_level", "member_code"])
+    trusts = frame[frame["record"] == "provider"]
+    if not trusts.empty:
+        table = Provider.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            update(table).where(table.c.code == bindparam("b_code")).values(system_id=bindparam("b_system")),
+            [{"b_code": c, "b_system": ids[s]} for c, s in zip(trusts["code"], trusts["system_code"], strict=True)])
+        counts["provider (system by headquarters)"] = len(trusts)
+        counts.update(system_totals(session, import_id))
     return counts
 
 

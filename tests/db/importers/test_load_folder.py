@@ -153,6 +153,27 @@ def test_the_folder_alone_derives_the_real_footprint_from_ods_relationships(load
     assert practices["borough_code"].notna().sum() >= len(linked)
 
 
+def test_the_derived_system_gets_the_nhs_trusts_based_in_its_boroughs_and_their_ae_totals(loaded) -> None:
+    """The trusts whose NHS website headquarters stand in the five boroughs count towards QMJ's A&E totals, and
+    only NHS trusts (R../T.. codes): the independent providers with a London office do not."""
+    from models import HealthSystem, KpiObservation
+
+    engine, report = loaded
+    notes = " ".join({r.source: r for r in report.derived}["footprint_derived"].notes)
+    with Session(engine) as session:
+        trusts = set(session.execute(select(Provider.code).join(
+            HealthSystem, HealthSystem.id == Provider.system_id).where(HealthSystem.code == "QMJ")).scalars())
+        system_rows = session.execute(select(func.count()).select_from(KpiObservation).join(
+            Kpi, Kpi.id == KpiObservation.kpi_id).where(
+            KpiObservation.level == "system", KpiObservation.area_code == "QMJ", Kpi.code.like("AE_%"))).scalar()
+        provider_rows = session.execute(select(func.count()).select_from(KpiObservation).where(
+            KpiObservation.level == "provider", KpiObservation.area_code == "RAL")).scalar()
+    # the template's nine NCL trusts, and CNWL, whose head office is in Camden (named in the note to correct)
+    assert trusts == {"RAL", "RAP", "RKE", "RNK", "RP4", "RP6", "RRP", "RRV", "TAF", "RV3"}
+    assert "10 NHS trusts with headquarters in the boroughs" in notes and "RV3 Central and North West" in notes
+    assert provider_rows > 0 and system_rows == 3 * 36  # three A&E indicators, Apr 2016 to Mar 2019
+
+
 def test_an_analysts_correction_wins_over_the_derived_footprint(loaded) -> None:
     """Last in this module (it changes the database): a practice correction in the areas template applies to the
     derived footprint: E84653 (North West London's commissioner, standing inside Barnet) reassigned to Barnet."""
