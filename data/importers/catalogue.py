@@ -117,7 +117,7 @@ def validate_published(session: Session, frame: pd.DataFrame, file_name: str) ->
         unknown = ~group["area_code"].isin(found)
         if unknown.any():
             skip[frame.index.get_indexer(group.index[unknown.to_numpy()])] = True
-            examples = ", ".join(group.loc[unknown, "area_code"].drop_duplicates().head(5))
+            examples = ", ".join(group.loc[unknown, "area_code"].dropna().astype(str).drop_duplicates().head(5))
             notes.append(f"skipped {int(unknown.sum()):,} rows for {level} areas outside this dashboard's register "
                          f"(e.g. {examples}); {REGISTER_HINT.get(AreaLevel(str(level)), '')} to include them")
     described = frame.drop_duplicates("kpi_code")

@@ -983,7 +983,8 @@ def run_import(
         rows_read = parsed.rows_read if parsed.rows_read is not None else len(parsed.frame)
         frame = parsed.frame
         file_level = any(p.row is None or p.row <= 1 for p in errors_in(problems))
-        if not file_level and source.validate is not None:
+        nothing_left = bool(errors_in(problems)) and frame.empty  # the parse kept no row to check further
+        if not file_level and not nothing_left and source.validate is not None:
             # check the rows that parsed cleanly too, so one report lists every problem in the file
             bad_rows = {p.row for p in errors_in(problems)}
             clean = frame[~frame["_row"].isin(bad_rows)] if "_row" in frame.columns else frame

@@ -70,7 +70,7 @@ def _strip_notes(header: object) -> str:
 def parse_imd(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
     """Read an IoD2019 file (1, 2 or 6, or any file with an LSOA code and some of its columns)."""
     options = options or {}
-    raw = read_table(data, file_name, header_hint=["lsoa code", "lsoa name"])
+    raw = read_table(data, file_name, header_hint=["lsoa code", "lsoa name", "lsoa code 2011", "lsoa name 2011"])
     raw = raw.rename(columns={c: _strip_notes(c) for c in raw.columns if c != "_row"})
     frame, problems = match_columns(raw, COLUMNS, file=file_name)
     present = [m for m in MEASURES if raw.columns.map(normalise_header).isin(

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import MetaData, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
 
 from data.importers import load_upload
 from data.importers.common import sha256_of
@@ -29,11 +30,9 @@ Variant = Callable[[Table], Table]
 
 def snapshot(engine: Engine) -> dict[str, list[tuple]]:
     """Every row of every table except the import log, sorted: the database's whole state."""
-    meta = MetaData()
-    meta.reflect(engine)
     out: dict[str, list[tuple]] = {}
     with engine.connect() as conn:
-        for name, table in meta.tables.items():
+        for name, table in SQLModel.metadata.tables.items():
             if name in ("import_log", "alembic_version"):
                 continue
             out[name] = sorted((tuple(r) for r in conn.execute(select(table))), key=repr)
@@ -88,7 +87,7 @@ def prepare(engine: Engine, source: str) -> None:
         assert report.status == "loaded", report.text()
 
 
-def _import(engine: Engine, real: Real, table: Table):  # noqa: ANN202 - ImportReport
+def _import(engine: Engine, real: Real, table: Table):
     return load_upload(engine, real.source, table.to_bytes(), real.name, options=real.options)
 
 

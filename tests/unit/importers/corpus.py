@@ -161,7 +161,7 @@ def _ncl_fingertips(table: Table, r: list[str]) -> bool:
 
 
 def _ncl_prevalence(table: Table, r: list[str]) -> bool:
-    return r[0] in EPRACCUR_NCL_CODES
+    return r[0] in ncl_practice_codes()
 
 
 # the NCL practices the epraccur subset registers (read once, lazily, from the real file)
