@@ -28,6 +28,7 @@ from data.importers.common import (
     Problem,
     Source,
     clean_code,
+    errors_in,
     id_map,
     match_columns,
     problems_where,
@@ -38,6 +39,7 @@ from data.importers.common import (
     update_changed,
     upsert,
 )
+from data.importers.schemas import check_source
 from models import AreaLevel, HealthSystem, Kpi, KpiObservation, Polarity, Provider, ValueType
 
 AE_SOURCE = "NHS England, A&E Attendances and Emergency Admissions (monthly, by provider; all types summed)"
@@ -75,7 +77,11 @@ AE_COLUMNS = [
 def parse_ae(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
     """Read monthly A&E rows; sum department types per provider and month into the three indicators."""
     raw = read_table(data, file_name, header_hint=["period", "org code", "attendances", "breaches"])
-    frame, problems = match_columns(raw, AE_COLUMNS, file=file_name)
+    problems = check_source("ae_attendances", raw, file_name)
+    if errors_in(problems):
+        return Parsed(raw.iloc[0:0], problems, rows_read=len(raw))
+    frame, more = match_columns(raw, AE_COLUMNS, file=file_name)
+    problems += more
     if any(p.severity == "error" for p in problems):
         return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
     frame["org_code"] = clean_code(frame["org_code"])
@@ -192,7 +198,11 @@ TRUST_COLUMNS = [
 def parse_nhsuk_trust(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
     """Read the NHS website trust file: codes, names, postcodes and HQ points of trusts."""
     raw = read_table(data, file_name, header_hint=["organisationcode", "organisationname", "latitude"])
-    frame, problems = match_columns(raw, TRUST_COLUMNS, file=file_name, report_unknown=False)
+    problems = check_source("nhsuk_trust", raw, file_name)
+    if errors_in(problems):
+        return Parsed(raw.iloc[0:0], problems, rows_read=len(raw))
+    frame, more = match_columns(raw, TRUST_COLUMNS, file=file_name, report_unknown=False)
+    problems += more
     if any(p.severity == "error" for p in problems):
         return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
     frame["code"] = clean_code(frame["code"])

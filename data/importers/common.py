@@ -355,7 +355,12 @@ def read_table(
         raise DataImportError(Problem(file_name, None, None, None, f"the file has {what}; export it again with its "
                                       "data, or choose the right file"))
     frame.insert(0, "_row", np.arange(len(frame)) + (2 if header else 1) + skipped)
-    return frame.loc[~blank].reset_index(drop=True)
+    out = frame.loc[~blank].reset_index(drop=True)
+    # the file line of each row where the two differ (a quoted value with a line break moves the lines on)
+    start = 1 if header else 0
+    out.attrs["lines"] = {int(r): int(lines[i + start]) for i, r in enumerate(frame["_row"])
+                          if i + start < len(lines) and lines[i + start] != r} if lines else {}
+    return out
 
 
 def _blank(v: object) -> bool:
@@ -983,8 +988,8 @@ def run_import(
         rows_read = parsed.rows_read if parsed.rows_read is not None else len(parsed.frame)
         frame = parsed.frame
         file_level = any(p.row is None or p.row <= 1 for p in errors_in(problems))
-        nothing_left = bool(errors_in(problems)) and frame.empty  # the parse kept no row to check further
-        if not file_level and not nothing_left and source.validate is not None:
+        refused = bool(errors_in(problems)) and frame.empty  # the schema refused the file before any conversion
+        if not file_level and not refused and source.validate is not None:
             # check the rows that parsed cleanly too, so one report lists every problem in the file
             bad_rows = {p.row for p in errors_in(problems)}
             clean = frame[~frame["_row"].isin(bad_rows)] if "_row" in frame.columns else frame

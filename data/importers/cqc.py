@@ -19,6 +19,7 @@ from data.importers.common import (
     Parsed,
     Problem,
     Source,
+    errors_in,
     match_columns,
     problems_where,
     read_table,
@@ -27,6 +28,7 @@ from data.importers.common import (
     to_number,
     upsert,
 )
+from data.importers.schemas import check_source
 from models import Borough, CareHome, CareType, CqcRating
 
 COLUMNS = [
@@ -62,7 +64,11 @@ def parse_cqc(data: bytes, file_name: str, options: Options | None = None) -> Pa
     options = options or {}
     hint = [a for c in COLUMNS for a in c.accepts()]
     raw = read_table(data, file_name, header_hint=hint, sheet=options.get("sheet"))
-    frame, problems = match_columns(raw, COLUMNS, file=file_name)
+    problems = check_source("cqc", raw, file_name)
+    if errors_in(problems):
+        return Parsed(raw.iloc[0:0], problems, rows_read=len(raw))
+    frame, more = match_columns(raw, COLUMNS, file=file_name)
+    problems += more
     if any(p.severity == "error" for p in problems):
         return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
     homes = _flag(frame["care_home"])

@@ -36,12 +36,14 @@ from data.importers.common import (
     Problem,
     Source,
     clean_code,
+    errors_in,
     match_columns,
     problems_where,
     read_table,
     to_number,
     to_period,
 )
+from data.importers.schemas import check_source
 from models import AreaLevel, Polarity, ValueType
 
 COLUMNS = [
@@ -102,7 +104,11 @@ def parse_fingertips(data: bytes, file_name: str, options: Options | None = None
     """
     options = options or {}
     raw = read_table(data, file_name, header_hint=["indicator id", "area code", "time period"])
-    frame, problems = match_columns(raw, COLUMNS, file=file_name)
+    problems = check_source("fingertips", raw, file_name)
+    if errors_in(problems):
+        return Parsed(raw.iloc[0:0], problems, rows_read=len(raw))
+    frame, more = match_columns(raw, COLUMNS, file=file_name)
+    problems += more
     if any(p.severity == "error" for p in problems):
         return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
     notes: list[str] = []

@@ -31,6 +31,7 @@ from data.importers.common import (
     Problem,
     Source,
     clean_code,
+    errors_in,
     id_map,
     match_columns,
     problems_where,
@@ -42,6 +43,7 @@ from data.importers.common import (
 )
 from data.importers.links import boroughs_by_name
 from data.importers.qof import prevalence_metadata, qof_period
+from data.importers.schemas import check_source
 from models import AreaLevel, Polarity, Practice, PracticeListSize, PracticeSite, ValueType
 
 LIST_SIZE_CODE = "GP_LIST_SIZE"
@@ -67,7 +69,11 @@ LIST_COLUMNS = [
 def parse_list_sizes(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
     """Read registered-patient counts per practice and extract date (all sexes, all ages only)."""
     raw = read_table(data, file_name, header_hint=["code", "extract date", "number of patients", "list size"])
-    frame, problems = match_columns(raw, LIST_COLUMNS, file=file_name)
+    problems = check_source("gp_list_size", raw, file_name)
+    if errors_in(problems):
+        return Parsed(raw.iloc[0:0], problems, rows_read=len(raw))
+    frame, more = match_columns(raw, LIST_COLUMNS, file=file_name)
+    problems += more
     if any(p.severity == "error" for p in problems):
         return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
     notes = []
@@ -165,7 +171,11 @@ def parse_qof_prevalence(data: bytes, file_name: str, options: Options | None = 
     """Read QOF prevalence into practice observations of ``QOF_<GROUP>`` (numerator register, denominator list)."""
     options = options or {}
     raw = read_table(data, file_name, header_hint=["practice code", "group code", "register"])
-    frame, problems = match_columns(raw, QOF_COLUMNS, file=file_name)
+    problems = check_source("qof_prevalence", raw, file_name)
+    if errors_in(problems):
+        return Parsed(raw.iloc[0:0], problems, rows_read=len(raw))
+    frame, more = match_columns(raw, QOF_COLUMNS, file=file_name)
+    problems += more
     period = qof_period(file_name, options.get("period"))
     if period is None:
         problems.append(Problem(file_name, None, None, options.get("period"), "cannot tell the QOF year: give the "
@@ -179,9 +189,6 @@ def parse_qof_prevalence(data: bytes, file_name: str, options: Options | None = 
         frame[col], bad = to_number(raw_values)
         problems += problems_where(bad, frame, file=file_name, column=label, values=raw_values,
                                    message="not a number")
-    over = frame["register"] > frame["list_size"]
-    problems += problems_where(over, frame, file=file_name, column="REGISTER", severity="warning",
-                               message="register is larger than the list size (kept as published)")
     problems += problems_where(frame["list_size"] <= 0, frame, file=file_name, column="PRACTICE_LIST_SIZE",
                                message="a list size must be above 0 (it is the prevalence's denominator)")
     assert period is not None
@@ -226,7 +233,11 @@ def parse_nhsuk_gp(data: bytes, file_name: str, options: Options | None = None) 
     their first six characters, kept as ``record == "site"`` rows.
     """
     raw = read_table(data, file_name, header_hint=["organisationcode", "latitude", "longitude"])
-    frame, problems = match_columns(raw, NHSUK_COLUMNS, file=file_name, report_unknown=False)
+    problems = check_source("nhsuk_gp", raw, file_name)
+    if errors_in(problems):
+        return Parsed(raw.iloc[0:0], problems, rows_read=len(raw))
+    frame, more = match_columns(raw, NHSUK_COLUMNS, file=file_name, report_unknown=False)
+    problems += more
     if any(p.severity == "error" for p in problems):
         return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
     frame["practice_code"] = clean_code(frame["practice_code"])

@@ -21,6 +21,7 @@ from data.importers.common import (
     Problem,
     Source,
     clean_code,
+    errors_in,
     match_columns,
     normalise_header,
     problems_where,
@@ -71,8 +72,14 @@ def parse_imd(data: bytes, file_name: str, options: Options | None = None) -> Pa
     """Read an IoD2019 file (1, 2 or 6, or any file with an LSOA code and some of its columns)."""
     options = options or {}
     raw = read_table(data, file_name, header_hint=["lsoa code", "lsoa name", "lsoa code 2011", "lsoa name 2011"])
+    from data.importers.schemas import check_source  # schemas reads this module's column lists
+
+    problems = check_source("imd2019", raw, file_name)
+    if errors_in(problems):
+        return Parsed(raw.iloc[0:0], problems, rows_read=len(raw))
     raw = raw.rename(columns={c: _strip_notes(c) for c in raw.columns if c != "_row"})
-    frame, problems = match_columns(raw, COLUMNS, file=file_name)
+    frame, more = match_columns(raw, COLUMNS, file=file_name)
+    problems += more
     present = [m for m in MEASURES if raw.columns.map(normalise_header).isin(
         next(c for c in COLUMNS if c.name == m).accepts()).any()]
     if not present:

@@ -27,6 +27,7 @@ from data.importers.common import (
     Problem,
     Source,
     clean_code,
+    errors_in,
     id_map,
     match_columns,
     problems_where,
@@ -36,6 +37,7 @@ from data.importers.common import (
     update_changed,
     upsert,
 )
+from data.importers.schemas import check_source
 from models import Pcn, PcnMembership, Practice
 
 EPRACCUR_COLUMNS = [
@@ -69,7 +71,9 @@ def parse_epraccur(data: bytes, file_name: str, options: Options | None = None) 
                                       f"{len(frame.columns) - 1}; choose epraccur.csv from the ODS download"))
     if len(frame) and str(frame.loc[0, "code"]).lower().startswith("organisation"):
         frame = frame.iloc[1:]  # a header row someone added
-    problems: list[Problem] = []
+    problems: list[Problem] = check_source("epraccur", frame, file_name)  # every row, every setting
+    if errors_in(problems):
+        return Parsed(frame.iloc[0:0], problems, rows_read=rows_read)
     notes: list[str] = []
     if not _truthy(options.get("all_settings", "")) and "prescribing_setting" in frame.columns:
         keep = frame["prescribing_setting"] == GP_PRACTICE_SETTING
@@ -157,7 +161,11 @@ def parse_epcn(data: bytes, file_name: str, options: Options | None = None) -> P
     pcn_file, partner_file = f"{file_name} [{PCN_SHEET}]", f"{file_name} [{PARTNER_SHEET}]"
     pcn_raw = read_table(data, file_name, sheet=PCN_SHEET, header_hint=["pcn code", "pcn name"])
     partner_raw = read_table(data, file_name, sheet=PARTNER_SHEET, header_hint=["pcn code", "partner name"])
-    pcns, problems = match_columns(pcn_raw, PCN_DETAIL_COLUMNS, file=pcn_file)
+    problems = check_source("epcn", pcn_raw, pcn_file, 0) + check_source("epcn", partner_raw, partner_file, 1)
+    if errors_in(problems):
+        return Parsed(pd.DataFrame(columns=["_row"]), problems, rows_read=len(pcn_raw) + len(partner_raw))
+    pcns, more = match_columns(pcn_raw, PCN_DETAIL_COLUMNS, file=pcn_file)
+    problems += more
     members, more = match_columns(partner_raw, PARTNER_COLUMNS, file=partner_file)
     problems += more
     rows_read = len(pcn_raw) + len(partner_raw)

@@ -29,6 +29,7 @@ from data.importers.common import (
     Problem,
     Source,
     clean_code,
+    errors_in,
     match_columns,
     normalise_header,
     parse_period,
@@ -38,6 +39,7 @@ from data.importers.common import (
     update_changed,
 )
 from data.importers.kpi import load_kpi_observations, resolve_observations
+from data.importers.schemas import check_source
 from models import AreaLevel, Kpi, KpiOrigin, Polarity, ValueType
 
 QOF_PUBLISHER = "NHS Digital (NHS England)"
@@ -137,7 +139,11 @@ def parse_qof_achievement(data: bytes, file_name: str, options: Options | None =
     options = options or {}
     raw = read_table(data, file_name, header_hint=["practice code", "indicator code"])
     long = "measure" in {normalise_header(c) for c in raw.columns}
-    frame, problems = match_columns(raw, LONG_COLUMNS if long else WIDE_COLUMNS, file=file_name)
+    problems = check_source("qof_achievement", raw, file_name, 0 if long else 1)
+    if errors_in(problems):
+        return Parsed(raw.iloc[0:0], problems, rows_read=len(raw))
+    frame, more = match_columns(raw, LONG_COLUMNS if long else WIDE_COLUMNS, file=file_name)
+    problems += more
     period = qof_period(file_name, options.get("period"))
     if period is None:
         problems.append(Problem(file_name, None, None, options.get("period"), "cannot tell the QOF year: give the "
@@ -209,7 +215,11 @@ MAPPING_COLUMNS = [
 def parse_qof_indicators(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
     """Read MAPPING_INDICATORS: one row per QOF group with its description (groups repeat per indicator)."""
     raw = read_table(data, file_name, header_hint=["indicator code", "group code", "group description"])
-    frame, problems = match_columns(raw, MAPPING_COLUMNS, file=file_name)
+    problems = check_source("qof_indicators", raw, file_name)
+    if errors_in(problems):
+        return Parsed(raw.iloc[0:0], problems, rows_read=len(raw))
+    frame, more = match_columns(raw, MAPPING_COLUMNS, file=file_name)
+    problems += more
     if any(p.severity == "error" for p in problems):
         return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
     frame["group_code"] = clean_code(frame["group_code"])

@@ -199,6 +199,11 @@ class Schema:
         return _Checker(self, frame, file, lines or {}).run()
 
 
+def _say(f: Field, message: str, default: str) -> str:
+    """A column's message with what to do: the field's own hint, else ``default``."""
+    return f"{message}; {f.hint or default}"
+
+
 def shown(header: str) -> str:
     """A header as shown in a message: line breaks and runs of spaces as one space."""
     return re.sub(r"\s+", " ", header).strip()
@@ -208,10 +213,12 @@ class _Checker:
     def __init__(self, schema: Schema, frame: pd.DataFrame, file: str, lines: Mapping[int, int]) -> None:
         self.schema, self.file, self.lines = schema, file, lines
         self.headers = schema.resolve(frame)
+        self.found = [shown(str(c)) for c in frame.columns if c != "_row"]
         raw = frame.rename(columns={v: k for k, v in schema.columns_of(frame).items()})
         raw = raw[["_row", *[c for c in self.headers if c in raw.columns]]].reset_index(drop=True)
         self.raw = raw
         self.problems: list[Problem] = []
+        self.invalid: dict[str, np.ndarray] = {}  # rows whose value in a column is not of its type
 
     # -- reporting
 
@@ -247,7 +254,7 @@ class _Checker:
     def run(self) -> list[Problem]:
         missing = [f for f in self.schema.fields if f.required and f.name not in self.headers]
         if missing:
-            found = ", ".join(repr(shown(str(c))) for c in self.raw.columns if c != "_row")
+            found = ", ".join(repr(c) for c in self.found)
             for f in missing:
                 also = f" (also accepted: {', '.join(repr(h) for h in f.headers[1:])})" if len(f.headers) > 1 else ""
                 self.problems.append(Problem(
@@ -264,6 +271,8 @@ class _Checker:
             if all(c in typed.columns for c in rule.columns):
                 mask = np.asarray(rule.check(typed), dtype=object)
                 mask = pd.Series(mask).astype("boolean").fillna(False).to_numpy(dtype=bool)
+                for c in rule.columns:  # a value already refused as the wrong type is not judged again
+                    mask &= ~self.invalid.get(c, np.zeros(len(mask), dtype=bool))
                 column = rule.columns[0]
                 self._report(mask, column, rule.message, rule.severity, values=self.raw[column])
         for key in self.schema.keys:
@@ -275,24 +284,26 @@ class _Checker:
         raw = self.raw[f.name].astype("string").str.strip()
         raw = raw.where(raw != "", pd.NA)
         sev = f.severity
-        hint = f" {f.hint}" if f.hint else ""
         if not f.blank:
-            self._report(raw.isna(), f.name, f"blank; every row needs a value here.{hint}", sev)
+            self._report(raw.isna(), f.name, _say(f, "blank, but every row needs a value here",
+                                                  "fill it in or remove the row"), sev)
         present = raw.notna().to_numpy(dtype=bool)
         if f.kind in ("integer", "number"):
             values, bad = to_number(raw)
-            self._report(bad, f.name, f"not a number.{hint}", sev)
+            self.invalid[f.name] = bad.to_numpy(dtype=bool)
+            self._report(bad, f.name, _say(f, "not a number", "write digits only (a decimal point and thousands "
+                                           "separators are allowed)"), sev)
             ok = present & ~bad.to_numpy(dtype=bool)
             v = values.astype(float)
             if f.kind == "integer" or f.whole:
                 self._report(ok & (v % 1 != 0).fillna(False).to_numpy(dtype=bool), f.name,
-                             f"must be a whole number.{hint}", sev)
-            self._range(f, v, ok, hint)
+                             _say(f, "must be a whole number", "correct the value"), sev)
+            self._range(f, v, ok)
             typed: pd.Series = values
         elif f.kind == "date":
             typed, bad = to_date(raw)
-            self._report(bad, f.name, f"not a date (the file's dates look like YYYYMMDD, YYYY-MM-DD or "
-                         f"dd/mm/yyyy).{hint}", sev)
+            self.invalid[f.name] = bad.to_numpy(dtype=bool)
+            self._report(bad, f.name, _say(f, "not a date", "write it as YYYY-MM-DD, YYYYMMDD or dd/mm/yyyy"), sev)
         else:
             typed = raw.astype(object).where(raw.notna(), None)
             text = raw.fillna("")
@@ -301,29 +312,30 @@ class _Checker:
                 typed = text.astype(object).where(raw.notna(), None)
             if f.pattern:
                 bad = present & ~text.str.fullmatch(f.pattern).fillna(False).to_numpy(dtype=bool)
-                self._report(bad, f.name, f"not {PATTERN_HINT.get(f.pattern, 'in the published format')}.{hint}",
-                             sev)
+                what = PATTERN_HINT.get(f.pattern, "in the published format")
+                self._report(bad, f.name, _say(f, f"not {what}", "correct the code"), sev)
             if f.choices:
                 allowed = {c.upper() for c in f.choices}
                 bad = present & ~text.str.upper().isin(allowed).to_numpy(dtype=bool)
-                self._report(bad, f.name, f"not one of {', '.join(f.choices)}.{hint}", sev)
+                self._report(bad, f.name, _say(f, f"not one of {', '.join(f.choices)}", "use one of these"), sev)
         if f.unique:
             self._unique(self.raw.assign(**{f.name: typed}), Unique((f.name,), shown(self.headers[f.name]), sev))
         return typed
 
-    def _range(self, f: Field, v: pd.Series, ok: np.ndarray, hint: str) -> None:
+    def _range(self, f: Field, v: pd.Series, ok: np.ndarray) -> None:
         sev = f.severity
         val = v.to_numpy(dtype=float, na_value=np.nan)
         with np.errstate(invalid="ignore"):
             if f.above is not None:
-                self._report(ok & ~(val > f.above), f.name, f"must be above {f.above:g}.{hint}", sev)
-            low = f.minimum if f.minimum is not None else -np.inf
-            high = f.maximum if f.maximum is not None else np.inf
+                self._report(ok & ~(val > f.above), f.name, _say(f, f"must be above {f.above:g}",
+                                                                 "correct the value"), sev)
             if f.minimum is not None or f.maximum is not None:
+                low = f.minimum if f.minimum is not None else -np.inf
+                high = f.maximum if f.maximum is not None else np.inf
                 words = (f"from {f.minimum:g} to {f.maximum:g}" if f.minimum is not None and f.maximum is not None
                          else f"at least {f.minimum:g}" if f.minimum is not None else f"at most {f.maximum:g}")
-                self._report(ok & ~((val >= low) & (val <= high)), f.name, f"out of range: must be {words}.{hint}",
-                             sev)
+                self._report(ok & ~((val >= low) & (val <= high)), f.name,
+                             _say(f, f"out of range: must be {words}", "correct the value"), sev)
 
     def _unique(self, typed: pd.DataFrame, key: Unique) -> None:
         cols = [c for c in key.columns if c in typed.columns]
@@ -432,11 +444,18 @@ def rule_lines(schema: Schema) -> list[str]:
             out.append(f"- {header}: {'; '.join(rules)}")
     if schema.where_text:
         out.append(f"- rows checked: {schema.where_text}")
-    out += [f"- {r.text}" + (" (a warning)" if r.severity == "warning" and "warning" not in r.text else "")
-            for r in schema.rules]
-    out += [f"- {k.text}" for k in schema.keys]
+    out += [f"- {_as_headers(schema, r.text)}" + (" (a warning)" if r.severity == "warning" and "warning" not in
+                                                     r.text else "") for r in schema.rules]
+    out += [f"- {_as_headers(schema, k.text)}" for k in schema.keys]
     out += [f"- {n}" for n in schema.notes]
     return out
+
+
+def _as_headers(schema: Schema, text: str) -> str:
+    """A rule's text with each canonical column name (in backticks) as the file's header."""
+    for f in schema.fields:
+        text = text.replace(f"`{f.name}`", f"`{f.headers[0]}`")
+    return text
 
 
 def rules_markdown(schemas: Sequence[Schema]) -> str:

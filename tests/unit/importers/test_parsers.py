@@ -34,18 +34,21 @@ FT_HEADER = ("Indicator ID,Indicator Name,Parent Code,Parent Name,Area Code,Area
 def test_fingertips_27_columns_gp_level_quarters_and_skips() -> None:
     data = (FT_HEADER
             + '90001,"Flu\n",,,E92000001,England,England,Persons,65+ yrs,,,2022/23,80.1,,,,,,,,,,,,,,1y\r\n'
-            + '90001,"Flu\n",U1,PCN,E83003,Oak,GPs,Persons,65+ yrs,,,2022/23,"1,234.5",1,2,,,10,20,,,,,,,,1y\r\n'
+            + '90001,"Flu\n",U1,PCN,E83003,Oak,GPs,Persons,65+ yrs,,,2022/23,"1,234.5",1200,1300,,,10,20,,,,,,,,1y\r\n'
             + '90001,"Flu\n",U1,PCN,E83003,Oak,GPs,Persons,65+ yrs,Deprivation,Most,2022/23,1,,,,,,,,,,,,,,1y\r\n'
-            + "90001,Flu,U1,PCN,E83005,Lich,GPs,Persons,65+ yrs,,,2022/23 Q3,x,,,,,,,,,,,,,,1y\r\n")
+            + "90001,Flu,U1,PCN,E83005,Lich,GPs,Persons,65+ yrs,,,2022/23 Q3,8,,,,,,,,,,,,,,1y\r\n")
+    bad = parse_fingertips(data.replace(",2022/23 Q3,8,", ",2022/23 Q3,x,").encode(), "ft.csv", {})
+    # the schema refuses the file before converting anything: row 5 (file line 8), the header as written
+    assert [(p.row, p.line, p.column, p.value) for p in bad.problems] == [(5, 8, "Value", "x")] and bad.frame.empty
     parsed = parse_fingertips(data.encode(), "ft.csv", {})
     # the inequality breakdown (Category Type set) is kept as its own indicator, not dropped
-    assert parsed.frame["area_code"].tolist() == ["E83003", "E83003"]
+    assert parsed.frame["area_code"].tolist() == ["E83003", "E83003", "E83005"]
     assert parsed.frame["category"].tolist()[1] == "Most" and parsed.frame["kpi_code"].nunique() == 2
     assert all(code.startswith("FT90001-") for code in parsed.frame["kpi_code"])  # no Persons / All ages one
     assert parsed.frame.loc[0, "value"] == 1234.5 and parsed.frame.loc[0, "level"] == "practice"
     assert parsed.frame.loc[0, "period_start"] == date(2022, 4, 1)
-    assert [(p.row, p.column, p.value) for p in parsed.problems] == [(5, "Value", "x")]
-    assert len(parsed.notes) == 3  # benchmark and empty rows counted; breakdowns counted
+    assert parsed.problems == []
+    assert len(parsed.notes) == 2  # benchmark and empty rows counted; breakdowns counted
 
 
 def test_fingertips_area_types() -> None:
@@ -75,19 +78,22 @@ def test_epraccur_inline_headerless_with_closed_practice_and_bad_date() -> None:
         return ",".join(f'"{c}"' for c in cells) + "\r\n"
     data = row("F83001", "19740401", "", "4") + row("F83002", "19740401", "20200331", "4") + \
         row("F83003", "1974-13-01", "", "4") + row("Y99999", "20200101", "", "1")
-    parsed = parse_epraccur(data.encode(), "epraccur.csv", {})
+    refused = parse_epraccur(data.encode(), "epraccur.csv", {})
+    assert [(p.row, p.column, p.value) for p in refused.problems] == [(3, "11 Open Date", "1974-13-01")]
+    assert refused.frame.empty  # the schema refuses the file before anything is converted
+    parsed = parse_epraccur(data.replace("1974-13-01", "19740401").encode(), "epraccur.csv", {})
     assert parsed.frame["code"].tolist() == ["F83001", "F83002", "F83003"]
     assert parsed.frame.loc[1, "close_date"] == date(2020, 3, 31)
-    assert [(p.row, p.column) for p in parsed.problems] == [(3, "11 Open Date")]
-    assert "prescribing setting" in parsed.notes[0]
+    assert parsed.problems == [] and "prescribing setting" in parsed.notes[0]
 
 
 def test_epcn_inline_workbook_with_line_break_headers_and_ended_memberships() -> None:
     buffer = io.BytesIO()
-    pcns = pd.DataFrame({"PCN Code": ["U1", "U2"], "PCN Name": ["ONE PCN", "TWO PCN"],
+    pcns = pd.DataFrame({"PCN Code": ["U00001", "U00002"], "PCN Name": ["ONE PCN", "TWO PCN"],
                          "Current Sub ICB Loc Code": ["93C", "93C"], "Open Date": ["20191001", "20191001"],
                          "Close Date": [None, "20230331"]})
-    partners = pd.DataFrame({"Partner\nOrganisation\nCode": ["F1", "F2", "F3"], "PCN Code": ["U1", "U1", "U9"],
+    partners = pd.DataFrame({"Partner\nOrganisation\nCode": ["F83001", "F83002", "F83003"],
+                             "PCN Code": ["U00001", "U00001", "U00009"],
                              "Practice to PCN\nRelationship\nStart Date": ["20191001", "20191001", "20191001"],
                              "Practice to PCN\nRelationship\nEnd Date": [None, "20210331", None],
                              "Practice Sub ICB Loc and PCN Sub ICB Loc Match ": [True, True, True]})
@@ -97,7 +103,7 @@ def test_epcn_inline_workbook_with_line_break_headers_and_ended_memberships() ->
     parsed = parse_epcn(buffer.getvalue(), "ePCN.xlsx", {})
     members = parsed.frame[parsed.frame["record"] == "member"]
     assert members["end_date"].tolist()[1] == date(2021, 3, 31)
-    assert [(p.row, p.value) for p in parsed.problems if p.severity == "error"] == [(4, "U9")]
+    assert [(p.row, p.value) for p in parsed.problems if p.severity == "error"] == [(4, "U00009")]
 
 
 def test_list_sizes_nhs_digital_and_emis_date_formats() -> None:
@@ -109,7 +115,9 @@ def test_list_sizes_nhs_digital_and_emis_date_formats() -> None:
         ["E83003", date(2021, 6, 1), 9172]]
     emis = b"CODE,GP_PRACTICE,LIST_SIZE,EXTRACT_DATE\nF85063,THE PRACTICE,\"14,569\",01-Apr-21\nF1,X,-3,01-Apr-21\n"
     parsed = parse_list_sizes(emis, "emis.csv", {})
-    assert parsed.frame.loc[0, "patients"] == 14569 and [p.row for p in parsed.problems] == [3]
+    assert [(p.row, p.column, p.value) for p in parsed.problems] == [(3, "CODE", "F1"), (3, "LIST_SIZE", "-3")]
+    parsed = parse_list_sizes(emis.replace(b"\nF1,X,-3,01-Apr-21", b""), "emis.csv", {})
+    assert parsed.frame.loc[0, "patients"] == 14569 and parsed.problems == []
 
 
 def test_qof_period_from_name_or_option_and_register_over_list_is_a_warning() -> None:
@@ -119,7 +127,8 @@ def test_qof_period_from_name_or_option_and_register_over_list_is_a_warning() ->
     parsed = parse_qof_prevalence(data, "PREVALENCE_2021.csv", {})
     assert parsed.frame.loc[0, "kpi_code"] == "QOF_LD"
     assert [p.severity for p in parsed.problems] == ["warning"]
-    assert parse_qof_prevalence(data, "prev.csv", {}).problems[0].column is None  # year unknown -> asks for it
+    unknown_year = parse_qof_prevalence(data, "prev.csv", {}).problems
+    assert [p.column for p in unknown_year if p.severity == "error"] == [None]  # year unknown -> asks for it
 
 
 def test_nhs_website_gp_file_cp1252_with_not_sign_delimiter_and_scientific_longitude() -> None:
@@ -145,13 +154,16 @@ CQC_CSV = "HSCA Active Locations\nData as at 1 May 2024\n\n" + CQC_HEADER + """
 
 
 def test_cqc_title_block_drifted_headers_and_row_level_problems() -> None:
-    parsed = parse_cqc(CQC_CSV.encode(), "HSCA_Active_Locations.csv", {})
+    refused = parse_cqc(CQC_CSV.encode(), "HSCA_Active_Locations.csv", {})
+    # the columns as the file heads them ('Care home beds', not the importer's own label)
+    assert [(p.row, p.column, p.value) for p in refused.problems if p.severity == "error"] == [
+        (6, "Care home beds", "1,2x"), (8, "Location Latest Overall Rating", "Brilliant")]
+    parsed = parse_cqc(CQC_CSV.replace('"1,2x"', "12").replace("Brilliant", "Good").encode(), "cqc.csv", {})
     assert parsed.frame["location_id"].tolist() == ["1-100", "1-101", "1-103"]
     first = parsed.frame.iloc[0]
     assert (first["beds"], first["care_type"], first["cqc_rating"], first["rating_date"]) == (
         40, "nursing", "Good", date(2023, 3, 12))
-    assert [(p.row, p.column) for p in parsed.problems if p.severity == "error"] == [
-        (6, "Care homes beds"), (8, "Location Latest Overall Rating")]
+    assert not [p for p in parsed.problems if p.severity == "error"]
     assert any("Brand Name" in p.message for p in parsed.problems if p.severity == "warning")
 
 
@@ -206,9 +218,11 @@ def test_imd_thousands_separators_and_ranges() -> None:
     data = ('\ufeffLSOA code (2011),LSOA name (2011),Index of Multiple Deprivation (IMD) Rank,'
             'Index of Multiple Deprivation (IMD) Decile\r\nE01000001,A,"29,199",9\r\nE01000002,B,5,11\r\n'
             'X1,C,5,1\r\n')
-    parsed = parse_imd(data.encode(), "imd.csv", {})
-    assert parsed.frame.loc[0, "imd_rank"] == 29199
-    assert [(p.row, p.column) for p in parsed.problems] == [(4, "LSOA code"), (3, "imd_decile")]
+    refused = parse_imd(data.encode(), "imd.csv", {})
+    assert [(p.row, p.column, p.value) for p in refused.problems] == [
+        (4, "LSOA code (2011)", "X1"), (3, "Index of Multiple Deprivation (IMD) Decile", "11")]
+    parsed = parse_imd(data.replace("B,5,11", "B,5,10").replace("X1,", "E01000003,").encode(), "imd.csv", {})
+    assert parsed.frame.loc[0, "imd_rank"] == 29199 and parsed.problems == []
 
 
 def test_kpi_templates_report_each_bad_cell() -> None:
