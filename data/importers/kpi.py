@@ -566,7 +566,8 @@ POLARITY_ALIASES = {
 def _enum(frame: pd.DataFrame, column: str, choices: list[str], aliases: dict[str, str], file: str) -> list[Problem]:
     raw = frame[column]
     norm = raw.astype("string").str.strip().str.lower().str.replace(r"[\s-]+", "_", regex=True)
-    norm = norm.map(lambda v: aliases.get(v, v) if isinstance(v, str) else None)
+    # plain objects: a column that is blank throughout would otherwise become an Arrow null array, which isin refuses
+    norm = pd.Series([aliases.get(v, v) if isinstance(v, str) else None for v in norm], index=norm.index, dtype=object)
     frame[column] = norm.where(norm.isin(choices), None).astype(object)
     return problems_where(
         frame[column].isna(), frame, file=file, column=column, values=raw, message=f"use one of: {', '.join(choices)}"

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
@@ -30,6 +30,7 @@ from tests.db.importers.test_corpus import (
     _index,
     _label,
     _points,
+    key_values,
     prepared,
 )
 from tests.db.importers.test_idempotence import snapshot
@@ -38,9 +39,10 @@ from tests.unit.importers.realdata import REALDATA, realdata
 
 pytestmark = pytest.mark.db
 
-PROPERTY = settings(max_examples=12, deadline=None, derandomize=True, database=None,
+NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)  # a failure is reported as drawn: shrinking re-imports
+PROPERTY = settings(max_examples=12, deadline=None, derandomize=True, database=None, phases=NO_SHRINK,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-FUZZ = settings(max_examples=25, deadline=None, derandomize=True, database=None,
+FUZZ = settings(max_examples=25, deadline=None, derandomize=True, database=None, phases=NO_SHRINK,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 KINDS = ("truncated", "corrupt byte", "deleted column", "renamed column", "duplicated key", "out of range",
          "bad code")
@@ -75,9 +77,8 @@ def _mutation(source: str, t: Table, kind: str, row: int, pick: int) -> Bad:
         return Bad(source, kind, lambda t: t.renamed(t.col(column), f"{column}_old").to_bytes(), column=column)
     if kind == "duplicated key":
         copy = list(t.rows[row])
-        key = spec.key[0]
         return Bad(source, kind, lambda t: t.with_rows([*t.rows, copy]).to_bytes(), row=t.line_of(len(t.rows)),
-                   column=_label(source, t, key), value=copy[_index(t, key)].strip())
+                   any_of=key_values(source, t, row))
     menu = spec.numbers if kind == "out of range" and spec.numbers else (spec.codes or spec.numbers)
     column = sorted(menu)[pick % len(menu)]
     value = menu[column][pick % len(menu[column])]
@@ -104,7 +105,7 @@ def test_a_defect_in_any_real_row_is_refused_where_it_is(source: str, request: p
     t = REAL[source].table()
 
     @PROPERTY
-    @given(kind=st.sampled_from(KINDS), row=st.integers(0, len(t.rows) - 2), pick=st.integers(0, 50))
+    @given(kind=st.sampled_from(KINDS), row=st.integers(1, len(t.rows) - 2), pick=st.integers(0, 50))
     def check(kind: str, row: int, pick: int) -> None:
         _assert_refused(ready.engine, ready.before, _mutation(source, t, kind, row, pick))
 
