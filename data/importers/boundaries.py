@@ -266,6 +266,10 @@ def parse_boundaries(data: bytes, file_name: str, options: Options | None = None
                                message="not a polygon; boundaries must be Polygon or MultiPolygon features")
     problems += problems_where(frame["code"].isna(), frame, file=file_name, column=code_field,
                                message="blank area code")
+    from data.importers.schemas import check_boundary_codes  # schemas imports the importers' column lists
+
+    problems += [p for p in check_boundary_codes(frame[["_row", "code"]], str(level), code_field, file_name)
+                 if p.value is not None]  # a blank code is reported just above
     dup = frame["code"].duplicated() & frame["code"].notna()
     problems += problems_where(dup, frame, file=file_name, column=code_field,
                                message="this code appears in two features; merge them or fix the code")

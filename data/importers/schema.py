@@ -384,13 +384,14 @@ def ordered(start: str, end: str, what: str, severity: Severity = "error") -> Ru
                 "start date)", severity)
 
 
-def not_above(part: str, whole: str, what: str, severity: Severity = "error") -> Rule:
+def not_above(part: str, whole: str, what: str, severity: Severity = "error", *,
+              than: str = "the denominator") -> Rule:
     """``part`` is not larger than ``whole`` (numbers; blanks pass)."""
     def check(t: pd.DataFrame) -> pd.Series:
         return t[part].astype(float) > t[whole].astype(float)
     word = "a warning: the published file has such rows, which are kept" if severity == "warning" else "an error"
     return Rule(f"`{part}` is not larger than `{whole}` ({word})", (part, whole), check,
-                f"{what} is larger than its denominator" + (" (kept as published)" if severity == "warning" else
+                f"{what} is larger than {than}" + (" (kept as published)" if severity == "warning" else
                                                            "; this cannot be: check the row"), severity)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -236,3 +237,13 @@ def test_every_nhs_website_branch_surgery_is_stored(geography: Engine) -> None:
     with Session(geography) as session:
         stored = session.execute(select(func.count()).select_from(PracticeSite)).scalar_one()
     assert stored == branches == 1_935
+
+
+def test_a_malformed_area_code_in_a_real_boundary_file_is_refused(geography: Engine) -> None:
+    collection = json.loads(realdata("ons", "lsoa_by_lad", "E09000007.json").read_bytes())
+    collection["features"][4]["properties"]["LSOA11CD"] = "E0100090"
+    before = _table_counts(geography)
+    report = load_upload(geography, "boundaries", json.dumps(collection).encode(), "camden.json")
+    assert report.status == "rejected", report.text()
+    assert [(p.row, p.column, p.value) for p in report.errors] == [(5, "LSOA11CD", "E0100090")]
+    assert "LSOA code" in report.errors[0].message and _table_counts(geography) == before

@@ -233,3 +233,13 @@ def test_kpi_templates_report_each_bad_cell() -> None:
     obs = parse_kpi_observations(b"kpi,level,area,period,value\nA,gp,x1,2023-04,1\nA,practice,X1,2023-04-09,2\n",
                                  "o.csv", {})
     assert [(p.row, "repeats row 2" in p.message) for p in obs.problems] == [(3, True)]
+
+
+def test_cqc_columns_the_importer_does_not_load_are_checked_too() -> None:
+    header = CQC_HEADER + ",Location HSCA start date"
+    good = "1-100,Oak House,Y,40,Good,12/03/2023,Barnet,N20 0DH,51.63,-0.17,Y,,01/02/2010\n"
+    bad = "1-101,Elm Lodge,Y,12,Good,01/01/2023,Camden,NW1 1AA,51.54,-0.14,,,31/02/2010\n"
+    later = "1-102,Ash Court,Y,12,Good,01/01/2009,Camden,NW1 1AA,51.54,-0.14,,,01/01/2010\n"
+    parsed = parse_cqc(f"{header}\n{good}{bad}{later}".encode(), "cqc.csv", {})
+    assert [(p.severity, p.row, p.column, p.value) for p in parsed.problems if p.column is not None] == [
+        ("error", 3, "Location HSCA start date", "31/02/2010"), ("warning", 4, "Publication Date", "01/01/2009")]

@@ -18,14 +18,14 @@ DOC = Path(__file__).resolve().parents[3] / "docs" / "importing.md"
 def test_every_schema_rule_is_in_the_importing_guide() -> None:
     text = DOC.read_text(encoding="utf-8")
     missing = [line for schema in all_schemas() for line in rule_lines(schema) if line not in text]
-    assert not missing, ("docs/importing.md lacks these schema rules; run `python -m data.importers.schemas` to "
+    assert not missing, ("docs/importing.md lacks these schema rules; run `python -m data.importers.schema_docs` to "
                          "regenerate its rules section:\n" + "\n".join(missing))
 
 
 def test_the_generated_section_is_current() -> None:
     text = DOC.read_text(encoding="utf-8")
     start, end = text.index(DOCS_START), text.index(DOCS_END) + len(DOCS_END)
-    assert text[start:end] == docs_section(), "run `python -m data.importers.schemas` to regenerate the rules"
+    assert text[start:end] == docs_section(), "run `python -m data.importers.schema_docs` to regenerate the rules"
 
 
 def test_every_schema_belongs_to_a_real_source_and_each_source_is_documented() -> None:
