@@ -17,7 +17,7 @@ A&E file or the providers template is loaded, so the order of the two does not m
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlmodel import Session
 
 from data.importers.catalogue import describe, load_published
@@ -36,6 +36,7 @@ from data.importers.common import (
     text_or_none,
     to_date,
     to_number,
+    update_changed,
     upsert,
 )
 from data.importers.schemas import check_source
@@ -281,15 +282,11 @@ def load_providers(session: Session, frame: pd.DataFrame, import_id: int, option
     upsert(session, Provider, pd.DataFrame({"code": new["provider_code"], "name": new["name"].str.slice(0, 200)}),
            keys=["code"], update=[])
     named = frame[frame["name"].notna()]
-    table = Provider.__table__  # type: ignore[attr-defined]
-    stmt = update(table).where(table.c.code == bindparam("b_code")).values(system_id=bindparam("b_system"))
-    session.connection().execute(stmt, [{"b_code": c, "b_system": systems[s]} for c, s in
-                                        zip(frame["provider_code"], frame["system_code"], strict=True)])
-    if len(named):
-        session.connection().execute(
-            update(table).where(table.c.code == bindparam("b_code")).values(name=bindparam("b_name")),
-            [{"b_code": c, "b_name": n[:200]} for c, n in zip(named["provider_code"], named["name"], strict=True)])
-    return {"provider": len(frame), **system_totals(session, import_id)}
+    changed = update_changed(session, Provider, [{"code": c, "system_id": systems[s]} for c, s in zip(
+        frame["provider_code"], frame["system_code"], strict=True)], key="code", columns=["system_id"])
+    changed += update_changed(session, Provider, [{"code": c, "name": n[:200]} for c, n in zip(
+        named["provider_code"], named["name"], strict=True)], key="code", columns=["name"])
+    return {"provider": changed, **system_totals(session, import_id)}
 
 
 SOURCES = [

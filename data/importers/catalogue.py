@@ -21,7 +21,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, select
+from sqlalchemy import Table, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -117,7 +117,7 @@ def validate_published(session: Session, frame: pd.DataFrame, file_name: str) ->
         unknown = ~group["area_code"].isin(found)
         if unknown.any():
             skip[frame.index.get_indexer(group.index[unknown.to_numpy()])] = True
-            examples = ", ".join(group.loc[unknown, "area_code"].drop_duplicates().head(5))
+            examples = ", ".join(group.loc[unknown, "area_code"].dropna().astype(str).drop_duplicates().head(5))
             notes.append(f"skipped {int(unknown.sum()):,} rows for {level} areas outside this dashboard's register "
                          f"(e.g. {examples}); {REGISTER_HINT.get(AreaLevel(str(level)), '')} to include them")
     described = frame.drop_duplicates("kpi_code")
@@ -169,7 +169,8 @@ def upsert_indicators(session: Session, indicators: pd.DataFrame, *, keep_name: 
         stmt = insert(table)  # type: ignore[operator]
         stmt = stmt.on_conflict_do_update(
             index_elements=["code"], set_={c: stmt.excluded[c] for c in update_cols},
-            where=table.c.origin == KpiOrigin.PUBLISHED.value,
+            where=and_(table.c.origin == KpiOrigin.PUBLISHED.value,
+                       or_(*(table.c[c].is_distinct_from(stmt.excluded[c]) for c in update_cols))),
         )
         session.connection().execute(stmt, records(rows.iloc[start : start + 1_000]))
     found = session.execute(select(Kpi.code, Kpi.id).where(Kpi.code.in_(rows["code"].tolist()))).all()

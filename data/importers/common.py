@@ -11,12 +11,15 @@ Every source module follows the same shape (``parse -> validate -> load``):
 - ``load(session, frame, import_id, options) -> dict[table, rows]`` writes with an upsert by natural key.
 
 ``run_import`` wraps the three in one transaction with the ``ImportLog`` bookkeeping: the same file (sha256)
-already loaded is UNCHANGED and writes nothing; any error-level problem REJECTS the file and writes nothing but
-the log entry; an unexpected exception rolls everything back and is logged as FAILED.
+already loaded is UNCHANGED and writes nothing; the same data in other bytes (BOM or not, CRLF or LF, columns or
+rows reordered, cp1252 or UTF-8) goes through the load, whose upserts rewrite only rows whose values differ, and
+is UNCHANGED too when no row changed ("no changes: N rows identical"); any error-level problem REJECTS the file
+and writes nothing but the log entry; an unexpected exception rolls everything back and is logged as FAILED.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -33,7 +36,7 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Integer, Table, select
+from sqlalchemy import Integer, Table, bindparam, event, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
@@ -735,6 +738,44 @@ def _plain(v: object) -> object:
     return v
 
 
+PROVENANCE_COLUMNS = ("import_id",)  # which import wrote a row: not part of its data, so never a "change"
+
+
+class ChangeCounter:
+    """Rows an import's statements actually inserted, updated or deleted (the DBAPI's ``rowcount`` per statement).
+
+    ``run_import`` attaches one to the import's connection; the upserts and updates of the loaders only touch rows
+    whose values differ (see :func:`upsert` and :func:`update_changed`), so a re-import of the same data counts
+    zero and can say so. A statement whose driver cannot count (``rowcount`` -1) counts as one change, so "no
+    changes" is never claimed without proof.
+    """
+
+    KEY = "import_change_counter"
+
+    def __init__(self) -> None:
+        self.rows = 0
+
+    def attach(self, session: Session) -> None:
+        """Count the data-changing statements run on ``session``'s connection from now on."""
+        session.connection().info[self.KEY] = self
+
+    @classmethod
+    def detach(cls, session: Session) -> None:
+        """Stop counting on ``session``'s connection (the connection goes back to the pool)."""
+        with contextlib.suppress(Exception):  # a connection already invalidated has nothing to detach
+            session.connection().info.pop(cls.KEY, None)
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _count_changes(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                   executemany: bool) -> None:
+    counter = conn.info.get(ChangeCounter.KEY)
+    if counter is None or context is None or not (context.isinsert or context.isupdate or context.isdelete):
+        return
+    rowcount = cursor.rowcount
+    counter.rows += rowcount if rowcount is not None and rowcount >= 0 else 1
+
+
 def upsert(
     session: Session,
     model: type[SQLModel],
@@ -743,12 +784,14 @@ def upsert(
     keys: Sequence[str],
     update: Sequence[str] | None = None,
 ) -> int:
-    """Insert ``frame`` into ``model``'s table, updating the rows whose natural ``keys`` already exist.
+    """Insert ``frame`` into ``model``'s table, updating the existing rows (by natural ``keys``) whose values differ.
 
-    Uses ``INSERT ... ON CONFLICT (keys) DO UPDATE`` from the SQLite or PostgreSQL dialect (chosen by the
-    session's engine), in chunks. ``update`` lists the columns a newer file overwrites (default: every column of
-    the frame except the keys); columns absent from the frame are left as they are on existing rows, so two files
-    that fill different columns of one row (IMD Files 1 and 6) can both be loaded. Returns rows written.
+    Uses ``INSERT ... ON CONFLICT (keys) DO UPDATE SET ... WHERE <any updated column> IS DISTINCT FROM <new
+    value>`` from the SQLite or PostgreSQL dialect (chosen by the session's engine), in chunks: a row the file
+    repeats unchanged is not rewritten, not even its ``import_id`` (provenance), so importing the same data again
+    changes nothing. ``update`` lists the columns a newer file overwrites (default: every column of the frame
+    except the keys); columns absent from the frame are left as they are on existing rows, so two files that fill
+    different columns of one row (IMD Files 1 and 6) can both be loaded. Returns the rows inserted or changed.
     """
     if frame.empty:
         return 0
@@ -758,41 +801,70 @@ def upsert(
     if insert is None:
         raise NotImplementedError(f"upsert supports SQLite and PostgreSQL, not {dialect}")
     update_cols = [c for c in (update if update is not None else frame.columns) if c not in keys]
+    compared = [c for c in update_cols if c not in PROVENANCE_COLUMNS]
     connection = session.connection()
-    if len(frame) > UPSERT_CHUNK and _copy_upsert(connection, table, frame, list(keys), update_cols):
-        return len(frame)
+    if len(frame) > UPSERT_CHUNK:
+        copied = _copy_upsert(connection, table, frame, list(keys), update_cols, compared)
+        if copied is not None:
+            return copied
+    changed = 0
     for start in range(0, len(frame), UPSERT_CHUNK):
         chunk = records(frame.iloc[start : start + UPSERT_CHUNK])
         stmt = insert(table)
-        if update_cols:
+        if compared:
             stmt = stmt.on_conflict_do_update(
-                index_elements=list(keys), set_={c: stmt.excluded[c] for c in update_cols}
+                index_elements=list(keys), set_={c: stmt.excluded[c] for c in update_cols},
+                where=or_(*(table.c[c].is_distinct_from(stmt.excluded[c]) for c in compared)),
             )
         else:
             stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
-        connection.execute(stmt, chunk)
-    return len(frame)
+        result = connection.execute(stmt, chunk)
+        changed += result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(chunk)
+    return changed
+
+
+def update_changed(session: Session, model: type[SQLModel], rows: Sequence[Mapping[str, Any]], *, key: str,
+                   columns: Sequence[str], where: Any = None) -> int:
+    """``UPDATE`` each row of ``model`` found by ``key`` with ``columns`` from ``rows``, only where a value differs.
+
+    ``rows`` are dicts holding ``key`` and ``columns``; ``where`` adds a condition (for example "published
+    indicators only"). Returns the rows changed, so loaders that set columns on existing rows stay idempotent.
+    """
+    if not rows or not columns:
+        return 0
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    new = {c: bindparam(f"b_{c}", type_=table.c[c].type) for c in columns}
+    stmt = update(table).where(
+        table.c[key] == bindparam(f"b_{key}", type_=table.c[key].type),
+        or_(*(table.c[c].is_distinct_from(new[c]) for c in columns)),
+        *([where] if where is not None else []),
+    ).values(new)
+    result = session.connection().execute(stmt, [{f"b_{k}": v for k, v in r.items()} for r in rows])
+    return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
 
 
 def _copy_upsert(
-    connection: Connection, table: Table, frame: pd.DataFrame, keys: list[str], update_cols: list[str]
-) -> bool:
+    connection: Connection, table: Table, frame: pd.DataFrame, keys: list[str], update_cols: list[str],
+    compared: list[str],
+) -> int | None:
     """A large upsert on PostgreSQL (psycopg): COPY the rows into a temporary table, then one
     ``INSERT ... SELECT ... ON CONFLICT`` into ``table`` (issue 14: chunked INSERTs ran 4x to 7x a raw bulk insert).
 
     Same result as the chunked path: columns the frame leaves out get the model's Python-side default on insert and
-    are left alone on update; where a key appears twice the later row wins. Returns False (nothing written) where
-    this path does not apply: another database or driver, or a default that must be computed per row.
+    are left alone on update; where a key appears twice the later row wins; an existing row is only rewritten when
+    one of the ``compared`` columns differs, and the rows inserted or changed are returned and added to the
+    import's :class:`ChangeCounter` (textual SQL is not counted by its listener). Returns None (nothing written)
+    where this path does not apply: another database or driver, or a default that must be computed per row.
     """
     if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg":
-        return False
+        return None
     defaults = {
         c.name: c.default.arg
         for c in table.columns
         if c.name not in frame.columns and c.default is not None and not c.primary_key
     }
     if any(callable(v) for v in defaults.values()):
-        return False
+        return None
     frame = frame.assign(**defaults)
     names = list(frame.columns)
     quoted = ", ".join(f'"{n}"' for n in names)
@@ -808,16 +880,22 @@ def _copy_upsert(
             for row in records(frame.iloc[start : start + UPSERT_CHUNK]):
                 copy.write_row([int(row[n]) if n in integers and isinstance(row[n], float) else row[n] for n in names])
     key_list = ", ".join(f'"{k}"' for k in keys)
-    if update_cols:
-        action = "DO UPDATE SET " + ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in update_cols)
+    if compared:
+        action = "DO UPDATE SET " + ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in update_cols) + (
+            " WHERE (" + ", ".join(f'"{table.name}"."{c}"' for c in compared) + ") IS DISTINCT FROM ("
+            + ", ".join(f'EXCLUDED."{c}"' for c in compared) + ")")
     else:
         action = "DO NOTHING"
-    connection.exec_driver_sql(
+    result = connection.exec_driver_sql(
         f'INSERT INTO "{table.name}" ({quoted}) SELECT DISTINCT ON ({key_list}) {quoted} FROM "{staging}" '
         f'ORDER BY {key_list}, "_row" DESC ON CONFLICT ({key_list}) {action}'
     )
+    changed = result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(frame)
     connection.exec_driver_sql(f'DROP TABLE "{staging}"')
-    return True
+    counter = connection.info.get(ChangeCounter.KEY)
+    if counter is not None:
+        counter.rows += changed
+    return changed
 
 
 # --------------------------------------------------------------------------------------------- the pipeline
@@ -891,7 +969,7 @@ class ImportReport:
     def text(self, *, limit: int = 50) -> str:
         """A plain-text report: outcome line, counts, notes and up to ``limit`` problems (errors first)."""
         headline = {
-            "loaded": "LOADED", "unchanged": "UNCHANGED (this exact file was already loaded; nothing written)",
+            "loaded": "LOADED", "unchanged": "UNCHANGED (the data is already loaded; nothing written)",
             "rejected": "REJECTED (nothing written)", "failed": "FAILED (rolled back; nothing written)",
             "validated": "VALID (dry run; nothing written)",
         }.get(self.status, self.status.upper())
@@ -955,7 +1033,8 @@ def run_import(
         ).first()
     if already is not None:
         report = ImportReport(**base, status=ImportStatus.UNCHANGED.value,
-                              notes=[f"identical to import #{already[0]}; nothing written"])
+                              notes=[f"no changes: this exact file (sha256) is import #{already[0]}; nothing "
+                                     "written"])
         if not dry_run:
             report = _replace(report, import_id=_log(engine, **base, started_at=started,
                                                       status=ImportStatus.UNCHANGED))
@@ -1009,16 +1088,17 @@ def run_import(
             session.add(entry)
             session.flush()
             import_id = int(entry.id)  # type: ignore[arg-type]
-            written = source.load(session, frame, import_id, options)
-            links = refresh_links(session)
-            written = {**written, **links.counts}
-            notes += links.notes
-            # roll practice values up (data/rollups.py): the KPIs this import wrote, or all after a footprint change
-            touched = kpis_touched(session, import_id)
-            footprint = any(n and t in FOOTPRINT_TABLES for t, n in written.items())
-            rolled = refresh_rollups(session, kpi_ids=None if footprint else touched, import_id=import_id)
-            if rolled:
-                notes.append(f"rolled up {rolled:,} derived rows (practice sums to PCN, borough and system)")
+            counter = ChangeCounter()
+            counter.attach(session)
+            try:
+                written = _load_and_refresh(session, source, frame, import_id, options, notes)
+                changed = counter.rows
+            finally:
+                ChangeCounter.detach(session)
+            if changed == 0:
+                entry.status = ImportStatus.UNCHANGED
+                notes.append(f"no changes: {len(frame):,} rows identical to the data already loaded; nothing "
+                             "written")
             entry.finished_at = datetime.now(UTC)
             session.add(entry)
     except Exception as exc:  # unexpected: roll back (done by session_scope), log it, report it
@@ -1028,8 +1108,25 @@ def run_import(
                          error_report=_error_report([*problems, problem]))
         return ImportReport(**base, status=ImportStatus.FAILED.value, rows_read=rows_read,
                             problems=[*problems, problem], notes=notes, import_id=import_id)
-    return ImportReport(**base, status=ImportStatus.LOADED.value, rows_read=rows_read, rows_accepted=len(frame),
+    status = ImportStatus.LOADED if changed else ImportStatus.UNCHANGED
+    return ImportReport(**base, status=status.value, rows_read=rows_read, rows_accepted=len(frame),
                         written=written, problems=problems, notes=notes, import_id=import_id)
+
+
+def _load_and_refresh(session: Session, source: Source, frame: pd.DataFrame, import_id: int, options: Options,
+                      notes: list[str]) -> dict[str, int]:
+    """The source's load, then the links and roll-ups it may affect; returns the rows written by table."""
+    written = source.load(session, frame, import_id, options)
+    links = refresh_links(session)
+    written = {**written, **links.counts}
+    notes += links.notes
+    # roll practice values up (data/rollups.py): the KPIs this import wrote, or all after a footprint change
+    touched = kpis_touched(session, import_id)
+    footprint = any(n and t in FOOTPRINT_TABLES for t, n in written.items())
+    rolled = refresh_rollups(session, kpi_ids=None if footprint else touched, import_id=import_id)
+    if rolled:
+        notes.append(f"rolled up {rolled:,} derived rows (practice sums to PCN, borough and system)")
+    return written
 
 
 CONSTRAINT_MEANING = {  # database rules (models.py) in words, for the rare value a validator let through

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import bindparam, update
 from sqlmodel import Session
 
 from data.importers.catalogue import describe, load_published, validate_published
@@ -39,6 +38,7 @@ from data.importers.common import (
     read_table,
     to_date,
     to_number,
+    update_changed,
     upsert,
 )
 from data.importers.links import boroughs_by_name
@@ -280,17 +280,13 @@ def load_nhsuk_gp(session: Session, frame: pd.DataFrame, import_id: int, options
     """Update each registered practice's postcode, point and NHS website parent (a borough CCG the areas template
     may give to a borough: ``links.refresh_links``); upsert every branch site by its code."""
     practices = frame[frame["record"] == "practice"]
-    table = Practice.__table__  # type: ignore[attr-defined]
-    stmt = update(table).where(table.c.id == bindparam("b_id")).values(
-        postcode=bindparam("b_postcode"), latitude=bindparam("b_lat"), longitude=bindparam("b_lon"),
-        parent_ods_code=bindparam("b_parent"))
-    rows = [{"b_id": int(i), "b_postcode": p if isinstance(p, str) else None,
-             "b_lat": None if pd.isna(la) else float(la), "b_lon": None if pd.isna(lo) else float(lo),
-             "b_parent": pa if isinstance(pa, str) else None}
+    rows = [{"id": int(i), "postcode": p if isinstance(p, str) else None,
+             "latitude": None if pd.isna(la) else float(la), "longitude": None if pd.isna(lo) else float(lo),
+             "parent_ods_code": pa if isinstance(pa, str) else None}
             for i, p, la, lo, pa in zip(practices["practice_id"], practices["postcode"], practices["latitude"],
                                         practices["longitude"], practices["parent_code"], strict=True)]
-    if rows:
-        session.connection().execute(stmt, rows)
+    located = update_changed(session, Practice, rows, key="id",
+                             columns=["postcode", "latitude", "longitude", "parent_ods_code"])
     sites = frame[frame["record"] == "site"]
     site_rows = pd.DataFrame({
         "code": sites["site_code"], "practice_code": sites["practice_code"],
@@ -300,7 +296,7 @@ def load_nhsuk_gp(session: Session, frame: pd.DataFrame, import_id: int, options
         "import_id": import_id,
     })
     n_sites = upsert(session, PracticeSite, site_rows, keys=["code"])
-    return {"practice (located)": len(rows), "practice_site": n_sites}
+    return {"practice (located)": located, "practice_site": n_sites}
 
 
 SOURCES = [

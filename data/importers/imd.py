@@ -71,7 +71,7 @@ def _strip_notes(header: object) -> str:
 def parse_imd(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
     """Read an IoD2019 file (1, 2 or 6, or any file with an LSOA code and some of its columns)."""
     options = options or {}
-    raw = read_table(data, file_name, header_hint=["lsoa code", "lsoa name"])
+    raw = read_table(data, file_name, header_hint=["lsoa code", "lsoa name", "lsoa code 2011", "lsoa name 2011"])
     from data.importers.schemas import check_source  # schemas reads this module's column lists
 
     problems = check_source("imd2019", raw, file_name)

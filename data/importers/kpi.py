@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from data.importers.common import (
@@ -33,6 +33,7 @@ from data.importers.common import (
     to_date,
     to_number,
     to_period,
+    update_changed,
     upsert,
 )
 from models import (
@@ -565,7 +566,8 @@ POLARITY_ALIASES = {
 def _enum(frame: pd.DataFrame, column: str, choices: list[str], aliases: dict[str, str], file: str) -> list[Problem]:
     raw = frame[column]
     norm = raw.astype("string").str.strip().str.lower().str.replace(r"[\s-]+", "_", regex=True)
-    norm = norm.map(lambda v: aliases.get(v, v) if isinstance(v, str) else None)
+    # plain objects: a column that is blank throughout would otherwise become an Arrow null array, which isin refuses
+    norm = pd.Series([aliases.get(v, v) if isinstance(v, str) else None for v in norm], index=norm.index, dtype=object)
     frame[column] = norm.where(norm.isin(choices), None).astype(object)
     return problems_where(
         frame[column].isna(), frame, file=file, column=column, values=raw, message=f"use one of: {', '.join(choices)}"
@@ -734,9 +736,9 @@ def load_kpi_definitions(session: Session, frame: pd.DataFrame, import_id: int, 
     n = upsert(session, Kpi, rows[KPI_FIELDS], keys=["code"])
     kpi_ids = id_map(session, Kpi)
     with_levels = rows[rows["levels"].map(len) > 0]
-    ids = [kpi_ids[c] for c in with_levels["code"]]
-    if ids:
-        session.execute(delete(KpiAreaLevel).where(KpiAreaLevel.kpi_id.in_(ids)))  # type: ignore[attr-defined]
+    for code, wanted in zip(with_levels["code"], with_levels["levels"], strict=True):  # only levels dropped go
+        session.execute(delete(KpiAreaLevel).where(KpiAreaLevel.kpi_id == kpi_ids[code],  # type: ignore[arg-type]
+                                                   KpiAreaLevel.level.not_in(list(wanted))))  # type: ignore[union-attr]
     levels = pd.DataFrame(
         [(kpi_ids[c], lv) for c, lvs in zip(with_levels["code"], with_levels["levels"], strict=True) for lv in lvs],
         columns=["kpi_id", "level"],
@@ -812,14 +814,8 @@ def validate_kpi_targets(session: Session, frame: pd.DataFrame, file_name: str, 
 def load_kpi_targets(session: Session, frame: pd.DataFrame, import_id: int, options: Options) -> dict[str, int]:
     """Update the present target columns of each KPI (by code)."""
     present = [c for c in TARGET_FIELDS if c in frame.columns]
-    table = Kpi.__table__  # type: ignore[attr-defined]
-    stmt = update(table).where(table.c.code == bindparam("b_code")).values({c: bindparam("b_" + c) for c in present})
-    rows = [
-        {"b_" + k: v for k, v in r.items()}
-        for r in records(frame[["kpi_code", *present]].rename(columns={"kpi_code": "code"}))
-    ]
-    session.connection().execute(stmt, rows)
-    return {"kpi": len(rows)}
+    rows = records(frame[["kpi_code", *present]].rename(columns={"kpi_code": "code"}))
+    return {"kpi": update_changed(session, Kpi, rows, key="code", columns=present)}
 
 
 # ------------------------------------------------------------------------------------------------- sources

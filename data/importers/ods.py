@@ -17,7 +17,6 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import bindparam, update
 from sqlmodel import Session
 
 from data.importers.common import (
@@ -35,6 +34,7 @@ from data.importers.common import (
     read_table,
     text_or_none,
     to_date,
+    update_changed,
     upsert,
 )
 from data.importers.schemas import check_source
@@ -232,14 +232,9 @@ def load_epcn(session: Session, frame: pd.DataFrame, import_id: int, options: Op
     pcn_ids = id_map(session, Pcn)
     practice_ids = id_map(session, Practice)
     current = current[current["practice_code"].isin(practice_ids)]
-    table = Practice.__table__  # type: ignore[attr-defined]
-    if len(current):
-        session.connection().execute(
-            update(table).where(table.c.code == bindparam("b_code")).values(pcn_id=bindparam("b_pcn")),
-            [{"b_code": c, "b_pcn": pcn_ids[p]} for c, p in zip(current["practice_code"], current["pcn_code"],
-                                                                  strict=True)],
-        )
-    return {"pcn": n_pcn, "pcn_membership": n_members, "practice (current PCN)": len(current)}
+    moved = update_changed(session, Practice, [{"code": c, "pcn_id": pcn_ids[p]} for c, p in zip(
+        current["practice_code"], current["pcn_code"], strict=True)], key="code", columns=["pcn_id"])
+    return {"pcn": n_pcn, "pcn_membership": n_members, "practice (current PCN)": moved}
 
 
 SOURCES = [

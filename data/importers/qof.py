@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlmodel import Session
 
 from data.importers.catalogue import describe, period_type
@@ -36,6 +36,7 @@ from data.importers.common import (
     problems_where,
     read_table,
     to_number,
+    update_changed,
 )
 from data.importers.kpi import load_kpi_observations, resolve_observations
 from data.importers.schemas import check_source
@@ -238,20 +239,18 @@ def load_qof_indicators(session: Session, frame: pd.DataFrame, import_id: int, o
     load this file again after a prevalence file, ``load-folder`` orders it so); register KPIs keep their names.
     """
     table = Kpi.__table__  # type: ignore[attr-defined]
-    rows = [{"b_code": f"QOF_{g}", "b_name": f"{d} prevalence (QOF register)"[:200],
-             "b_definition": f"Recorded prevalence of {d.lower()} (QOF group {g}): patients on the disease register "
+    rows = [{"code": f"QOF_{g}", "name": f"{d} prevalence (QOF register)"[:200],
+             "definition": f"Recorded prevalence of {d.lower()} (QOF group {g}): patients on the disease register "
                              "as a percentage of the practice list"}
             for g, d in zip(frame["group_code"], frame["group_description"], strict=True)]
     if not rows:
         return {"kpi (named)": 0}
-    stmt = (update(table).where(table.c.code == bindparam("b_code"), table.c.origin == KpiOrigin.PUBLISHED.value)
-            .values(name=bindparam("b_name"), definition=bindparam("b_definition")))
-    existing = set(session.execute(select(Kpi.code).where(Kpi.code.in_([r["b_code"] for r in rows]),
+    existing = set(session.execute(select(Kpi.code).where(Kpi.code.in_([r["code"] for r in rows]),
                                                           Kpi.origin == KpiOrigin.PUBLISHED.value)).scalars())
-    hits = [r for r in rows if r["b_code"] in existing]
-    if hits:
-        session.connection().execute(stmt, hits)
-    return {"kpi (named)": len(hits)}
+    hits = [r for r in rows if r["code"] in existing]
+    named = update_changed(session, Kpi, hits, key="code", columns=["name", "definition"],
+                           where=table.c.origin == KpiOrigin.PUBLISHED.value)
+    return {"kpi (named)": named}
 
 
 SOURCES = [

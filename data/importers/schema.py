@@ -415,9 +415,12 @@ def coordinates(lat: str, lon: str) -> tuple[Rule, ...]:
         la, lo = t[lat].astype(float), t[lon].astype(float)
         return (la.abs() > 1000) | (lo.abs() > 1000)
 
-    def outside(t: pd.DataFrame) -> pd.Series:
-        la, lo = t[lat].astype(float), t[lon].astype(float)
-        return ~(la.between(49.0, 61.0) & lo.between(-9.0, 2.5)) & ~swapped(t) & ~grid(t) & la.notna() & lo.notna()
+    def outside(column: str, low: float, high: float) -> Check:
+        """Points whose ``column`` is outside Great Britain (a swapped or grid pair has its own message)."""
+        def check(t: pd.DataFrame) -> pd.Series:
+            la, lo = t[lat].astype(float), t[lon].astype(float)
+            return ~t[column].astype(float).between(low, high) & ~swapped(t) & ~grid(t) & la.notna() & lo.notna()
+        return check
 
     return (
         Rule(f"`{lat}`/`{lon}` not swapped (a latitude of -9 to 2.5 with a longitude of 49 to 61 is refused)",
@@ -426,9 +429,12 @@ def coordinates(lat: str, lon: str) -> tuple[Rule, ...]:
         Rule(f"`{lat}`/`{lon}` are degrees, not British National Grid metres (values above 1,000 are refused)",
              (lat, lon), grid, "this looks like a British National Grid easting/northing in metres, not WGS84 "
              "degrees; give latitude and longitude in degrees (convert from EPSG:27700)"),
-        Rule(f"`{lat}` from 49 to 61 and `{lon}` from -9 to 2.5 (Great Britain)", (lat, lon), outside,
-             "this point is not in Great Britain (latitude 49 to 61, longitude -9 to 2.5); correct it or leave "
-             "both blank"),
+        Rule(f"`{lat}` from 49 to 61 (Great Britain)", (lat, lon), outside(lat, 49.0, 61.0),
+             "this latitude is not in Great Britain (49 to 61 degrees north); correct it or leave both "
+             "coordinates blank"),
+        Rule(f"`{lon}` from -9 to 2.5 (Great Britain)", (lon, lat), outside(lon, -9.0, 2.5),
+             "this longitude is not in Great Britain (-9 to 2.5 degrees); correct it or leave both coordinates "
+             "blank"),
     )
 
 

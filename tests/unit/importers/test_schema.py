@@ -100,9 +100,10 @@ def test_coordinates_swapped_british_national_grid_and_outside_great_britain() -
     schema = Schema("s", "S", (Field("lat", ("Location Latitude",), "number"),
                                Field("lon", ("Location Longitude",), "number")), rules=coordinates("lat", "lon"))
     problems = schema.check(_table("Location Latitude,Location Longitude\n51.5,-0.1\n-0.1,51.5\n"
-                                   "180000,530000\n40.7,-74.0\n,\n"), "f.csv")
+                                   "180000,530000\n40.7,-74.0\n51.5,12.5\n,\n"), "f.csv")
     assert [(p.row, p.column, p.value) for p in problems] == [
-        (3, "Location Latitude", "-0.1"), (4, "Location Latitude", "180000"), (5, "Location Latitude", "40.7")]
+        (3, "Location Latitude", "-0.1"), (4, "Location Latitude", "180000"), (5, "Location Latitude", "40.7"),
+        (5, "Location Longitude", "-74.0"), (6, "Location Longitude", "12.5")]  # each coordinate that is out
     assert "swapped" in problems[0].message and "National Grid" in problems[1].message
     assert "not in Great Britain" in problems[2].message
 
