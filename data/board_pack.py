@@ -53,7 +53,8 @@ RISK_SOURCE = "Programme risk register and reviews (risks and risk_reviews templ
 
 @dataclass(frozen=True)
 class PackFilters:
-    """The filters a pack is built for: the sidebar's (codes, None for "all"); ``period`` the funnel's month."""
+    """The filters a pack is built for: the sidebar's (codes, None for "all"); ``period`` the month the pack is
+    as at (a monthly pack for an earlier month: data that end by its last day, the funnel of that month)."""
 
     borough: str | None = None
     pcn: str | None = None
@@ -262,11 +263,10 @@ def _funnel(
         funnel = funnel_for(rows, str(kpi["value_type"]), float(kpi["multiplier"]), od_adjust=True)
     except AnalysisError as exc:
         return FunnelSection(kpi.to_dict(), period, FUNNEL_LEVELS[level], None, empty, "", str(exc), highlight)
-    maximum = small_number_max if bool(kpi["counts_people"]) else 0
     rule = rule_for(str(kpi["value_type"]), bool(kpi["counts_people"]), small_number_max).deriving(
         "x", "x_label", "z", "distance", "denominator"
     )
-    points = suppress(funnel_points(funnel, names, highlight, small_number_max=maximum), rule, counts=rows)
+    points = suppress(funnel_points(funnel, names, highlight), rule, counts=rows)
     summary = funnel_summary(funnel, outlier_table(funnel, names), FUNNEL_LEVELS[level])
     return FunnelSection(kpi.to_dict(), period, FUNNEL_LEVELS[level], funnel, points, summary, "", highlight)
 
@@ -286,10 +286,17 @@ def _finance(session: Session, filters: PackFilters) -> FinanceSection:
     )
 
 
+def _as_at(filters: PackFilters) -> date | None:
+    """The last day of the pack's month (``filters.period``), or None for a pack of everything loaded."""
+    return (pd.Timestamp(filters.period) + pd.offsets.MonthEnd(0)).date() if filters.period else None
+
+
 def _delivery(session: Session, filters: PackFilters) -> DeliverySection:
     milestones = prog.in_scope(queries.milestones(session=session), borough=filters.borough,
                                workstream=filters.workstream)  # fmt: skip
     as_at = queries.programme_data_date(session=session)
+    if as_at is not None and _as_at(filters) is not None:
+        as_at = min(as_at, _as_at(filters))  # type: ignore[type-var]
     if milestones.empty or as_at is None:
         return DeliverySection(as_at, {}, pd.DataFrame(), pd.DataFrame(), None)
     status = prog.milestone_status(milestones, as_at)
@@ -308,6 +315,13 @@ def _risks(session: Session, filters: PackFilters) -> pd.DataFrame:
     scored = scored.merge(trend[["code", "trend", "trend_label"]], on="code", how="left")
     scored["threatens"] = scored.apply(prog.risk_links, axis=1)
     return prog.top_risks(scored)
+
+
+def _data_date(latest: date | None, as_at: date | None) -> date | None:
+    """The pack's data date: the latest loaded, or the pack's month end when that is earlier."""
+    if latest is None or as_at is None:
+        return latest
+    return min(pd.Timestamp(latest).date(), as_at)
 
 
 def gather(
@@ -341,10 +355,13 @@ def gather(
         if chosen.empty:
             raise ValueError(f"KPI {filters.kpi!r} is unknown")
         words["Variation KPI"] = f"{chosen['kpi'].iloc[0]} ({filters.kpi})"
-    if filters.period:
-        words["Variation period"] = f"{filters.period:%b %Y}"
+    as_at = _as_at(filters)
+    if as_at is not None:
+        words["Period"] = f"{filters.period:%b %Y} (data ending by {as_at:%d %b %Y})"
     codes = catalogue["kpi_code"].tolist()
     raw = queries.area_series(session=session, level=level, area_code=code, kpi_codes=codes)
+    if as_at is not None:  # a pack for an earlier month sees only what had happened by its end
+        raw = raw[pd.to_datetime(raw["period_end"]) <= pd.Timestamp(as_at)].reset_index(drop=True)
     series = suppress_kpis(raw, catalogue, maximum)  # before the register, its charts and statistics see it
     plans = queries.area_plans(session=session, level=level, area_code=code, kpi_codes=codes)
     everything = build_register(catalogue, series, plans, level=level, tolerance=tolerance)
@@ -371,7 +388,7 @@ def gather(
         area_code=code,
         area_name=name,
         filters=words,
-        data_date=queries.latest_period(session=session),
+        data_date=_data_date(queries.latest_period(session=session), as_at),
         synthetic=synthetic,
         source=DEMO_SOURCE if synthetic else KPI_SOURCE,
         headline=headline(register, name),

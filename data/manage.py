@@ -150,7 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     pack.add_argument("--pcn", help="ODS code of a PCN (overrides --borough)")
     pack.add_argument("--workstream", help="workstream code, e.g. EHCH (default: all)")
     pack.add_argument("--kpi", help="KPI code whose funnel the pack shows (default: the worst KPI with one)")
-    pack.add_argument("--period", type=_month, help="month of the funnel, YYYY-MM (default: the KPI's latest)")
+    pack.add_argument("--period", type=_month, help="the month the pack is as at, YYYY-MM: data ending by its "
+                      "last day, and that month's funnel (default: the latest)")
     pack.add_argument("--out", type=Path, required=True, help="the PDF file to write")
     args = parser.parse_args(argv)
     if args.command == "revision":

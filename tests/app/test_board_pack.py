@@ -224,3 +224,26 @@ def test_period_must_be_a_month(tmp_path, capsys):
         manage.main(["board-pack", "--period", "March", "--out", str(tmp_path / "x.pdf")])
     assert exit_info.value.code == 2
     assert "YYYY-MM" in capsys.readouterr().err
+
+
+def test_a_pack_for_an_earlier_month_sees_only_the_data_ending_by_that_month(demo_database, tmp_path):
+    """``--period 2022-03``: the monthly pack as it would have been written at the end of March 2022."""
+    from datetime import date
+
+    with Session(make_engine(demo_database)) as session:
+        latest = gather(session, PackFilters(borough=ENFIELD))
+        march = gather(session, PackFilters(borough=ENFIELD, period=date(2022, 3, 1)))
+    assert march.data_date == date(2022, 3, 31) < latest.data_date
+    assert pd.to_datetime(march.series["period_end"]).max() <= pd.Timestamp("2022-03-31")
+    assert march.funnel.period == date(2022, 3, 1)
+    assert march.filters["Period"].startswith("Mar 2022")
+    assert pd.to_datetime(march.summary["latest_period"]).max() <= pd.Timestamp("2022-03-31")
+    path = tmp_path / "march.pdf"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", demo_database)
+        get_settings.cache_clear()
+        with redirect_stdout(io.StringIO()):
+            assert manage.main(["board-pack", "--borough", ENFIELD, "--period", "2022-03", "--out", str(path)]) == 0
+    get_settings.cache_clear()
+    text = Pack(path, "").text
+    assert "Mar 2022" in text and "31 March 2022" in text
