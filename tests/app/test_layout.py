@@ -42,6 +42,8 @@ def test_overview_cards_come_worst_first_and_say_which_filters_apply(app):
     names = [m.value.strip("*") for m in app.markdown if m.value.startswith("**") and m.value.endswith("**")]
     register = {row["KPI"]: row["Status"].split(" ", 1)[1]  # "✖ Off track" -> "Off track"
                 for table in app.table if "KPI" in table.value for _, row in table.value.iterrows()}
+    # the cards' bold names (the integrated summary above them also has bold workstream headings)
+    names = [n for n in names if any(k == n or k.startswith(f"{n} (") for k in register)]
     statuses = [next(s for k, s in register.items() if k == n or k.startswith(f"{n} (")) for n in names]
     assert len(names) == 15
     ranks = [SEVERITY[s] for s in statuses]
