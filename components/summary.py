@@ -78,13 +78,18 @@ def _table(rows: pd.DataFrame, *, workstream: bool) -> None:
 def summary_section(rows: pd.DataFrame, context: ExportContext, *, key: str, by: str = "workstream") -> None:
     """The summary (rows in the order given): ``by="workstream"`` one table per workstream under its name,
     ``by="attention"`` one table with a Workstream column; then the exports of the whole summary: PNG and SVG of
-    the table as an image, CSV of the rows with their narrative."""
-    if by == "workstream":
-        for workstream, group in rows.groupby("workstream", sort=False):
-            st.markdown(f"**{workstream}**")
-            _table(group, workstream=False)
-    else:
-        _table(rows, workstream=True)
+    the table as an image, CSV of the rows with their narrative.
+
+    The tables sit in a container keyed ``<key>_wide_tables``: an IPR row has a dozen columns, so on a narrow
+    screen or beside the sidebar they scroll sideways with the KPI column pinned (the layout test allows that
+    scroll here and nowhere else)."""
+    with st.container(key=f"{key}_wide_tables"):
+        if by == "workstream":
+            for workstream, group in rows.groupby("workstream", sort=False):
+                st.markdown(f"**{workstream}**")
+                _table(group, workstream=False)
+        else:
+            _table(rows, workstream=True)
     table = summary_table(rows)
     export_buttons(summary_image(table), summary_table(rows, narrative=True), context, key=key)
 

@@ -31,9 +31,12 @@ WIDER_THAN_SCREEN = """() => {
                     main ? main.scrollWidth - main.clientWidth : 0);
 }"""
 # Tables whose columns run past their box: st.table's own width, or a data grid's scroller.
+# Tables cut off: wider than their box. The integrated summary's tables (a container keyed ``*_wide_tables``) are
+# the one deliberate exception: a dozen IPR columns scroll sideways with the KPI column pinned ("fit or scroll").
 CUT_TABLES = """() => [
     ...[...document.querySelectorAll('[data-testid="stTable"]')].filter(t => t.scrollWidth > t.clientWidth + 1),
     ...[...document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller')]
+        .filter(s => !s.closest('[class*="_wide_tables"]'))
         .filter(s => s.scrollWidth > s.clientWidth + 1),
 ].length"""
 # Each axis label of a chart as a person reads it: its lines (tspans) joined by spaces.
