@@ -27,10 +27,15 @@ pytestmark = [pytest.mark.db, pytest.mark.parametrize("demo_engine", ["postgresq
 
 @pytest.fixture(scope="module")
 def analysed(demo_engine: Engine) -> Iterator[Engine]:
-    """The demo database on PostgreSQL with fresh planner statistics."""
+    """The demo database on PostgreSQL with fresh planner statistics (its own schema's tables only: a bare ANALYZE
+    locks every table of every test schema in the database at once and runs out of lock slots)."""
     assert demo_engine.dialect.name == "postgresql"
     with demo_engine.begin() as conn:
-        conn.execute(text("ANALYZE"))
+        tables = conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")).scalars().all()
+    for table in tables:
+        with demo_engine.begin() as conn:
+            conn.execute(text(f'ANALYZE "{table}"'))
     yield demo_engine
 
 

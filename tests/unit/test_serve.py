@@ -4,6 +4,7 @@ database that holds the sign-out record cannot be read (no data, no admission, a
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from collections.abc import Iterator
 
 import pytest
@@ -111,7 +112,10 @@ def _get(app: object, path: str, cookie: str = "") -> tuple[int, bytes]:
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    # in a thread of its own: an earlier test in the same process (Playwright's sync API) may hold this thread's
+    # event loop, where asyncio.run refuses to start
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 
