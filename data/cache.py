@@ -235,10 +235,10 @@ def kpi_periods(kpi_code: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
-def area_names(level: str, system_code: str) -> pd.DataFrame:
-    """See ``queries.area_names``."""
+def area_names(level: str, system_code: str, period: tuple[date, date] | None = None) -> pd.DataFrame:
+    """See ``queries.area_names`` (``period``: a practice's PCN as it was then)."""
     with _session() as session:
-        return queries.area_names(session=session, level=level, system_code=system_code)
+        return queries.area_names(session=session, level=level, system_code=system_code, period=period)
 
 
 @st.cache_data(ttl=3600, show_spinner=False)

@@ -24,7 +24,7 @@ from data.footprint import (
     system_practice_codes,
     system_sub_icb_codes,
 )
-from data.rollups import carry_history
+from data.rollups import carry_history, pcn_for_periods
 from geo.catchments import locate_points, representative_points
 from models import (
     ActivityChange,
@@ -41,11 +41,13 @@ from models import (
     KpiAreaLevel,
     KpiObservation,
     KpiPlan,
+    LinkCorrection,
     LsoaDeprivation,
     Milestone,
     Neighbourhood,
     OrgSuccessor,
     Pcn,
+    PcnMembership,
     Practice,
     PracticeListSize,
     Provider,
@@ -396,11 +398,48 @@ def kpi_periods(*, session: Session, kpi_code: str) -> pd.DataFrame:
     return _frame(session, stmt, ["period_start", "period_end"])
 
 
-def area_names(*, session: Session, level: AreaLevel | str, system_code: str) -> pd.DataFrame:
+def area_names(
+    *, session: Session, level: AreaLevel | str, system_code: str, period: tuple[date, date] | None = None
+) -> pd.DataFrame:
     """Areas of a level in a system with the PCN and borough they sit in.
 
-    Columns: area_code, name, pcn_code, pcn, borough_code, borough (PCN columns empty above PCN level).
+    Columns: area_code, name, pcn_code, pcn, borough_code, borough (PCN columns empty above PCN level). With
+    ``period`` (start, end) a practice's PCN is the one it belonged to then (the dated ePCN membership in force at
+    the period's end, as roll-ups count it), not today's: a 2020-21 funnel names 2020-21's PCNs.
     """
+    names = _area_names(session=session, level=level, system_code=system_code)
+    if period is None or AreaLevel(level) != AreaLevel.PRACTICE or names.empty:
+        return names
+    dated = practice_pcns_in(session=session, practice_codes=names["area_code"].tolist(), period=period)
+    return names.drop(columns=["pcn_code", "pcn"]).merge(dated, on="area_code", how="left")[names.columns]
+
+
+def practice_pcns_in(*, session: Session, practice_codes: Sequence[str], period: tuple[date, date]) -> pd.DataFrame:
+    """The PCN each practice counted towards in ``period``: columns area_code, pcn_code, pcn (name).
+
+    The same rule as roll-ups (``data.rollups.pcn_for_periods``): analyst corrections win, then the dated
+    membership in force at the period's end, then today's PCN for a practice with no membership history.
+    """
+    codes = list(practice_codes)
+    current = _frame(session, select(Practice.code, Pcn.code).join(Pcn, Pcn.id == Practice.pcn_id, isouter=True)
+                     .where(Practice.code.in_(codes)), ["practice_code", "pcn_code"]).set_index("practice_code")
+    memberships = _frame(session, select(PcnMembership.practice_code, PcnMembership.pcn_code,
+                                         PcnMembership.start_date, PcnMembership.end_date)
+                         .where(PcnMembership.practice_code.in_(codes)),
+                         ["practice_code", "pcn_code", "start_date", "end_date"])
+    overrides = _frame(session, select(LinkCorrection.code, LinkCorrection.pcn_code).where(
+        LinkCorrection.level == "practice", LinkCorrection.pcn_code.is_not(None), LinkCorrection.code.in_(codes)),
+        ["code", "pcn_code"]).set_index("code")["pcn_code"]
+    asked = pd.DataFrame({"practice_code": codes, "period_start": period[0], "period_end": period[1]})
+    asked["pcn_code"] = pcn_for_periods(asked, memberships, current["pcn_code"], overrides)
+    pcn_names = _frame(session, select(Pcn.code, Pcn.name).where(Pcn.code.in_(asked["pcn_code"].dropna().unique()
+                                                                               .tolist())), ["pcn_code", "pcn"])
+    return asked[["practice_code", "pcn_code"]].rename(columns={"practice_code": "area_code"}).merge(
+        pcn_names, on="pcn_code", how="left")
+
+
+def _area_names(*, session: Session, level: AreaLevel | str, system_code: str) -> pd.DataFrame:
+    """``area_names`` as the register holds them today."""
     level = AreaLevel(level)
     columns = ["area_code", "name", "pcn_code", "pcn", "borough_code", "borough"]
     places = system_borough_codes(system_code)

@@ -49,7 +49,8 @@ od_adjust = right.toggle(
     key="variation_od",
     help="Widen the limits for real between-area variation (Spiegelhalter 2005), so only unusual areas stand out.",
 )
-names = cache.area_names(level, system_code())
+# a practice is named with the PCN it belonged to in the funnel's period (memberships change every April)
+names = cache.area_names(level, system_code(), (filters.period, period_end.date()))
 rows = in_areas(cache.kpi_period_across_areas(kpi["kpi_code"], level, filters.period), names)
 deprivation = cache.practice_deprivation(system_code()) if level == "practice" else None
 if deprivation is not None and not deprivation.empty:

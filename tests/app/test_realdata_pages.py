@@ -60,6 +60,14 @@ def test_practice_funnel_of_qof_2020_21_covers_the_ncl_practices_of_that_year(re
     table = next(f for f in _frames(realdata_app) if "Denominator" in f.columns)
     assert set(table["Code"]) == expected
     assert set(table["Borough"].dropna()) == NCL_BOROUGHS
+    # each practice is named with its PCN of 2020-21 (ePCN's dated membership) as QOF's own mapping has it, under
+    # the PCN's current name (the newest ePCN's; 16 of them renamed since): not with the PCN it is in today
+    names = pd.read_excel(realdata("nhsd", "epcn", "ePCN_blackwellrd_2023-02.xlsx"), "PCNDetails", dtype=str)
+    mapping = _qof_2021_ncl().set_index("PRACTICE_CODE")["PCN_ODS_CODE"]
+    published = mapping.map(names.set_index("PCN Code")["PCN Name"])
+    shown = table.set_index("Code")["PCN"].reindex(published.index)
+    differ = shown.str.upper().ne(published.str.upper())
+    assert differ.sum() == 0, pd.concat([shown, published, mapping], axis=1, keys=["shown", "QOF", "code"])[differ]
 
 
 def test_pcn_funnel_uses_the_pcns_of_the_qof_year_and_no_foreign_ones(realdata_app) -> None:

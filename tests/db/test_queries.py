@@ -49,3 +49,35 @@ def test_hot_queries_use_their_indexes(demo_engine):
         assert "area_code=?" in trajectory, trajectory
     else:
         assert "uq_kpi_observation_kpi_level_area_period" in trajectory, trajectory
+
+
+def test_a_practice_is_named_with_the_pcn_it_belonged_to_in_the_period(engine):
+    """Memberships change every April: a 2020-21 funnel names the practice's 2020-21 PCN, not today's; analyst
+    corrections win; a practice without membership history keeps today's PCN."""
+    from models import LinkCorrection, Pcn, PcnMembership, Practice
+
+    with Session(engine) as session:
+        old, new, fixed = Pcn(code="U00001", name="Old PCN"), Pcn(code="U00002", name="New PCN"), Pcn(
+            code="U00003", name="Corrected PCN")
+        session.add_all([old, new, fixed])
+        session.flush()
+        session.add_all([
+            Practice(code="A00001", name="Moved practice", pcn_id=new.id),
+            Practice(code="A00002", name="No history", pcn_id=old.id),
+            Practice(code="A00003", name="Corrected", pcn_id=new.id),
+            PcnMembership(practice_code="A00001", pcn_code="U00001", start_date=date(2019, 7, 1),
+                          end_date=date(2022, 3, 31)),
+            PcnMembership(practice_code="A00001", pcn_code="U00002", start_date=date(2022, 4, 1)),
+            PcnMembership(practice_code="A00003", pcn_code="U00002", start_date=date(2019, 7, 1)),
+            LinkCorrection(level="practice", code="A00003", pcn_code="U00003"),
+        ])
+        session.commit()
+        codes = ["A00001", "A00002", "A00003"]
+        then = queries.practice_pcns_in(session=session, practice_codes=codes,
+                                        period=(date(2020, 4, 1), date(2021, 3, 31))).set_index("area_code")
+        now = queries.practice_pcns_in(session=session, practice_codes=codes,
+                                       period=(date(2024, 4, 1), date(2025, 3, 31))).set_index("area_code")
+    assert then.loc["A00001", ["pcn_code", "pcn"]].tolist() == ["U00001", "Old PCN"]
+    assert now.loc["A00001", ["pcn_code", "pcn"]].tolist() == ["U00002", "New PCN"]
+    assert then.loc["A00002", "pcn_code"] == now.loc["A00002", "pcn_code"] == "U00001"
+    assert then.loc["A00003", "pcn"] == now.loc["A00003", "pcn"] == "Corrected PCN"
