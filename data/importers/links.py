@@ -28,6 +28,7 @@ from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from data.footprint import borough_systems, sub_icb_boroughs, system_sub_icbs
+from data.register import plural
 from models import AreaLevel, Borough, Boundary, CareHome, LinkCorrection, Pcn, Practice
 
 EXAMPLES = 5
@@ -152,13 +153,15 @@ def refresh_links(session: Session) -> LinkReport:
         foreign = place.notna() & ~rule.ok(place, commissioner)
         if foreign.any():
             report.notes.append(
-                f"{int(foreign.sum()):,} practices lie inside a borough of a system that does not commission them "
+                f"{plural(int(foreign.sum()), 'practice')} {'lies' if foreign.sum() == 1 else 'lie'} inside a borough "
+                "of a system that does not commission them "
                 f"(by their ODS commissioner) and were not put in it, e.g. {_examples(practices.loc[foreign, 'code'])}"
                 "; to include one, reassign it in the areas template")
         elsewhere = place.notna() & chosen.notna() & (place != chosen).fillna(False) & ~foreign
         if elsewhere.any():
             report.notes.append(
-                f"{int(elsewhere.sum()):,} practices lie outside the borough their ODS codes or corrections give "
+                f"{plural(int(elsewhere.sum()), 'practice')} {'lies' if elsewhere.sum() == 1 else 'lie'} outside the "
+                "borough their ODS codes or corrections give "
                 f"(kept in that borough), e.g. {_examples(practices.loc[elsewhere, 'code'])}")
 
     # PCNs: the borough most of their open member practices are in, if the PCN's sub-ICB allows it
@@ -183,7 +186,8 @@ def refresh_links(session: Session) -> LinkReport:
         refused = current.notna() & chosen.isna() & fix["detach"].isna()
         if refused.any():
             report.notes.append(
-                f"{int(refused.sum()):,} PCNs were taken out of a borough whose system does not commission them "
+                f"{plural(int(refused.sum()), 'PCN')} {'was' if refused.sum() == 1 else 'were'} taken out of a "
+                "borough whose system does not commission them "
                 f"(by their ODS parent sub-ICB), e.g. {_examples(pcns.loc[refused, 'code'])}")
 
     homes = _frame(session, select(CareHome.id, CareHome.longitude, CareHome.latitude).where(

@@ -1,9 +1,11 @@
-"""A large upsert (PostgreSQL's COPY path, issue 14) writes what the chunked INSERT ... ON CONFLICT path writes.
+"""A large upsert (the staged path, issue 14) writes what the chunked INSERT ... ON CONFLICT path writes.
 
-``data.importers.common.upsert`` takes the COPY path on PostgreSQL for frames over ``UPSERT_CHUNK`` rows; the
-same calls on SQLite take the chunked path, so the two backends are held to one expected result here: new rows
-inserted, existing rows updated in the frame's columns only, columns the frame leaves out kept, the later of two
-rows with one key winning, and integer columns arriving as floats (ids with gaps) stored as integers.
+``data.importers.common.upsert`` stages frames over ``UPSERT_CHUNK`` rows in a temporary table (COPY on
+PostgreSQL, the sqlite3 driver's executemany on SQLite) and merges them with one INSERT ... SELECT ... ON
+CONFLICT; smaller frames take the chunked path. Both are held to one expected result here: new rows inserted,
+existing rows updated in the frame's columns only, columns the frame leaves out kept, the later of two rows with
+one key winning, integer columns arriving as floats (ids with gaps) stored as integers, and a repeat changing
+nothing.
 """
 
 from __future__ import annotations
@@ -65,3 +67,23 @@ def test_a_large_upsert_with_no_columns_to_update_keeps_existing_rows(engine: En
     rows = _rows(engine)
     assert len(rows) == N + 1
     assert (rows["lsoa_name"].iloc[:N] == "old").all() and rows["lsoa_name"].iloc[N] == "new"
+
+
+def test_a_large_upsert_repeated_changes_nothing_and_small_ones_agree(engine: Engine) -> None:
+    """The staged path counts only rows it inserted or changed (a repeat: 0), and stores what the chunked path
+    stores for the same rows (dates, floats and integers read back equal)."""
+    frame = _lsoas(N, lsoa_name=[f"LSOA {i}" for i in range(N)], imd_decile=[float(i % 10 + 1) for i in range(N)],
+                   health_rank=range(N))
+    with Session(engine) as session:
+        assert upsert(session, LsoaDeprivation, frame, keys=["lsoa_code", "vintage"]) == N
+        assert upsert(session, LsoaDeprivation, frame, keys=["lsoa_code", "vintage"]) == 0
+        changed = frame.assign(health_rank=[-i if i % 1000 == 0 else i for i in range(N)])
+        assert upsert(session, LsoaDeprivation, changed, keys=["lsoa_code", "vintage"]) == len(range(1000, N, 1000))
+        session.commit()
+    staged = _rows(engine)
+    with Session(engine) as session:  # the same rows again in small frames: the chunked path changes nothing
+        for start in range(0, N, 1000):
+            assert upsert(session, LsoaDeprivation, changed.iloc[start : start + 1000],
+                          keys=["lsoa_code", "vintage"]) == 0
+        session.commit()
+    pd.testing.assert_frame_equal(_rows(engine), staged)

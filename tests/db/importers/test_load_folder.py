@@ -193,3 +193,18 @@ def test_an_analysts_correction_wins_over_the_derived_footprint(loaded) -> None:
     with Session(engine) as session:
         practices = system_practices(session=session, system_code="QMJ", open_only=True).set_index("code")
     assert len(practices) == 185 and practices.loc["E84653", "borough_code"] == "E09000003"
+
+
+LINK_NOTES = ("inside a borough of a system", "outside the borough their", "taken out of a borough")
+
+
+def test_the_link_steps_notes_are_said_where_the_footprint_changed_not_after_every_import(loaded) -> None:
+    """A conflict in the practice/PCN -> borough links is reported by the import that changed the footprint, once,
+    and not repeated after each of the 20-odd indicator files that follow it."""
+    _engine, report = loaded
+    steps = [*report.reports, *report.derived]
+    said = [(r.source, n) for r in steps for n in r.notes if any(k in n for k in LINK_NOTES)]
+    assert said, "the real folder has link conflicts (practices outside their ODS borough): the note must be said"
+    indicators = {"qof_prevalence", "qof_indicators", "gp_list_size", "fingertips", "ae_attendances", "imd2019"}
+    assert not [s for s in said if s[0] in indicators], said
+    assert len(said) == len(set(said)), said
