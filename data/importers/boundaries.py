@@ -57,7 +57,7 @@ from data.importers.common import (
     upsert,
 )
 from geo.catchments import INDICATIVE, assign_areas, dissolve, representative_points
-from models import AreaLevel, Borough, Boundary, Pcn, Practice
+from models import FOOTPRINT_LEVELS, AreaLevel, Borough, Boundary, Pcn, Practice
 
 DISPLAY_TOLERANCE_DEG = 0.0004  # about 30 m at London's latitude: enough for maps, far smaller payloads
 GEO_EXTENSIONS = (".geojson", ".json", ".gpkg", ".zip", ".shp")
@@ -224,9 +224,9 @@ def parse_boundaries(data: bytes, file_name: str, options: Options | None = None
     prefix = re.match(r"([A-Z]+?)(\d{2})CD$", code_field.upper())
     level = options.get("level") or (LEVEL_PREFIXES.get(prefix[1]) if prefix else None)
     vintage = options.get("vintage") or (f"20{prefix[2]}" if prefix else None)
-    if level is None or str(level) not in {lv.value for lv in AreaLevel}:
+    if level is None or str(level) not in {lv.value for lv in FOOTPRINT_LEVELS}:
         raise DataImportError(Problem(file_name, None, "level", level, "cannot tell the area level; give the option "
-                              "level= one of: " + ", ".join(lv.value for lv in AreaLevel)))
+                              "level= one of: " + ", ".join(lv.value for lv in FOOTPRINT_LEVELS)))
     if not vintage:
         raise DataImportError(Problem(file_name, None, "vintage", None, "cannot tell the boundaries' year; give the "
                                       "option vintage=... (e.g. 2021)"))

@@ -46,6 +46,7 @@ from data.db import session_scope
 from data.importers.links import refresh_links
 from data.rollups import FOOTPRINT_TABLES, kpis_touched, refresh_rollups
 from models import (
+    BENCHMARK_CODES,
     AreaLevel,
     Borough,
     Boundary,
@@ -679,13 +680,22 @@ REGISTER_HINT = {
     AreaLevel.MSOA: "import the MSOA boundaries first (Boundaries, level msoa)",
     AreaLevel.WARD: "import the ward boundaries first (Boundaries, level ward)",
     AreaLevel.NEIGHBOURHOOD: "import the neighbourhoods template first, or correct the neighbourhood code",
+    AreaLevel.ENGLAND: "England's ONS code is E92000001",
+    AreaLevel.REGION: "an ONS region code is E12 and 6 digits (E12000007 London)",
+    AreaLevel.NHS_REGION: "an NHS region's ONS code is E40 and 6 digits (E40000003 London)",
 }
 
 
 def known_codes(session: Session, level: AreaLevel | str, codes: Iterable[str]) -> set[str]:
-    """Which of ``codes`` exist in the register of ``level`` (tables for organisations, boundaries for areas)."""
+    """Which of ``codes`` exist in the register of ``level`` (tables for organisations, boundaries for areas).
+
+    A benchmark level (England, regions) has no register: its codes are known when they have the level's
+    published pattern (``models.BENCHMARK_CODES``).
+    """
     level = AreaLevel(level)
     wanted = sorted({c for c in codes if c})
+    if level in BENCHMARK_CODES:
+        return {c for c in wanted if re.fullmatch(BENCHMARK_CODES[level], str(c))}
     found: set[str] = set()
     for start in range(0, len(wanted), 1_000):
         chunk = wanted[start : start + 1_000]
