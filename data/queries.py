@@ -510,7 +510,8 @@ def level_plans(*, session: Session, kpi_code: str, level: AreaLevel | str) -> p
 
 
 def kpi_freshness(*, session: Session) -> pd.DataFrame:
-    """Per KPI: the latest period it has data for and when that data was last imported.
+    """Per KPI: the latest period it has data for (of the footprint's areas; England and region benchmarks do not
+    count) and when that data was last imported.
 
     Columns: kpi_code, latest_period_end, imported_at.
     """
@@ -519,6 +520,7 @@ def kpi_freshness(*, session: Session) -> pd.DataFrame:
         select(r.c.code, func.max(o.period_end), func.max(ImportLog.finished_at))
         .join(o, o.kpi_id == r.c.data_id)
         .join(ImportLog, ImportLog.id == o.import_id, isouter=True)
+        .where(o.level.not_in(BENCHMARKS))
         .group_by(r.c.code)
     )
     return _frame(session, stmt, ["kpi_code", "latest_period_end", "imported_at"])

@@ -156,6 +156,17 @@ def test_fingertips_loads_every_row_of_the_file_with_england_and_regions_as_benc
     assert len(london) == 3 and london["value"].notna().all()
     # only the periods the dashboard's areas have are offered (England's 2001-2014 values are not)
     assert sorted(p.year for p in periods["period_start"]) == [2015, 2016, 2017]
+    # an England value published ahead of the areas moves neither the data date nor the KPI's freshness
+    with Session(geography) as session:
+        base = session.execute(select(Kpi.id).where(Kpi.code == "FT93356")).scalar_one()
+        session.add(KpiObservation(kpi_id=base, level="england", area_code="E92000001", period_start=date(2018, 1, 1),
+                                   period_end=date(2018, 12, 31), value=5.0))
+        session.commit()
+        fresh = queries.kpi_freshness(session=session).set_index("kpi_code")
+        assert queries.latest_period(session=session) == date(2017, 12, 31)
+        assert fresh.loc["FT93356", "latest_period_end"] == date(2017, 12, 31)
+        assert len(queries.kpi_periods(session=session, kpi_code="FT93356")) == 3
+        assert queries.benchmark_series(session=session, kpi_code="FT93356")["value"].iloc[-1] == 5.0
 
 
 def test_ae_per_trust_and_system_sums_of_its_trusts(engine: Engine) -> None:
