@@ -41,6 +41,19 @@ class AreaLevel(StrEnum):
     MSOA = "msoa"
     PROVIDER = "provider"  # NHS trust (provider of hospital services), ODS code, e.g. RAL Royal Free
     NEIGHBOURHOOD = "neighbourhood"  # 2025 neighbourhood health guidance: practices or LSOAs of a place
+    ENGLAND = "england"  # benchmark: England as a whole, ONS E92000001 (Fingertips "England" / "Country")
+    REGION = "region"  # benchmark: ONS region (former GOR), E12..., e.g. E12000007 London
+    NHS_REGION = "nhs_region"  # benchmark: NHS England region, ONS E40..., e.g. E40000003 London
+
+
+# Levels a published value is judged against, never a unit of the dashboard's footprint: stored as observations so
+# a file's rows are all kept (and an indicator's England value can be shown as its comparator), but never declared
+# as a KPI's reporting level, rolled up to, offered as a filter, mapped or counted in the register.
+BENCHMARK_LEVELS = (AreaLevel.ENGLAND, AreaLevel.REGION, AreaLevel.NHS_REGION)
+# The levels of the footprint's own units: what a KPI may be reported at, a template may name, a boundary may be
+FOOTPRINT_LEVELS = tuple(lv for lv in AreaLevel if lv not in BENCHMARK_LEVELS)
+# The published pattern of each benchmark level's area codes (ONS Code History Database)
+BENCHMARK_CODES = {AreaLevel.ENGLAND: r"E92000001", AreaLevel.REGION: r"E12\d{6}", AreaLevel.NHS_REGION: r"E40\d{6}"}
 
 
 class ValueType(StrEnum):

@@ -27,6 +27,7 @@ from data.footprint import (
 from data.rollups import carry_history, pcn_for_periods
 from geo.catchments import locate_points, representative_points
 from models import (
+    BENCHMARK_LEVELS,
     ActivityChange,
     AreaLevel,
     Borough,
@@ -354,6 +355,28 @@ def kpi_period_across_areas(
     return _frame(session, stmt, ["area_code", "numerator", "denominator", "value"])
 
 
+BENCHMARK_COLUMNS = ["period_start", "period_end", "value", "lower_ci", "upper_ci"]
+
+
+def benchmark_series(
+    *, session: Session, kpi_code: str, level: AreaLevel | str = AreaLevel.ENGLAND, area_code: str = "E92000001"
+) -> pd.DataFrame:
+    """The comparator a published indicator is judged against: its England value per period (or a region's, with
+    ``level`` and ``area_code``), as the file published it, oldest first. Columns ``BENCHMARK_COLUMNS``; empty when
+    the file had no such rows. A register KPI bound to an indicator reads the indicator's (``_reads``).
+    """
+    if AreaLevel(level) not in BENCHMARK_LEVELS:
+        raise ValueError(f"{level!r} is not a benchmark level; use one of {', '.join(BENCHMARKS)}")
+    o, r = KpiObservation, _reads()
+    stmt = (
+        select(o.period_start, o.period_end, o.value, o.lower_ci, o.upper_ci)
+        .join(r, r.c.data_id == o.kpi_id)
+        .where(r.c.code == kpi_code, o.level == str(AreaLevel(level)), o.area_code == area_code)
+        .order_by(o.period_start)
+    )
+    return _frame(session, stmt, BENCHMARK_COLUMNS)
+
+
 def provenance(*, session: Session) -> pd.DataFrame:
     """What the database was loaded from: one row per successful import, newest first.
 
@@ -380,18 +403,24 @@ def data_version(*, session: Session) -> tuple[int, int, str]:
     return int(count), int(newest or 0), str(finished or "")
 
 
+BENCHMARKS = [lv.value for lv in BENCHMARK_LEVELS]
+
+
 def latest_period(*, session: Session) -> date | None:
-    """The end of the latest period with any KPI observation (the dashboard's data date)."""
-    return session.execute(select(func.max(KpiObservation.period_end))).scalar_one_or_none()
+    """The end of the latest period with any KPI observation of the footprint's areas (the dashboard's data date;
+    England and region benchmarks, which may be published ahead of the areas, do not count)."""
+    return session.execute(select(func.max(KpiObservation.period_end)).where(
+        KpiObservation.level.not_in(BENCHMARKS))).scalar_one_or_none()
 
 
 def kpi_periods(*, session: Session, kpi_code: str) -> pd.DataFrame:
-    """The periods a KPI has observations for, newest first: columns period_start, period_end."""
+    """The periods a KPI has observations of areas for (benchmark-only periods left out), newest first: columns
+    period_start, period_end."""
     o, r = KpiObservation, _reads()
     stmt = (
         select(o.period_start, o.period_end)
         .join(r, r.c.data_id == o.kpi_id)
-        .where(r.c.code == kpi_code)
+        .where(r.c.code == kpi_code, o.level.not_in(BENCHMARKS))
         .distinct()
         .order_by(o.period_start.desc())
     )
@@ -520,7 +549,8 @@ def level_plans(*, session: Session, kpi_code: str, level: AreaLevel | str) -> p
 
 
 def kpi_freshness(*, session: Session) -> pd.DataFrame:
-    """Per KPI: the latest period it has data for and when that data was last imported.
+    """Per KPI: the latest period it has data for (of the footprint's areas; England and region benchmarks do not
+    count) and when that data was last imported.
 
     Columns: kpi_code, latest_period_end, imported_at.
     """
@@ -529,6 +559,7 @@ def kpi_freshness(*, session: Session) -> pd.DataFrame:
         select(r.c.code, func.max(o.period_end), func.max(ImportLog.finished_at))
         .join(o, o.kpi_id == r.c.data_id)
         .join(ImportLog, ImportLog.id == o.import_id, isouter=True)
+        .where(o.level.not_in(BENCHMARKS))
         .group_by(r.c.code)
     )
     return _frame(session, stmt, ["kpi_code", "latest_period_end", "imported_at"])

@@ -57,7 +57,7 @@ from data.importers.common import (
     upsert,
 )
 from geo.catchments import INDICATIVE, assign_areas, dissolve, representative_points
-from models import AreaLevel, Borough, Boundary, Pcn, Practice
+from models import FOOTPRINT_LEVELS, AreaLevel, Borough, Boundary, Pcn, Practice
 
 DISPLAY_TOLERANCE_DEG = 0.0004  # about 30 m at London's latitude: enough for maps, far smaller payloads
 GEO_EXTENSIONS = (".geojson", ".json", ".gpkg", ".zip", ".shp")
@@ -99,6 +99,11 @@ def _unzip_shapefile(data: bytes, file_name: str, folder: Path, *, need_prj: boo
         shapefiles = {stem: parts for stem, parts in stems.items() if ".shp" in parts}
         if not shapefiles:
             found = ", ".join(m.filename for m in members[:10]) or "nothing"
+            orphans = [parts for parts in stems.values() if {".shx", ".dbf"} & set(parts)]
+            if orphans:  # the other parts of a Shapefile are there, its .shp is not
+                part = sorted(orphans[0].values(), key=lambda m: m.filename)[0].filename
+                raise _geo_problem(file_name, f"the Shapefile beside {part} has no .shp (the shapes themselves); add "
+                                   "the .shp to the zip, in the same folder", part)
             geo = [m for m in members if Path(m.filename).suffix.lower() in (".geojson", ".json", ".gpkg")]
             if len(geo) == 1:
                 target = folder / f"upload{Path(geo[0].filename).suffix.lower()}"
@@ -215,6 +220,9 @@ def parse_boundaries(data: bytes, file_name: str, options: Options | None = None
     gdf = _read_geo(data, file_name, need_prj=not options.get("crs"))
     problems: list[Problem] = []
     notes: list[str] = []
+    if gdf.empty:
+        raise DataImportError(Problem(file_name, None, None, None, "the file has no features (an empty "
+                                      "FeatureCollection or layer); export the boundaries with their features"))
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     code_field = _field(columns, options.get("code_field"), r"[A-Z]+\d{2}CD", ("code", "areacode", "area_code"))
     name_field = _field(columns, options.get("name_field"), r"[A-Z]+\d{2}NM", ("name", "areaname", "area_name"))
@@ -224,9 +232,9 @@ def parse_boundaries(data: bytes, file_name: str, options: Options | None = None
     prefix = re.match(r"([A-Z]+?)(\d{2})CD$", code_field.upper())
     level = options.get("level") or (LEVEL_PREFIXES.get(prefix[1]) if prefix else None)
     vintage = options.get("vintage") or (f"20{prefix[2]}" if prefix else None)
-    if level is None or str(level) not in {lv.value for lv in AreaLevel}:
+    if level is None or str(level) not in {lv.value for lv in FOOTPRINT_LEVELS}:
         raise DataImportError(Problem(file_name, None, "level", level, "cannot tell the area level; give the option "
-                              "level= one of: " + ", ".join(lv.value for lv in AreaLevel)))
+                              "level= one of: " + ", ".join(lv.value for lv in FOOTPRINT_LEVELS)))
     if not vintage:
         raise DataImportError(Problem(file_name, None, "vintage", None, "cannot tell the boundaries' year; give the "
                                       "option vintage=... (e.g. 2021)"))
@@ -253,6 +261,11 @@ def parse_boundaries(data: bytes, file_name: str, options: Options | None = None
             file_name, None, None, f"{minx:.0f}, {miny:.0f} .. {maxx:.0f}, {maxy:.0f}", "the coordinates are not "
             "longitude/latitude although the file says they are (they look like metres, e.g. British National Grid); "
             "fix the file's CRS, or give the option crs=EPSG:27700"))
+    if -9.0 <= miny <= maxy <= 2.5 and 49.0 <= minx <= maxx <= 61.0:  # Great Britain with x and y exchanged
+        raise DataImportError(Problem(
+            file_name, None, None, f"{minx:.2f}, {miny:.2f} .. {maxx:.2f}, {maxy:.2f}", "longitude and latitude "
+            "look swapped: every x is a latitude in Great Britain and every y a longitude; write coordinates as "
+            "[longitude, latitude] (RFC 7946) and import again"))
     frame = pd.DataFrame({"_row": np.arange(len(gdf)) + 1,
                           "code": clean_code(gdf[code_field].astype("string")),
                           "name": gdf[name_field] if name_field else gdf[code_field]})
@@ -271,8 +284,11 @@ def parse_boundaries(data: bytes, file_name: str, options: Options | None = None
     problems += [p for p in check_boundary_codes(frame[["_row", "code"]], str(level), code_field, file_name)
                  if p.value is not None]  # a blank code is reported just above
     dup = frame["code"].duplicated() & frame["code"].notna()
-    problems += problems_where(dup, frame, file=file_name, column=code_field,
-                               message="this code appears in two features; merge them or fix the code")
+    first = frame.drop_duplicates("code").set_index("code")["_row"]
+    for i in np.flatnonzero(dup.to_numpy(dtype=bool)):  # both features named: the repeat and the first
+        code = str(frame["code"].iloc[i])
+        problems.append(Problem(file_name, int(frame["_row"].iloc[i]), code_field, code, f"this code is also "
+                                f"feature {int(first[code])}'s; one feature per area: merge them or fix the code"))
     ok = ~missing & ~not_polygon
     fixed, repaired, reasons = repair(geoms[ok])
     geoms_in = geoms

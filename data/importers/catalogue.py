@@ -3,7 +3,9 @@
 QOF prevalence, Fingertips, GP registrations and A&E files carry what an indicator is (name, unit, period,
 breakdown); their importers describe each indicator with the ``INDICATOR_FIELDS`` columns beside every
 observation row, and this module turns those rows into ``Kpi`` rows of origin ``published`` (one per sex x age x
-category breakdown), their reporting levels, and the observations themselves, in the importer's transaction.
+category breakdown), the levels their file reports (England and region benchmarks excepted; the roll-up levels a
+practice indicator reaches are declared by ``data/rollups.py``), and the observations themselves, in the
+importer's transaction.
 
 - A code that already belongs to a register KPI (defined with the KPI definitions template) is left as defined:
   the file's observations go to it, its definition is not overwritten.
@@ -26,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from data.importers.common import REGISTER_HINT, Parsed, Problem, known_codes, problems_where, records, upsert
-from models import AreaLevel, Kpi, KpiAreaLevel, KpiObservation, KpiOrigin, ValueType
+from models import BENCHMARK_LEVELS, AreaLevel, Kpi, KpiAreaLevel, KpiObservation, KpiOrigin, ValueType
 
 INDICATOR_FIELDS = [
     "name",
@@ -177,23 +179,6 @@ def upsert_indicators(session: Session, indicators: pd.DataFrame, *, keep_name: 
     return dict(found)
 
 
-def _rollup_levels(session: Session, levels: pd.DataFrame) -> pd.DataFrame:
-    """The PCN, borough and system levels of the summable published indicators reported by practice.
-
-    ``data/rollups.py`` rolls a KPI up only to the levels it declares; a published indicator declares the levels
-    its file reports, so without these a practice-only QOF or list-size indicator would never reach the PCN
-    funnel, the borough comparison or the system's card. Register KPIs keep the levels their definition gives.
-    """
-    practice_ids = levels.loc[levels["level"] == AreaLevel.PRACTICE.value, "kpi_id"].dropna().astype(int).tolist()
-    if not practice_ids:
-        return levels.iloc[0:0]
-    ids = session.execute(select(Kpi.id).where(
-        Kpi.id.in_(practice_ids), Kpi.origin == KpiOrigin.PUBLISHED.value, Kpi.summable.is_(True))).scalars().all()
-    rollup = (AreaLevel.PCN.value, AreaLevel.BOROUGH.value, AreaLevel.SYSTEM.value)
-    return pd.DataFrame([(i, lv) for i in ids for lv in rollup], columns=["kpi_id", "level"]).astype(
-        {"kpi_id": levels["kpi_id"].dtype})
-
-
 def load_published(session: Session, frame: pd.DataFrame, import_id: int, *, keep_name: bool = False) -> dict[str, int]:
     """Upsert the indicators of ``frame``, their reporting levels and the observations (by natural key)."""
     if frame.empty:
@@ -201,9 +186,11 @@ def load_published(session: Session, frame: pd.DataFrame, import_id: int, *, kee
     ids = upsert_indicators(session, frame, keep_name=keep_name)
     frame = frame[frame["level"].notna()]
     frame = frame.assign(kpi_id=frame["kpi_code"].map(ids).astype("Int64"))
-    levels = frame[["kpi_id", "level"]].drop_duplicates()
-    levels = pd.concat([levels, _rollup_levels(session, levels)], ignore_index=True).drop_duplicates()
-    upsert(session, KpiAreaLevel, levels, keys=["kpi_id", "level"], update=[])
+    # the levels the file reports, benchmarks (England, regions) excepted: they are comparators, not levels the
+    # dashboard offers. The PCN, borough and system levels a practice indicator reaches are declared by the
+    # roll-up (``data/rollups.py``: a published indicator is rolled up to every level), where they are reached.
+    levels = frame.loc[~frame["level"].isin([lv.value for lv in BENCHMARK_LEVELS]), ["kpi_id", "level"]]
+    upsert(session, KpiAreaLevel, levels.drop_duplicates(), keys=["kpi_id", "level"], update=[])
     rows = frame[["kpi_id", *OBSERVATION_FIELDS]].assign(import_id=import_id)
     for col in ("numerator", "denominator", "value", "lower_ci", "upper_ci"):
         rows[col] = pd.to_numeric(rows[col], errors="coerce").astype("Float64")

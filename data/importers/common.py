@@ -46,6 +46,7 @@ from data.db import session_scope
 from data.importers.links import refresh_links
 from data.rollups import FOOTPRINT_TABLES, kpis_touched, refresh_rollups
 from models import (
+    BENCHMARK_CODES,
     AreaLevel,
     Borough,
     Boundary,
@@ -315,7 +316,7 @@ def read_table(
     lines: list[int] = []
     try:
         if lower.endswith(EXCEL_EXTENSIONS):
-            raw = _read_excel(data, file_name, sheet=sheet)
+            raw = _read_excel(data, file_name, sheet=sheet, header_hint=header_hint if header else ())
             rows = [["" if _blank(v) else _cell_text(v) for v in r] for r in raw.itertuples(index=False)]
         else:
             text = decode_text(data, file_name)
@@ -353,8 +354,10 @@ def read_table(
     blank = frame.isna().all(axis=1) if len(frame.columns) else pd.Series(False, index=frame.index)
     if not len(frame) or bool(blank.all()):
         what = "a header row but no data rows" if header and rows else "no data rows"
-        raise DataImportError(Problem(file_name, None, None, None, f"the file has {what}; export it again with its "
-                                      "data, or choose the right file"))
+        where = f"sheet '{sheet}' of the workbook" if isinstance(sheet, str) and lower.endswith(
+            EXCEL_EXTENSIONS) else "the file"  # a workbook of several sheets: say which one is empty
+        raise DataImportError(Problem(file_name, None, None, sheet if where != "the file" else None,
+                                      f"{where} has {what}; export it again with its data, or choose the right file"))
     frame.insert(0, "_row", np.arange(len(frame)) + (2 if header else 1) + skipped)
     out = frame.loc[~blank].reset_index(drop=True)
     # the file line of each row where the two differ (a quoted value with a line break moves the lines on)
@@ -425,7 +428,20 @@ def _column_index(ref: str) -> int:
     return index - 1
 
 
-def _read_excel(data: bytes, file_name: str, *, sheet: str | int | None) -> pd.DataFrame:
+def _sheet_with_header(book: pd.ExcelFile, hint: Sequence[str]) -> int:
+    """The first sheet whose top 15 rows hold two or more of the expected headers (a notes or cover sheet in front
+    of the data is passed over); the first sheet when none does."""
+    wanted = set(hint)
+    for i, name in enumerate(book.sheet_names):
+        top = pd.read_excel(book, sheet_name=name, header=None, dtype=object, nrows=15)
+        if any(sum(normalise_header(v) in wanted for v in r if not _blank(v)) >= 2
+               for r in top.itertuples(index=False)):
+            return i
+    return 0
+
+
+def _read_excel(data: bytes, file_name: str, *, sheet: str | int | None, header_hint: Sequence[str] = ()
+                ) -> pd.DataFrame:
     engine = "odf" if file_name.lower().endswith(".ods") else None
     try:
         book = pd.ExcelFile(io.BytesIO(data), engine=engine)
@@ -438,7 +454,7 @@ def _read_excel(data: bytes, file_name: str, *, sheet: str | int | None) -> pd.D
                                       f"({type(exc).__name__}); save it again as .xlsx or CSV")) from None
     names = book.sheet_names
     if sheet is None:
-        chosen: str | int = 0
+        chosen: str | int = _sheet_with_header(book, header_hint) if header_hint and len(names) > 1 else 0
     elif isinstance(sheet, int):
         chosen = sheet
     else:
@@ -679,13 +695,22 @@ REGISTER_HINT = {
     AreaLevel.MSOA: "import the MSOA boundaries first (Boundaries, level msoa)",
     AreaLevel.WARD: "import the ward boundaries first (Boundaries, level ward)",
     AreaLevel.NEIGHBOURHOOD: "import the neighbourhoods template first, or correct the neighbourhood code",
+    AreaLevel.ENGLAND: "England's ONS code is E92000001",
+    AreaLevel.REGION: "an ONS region code is E12 and 6 digits (E12000007 London)",
+    AreaLevel.NHS_REGION: "an NHS region's ONS code is E40 and 6 digits (E40000003 London)",
 }
 
 
 def known_codes(session: Session, level: AreaLevel | str, codes: Iterable[str]) -> set[str]:
-    """Which of ``codes`` exist in the register of ``level`` (tables for organisations, boundaries for areas)."""
+    """Which of ``codes`` exist in the register of ``level`` (tables for organisations, boundaries for areas).
+
+    A benchmark level (England, regions) has no register: its codes are known when they have the level's
+    published pattern (``models.BENCHMARK_CODES``).
+    """
     level = AreaLevel(level)
     wanted = sorted({c for c in codes if c})
+    if level in BENCHMARK_CODES:
+        return {c for c in wanted if re.fullmatch(BENCHMARK_CODES[level], str(c))}
     found: set[str] = set()
     for start in range(0, len(wanted), 1_000):
         chunk = wanted[start : start + 1_000]

@@ -9,8 +9,11 @@ initiative) described from the file: name, unit and multiplier (read from value 
 polarity (from the "Compared to England" judgements), period type, breakdown. The Persons / All ages breakdown
 is coded ``FT<indicator id>`` (or the ``kpi`` option's code, ``93356=CAMPY``), the others ``FT<id>-<hash>``. A
 register KPI with such a code receives the data. Area types map to levels (GP practices, PCNs, local
-authorities, ICBs, LSOA/MSOA/ward); England, region and other benchmark rows are not stored, and areas outside
-the register are skipped and counted.
+authorities, ICBs, LSOA/MSOA/ward); England, ONS region and NHS region rows are stored at the benchmark levels
+(``models.BENCHMARK_LEVELS``: the comparators an area is judged against, never units of the footprint), their
+codes checked against the published pattern (E92000001, E12..., E40...). CCG / sub-ICB rows (no level here) and
+footprint areas outside the register are skipped and counted, so the rows loaded plus the rows reported skipped
+are the file's data rows.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from data.importers.catalogue import (
     validate_published,
 )
 from data.importers.common import (
+    REGISTER_HINT,
     Column,
     Options,
     Parsed,
@@ -44,7 +48,7 @@ from data.importers.common import (
     to_period,
 )
 from data.importers.schemas import check_source
-from models import AreaLevel, Polarity, ValueType
+from models import BENCHMARK_CODES, BENCHMARK_LEVELS, AreaLevel, Polarity, ValueType
 
 COLUMNS = [
     Column("indicator_id", ("Indicator ID",)),
@@ -76,14 +80,23 @@ COLUMNS = [
     Column("compared_goal", ("Compared to goal",), required=False),
     Column("period_range", ("Time period range",), required=False),
 ]
-SKIPPED_AREA_TYPES = ("england", "country", "region", "nhs region", "commissioning region", "ccg", "sub icb")
+SKIPPED_AREA_TYPES = ("ccg", "sub icb", "clinical commissioning")  # no level of this dashboard: counted, skipped
+BENCHMARK_AREA_TYPES = (  # Fingertips area type (its start, normalised) -> benchmark level
+    ("england", AreaLevel.ENGLAND), ("country", AreaLevel.ENGLAND), ("nhs region", AreaLevel.NHS_REGION),
+    ("commissioning region", AreaLevel.NHS_REGION), ("nhs england region", AreaLevel.NHS_REGION),
+    ("region", AreaLevel.REGION), ("government office region", AreaLevel.REGION),
+)
 
 
 def area_level(area_type: object) -> AreaLevel | None:
-    """The dashboard level of a Fingertips area type, or ``None`` for benchmark and unsupported types."""
+    """The dashboard level of a Fingertips area type (a benchmark level for England and regions), or ``None``
+    for an area type this dashboard has no level for (CCG, sub-ICB, unknown)."""
     t = re.sub(r"[^a-z0-9]+", " ", str(area_type).lower()).strip()
     if any(t.startswith(s) for s in SKIPPED_AREA_TYPES):
         return None
+    for prefix, benchmark in BENCHMARK_AREA_TYPES:
+        if t.startswith(prefix):
+            return benchmark
     rules = [("gp", AreaLevel.PRACTICE), ("practice", AreaLevel.PRACTICE), ("pcn", AreaLevel.PCN),
              ("primary care network", AreaLevel.PCN), ("lsoa", AreaLevel.LSOA), ("msoa", AreaLevel.MSOA),
              ("ward", AreaLevel.WARD), ("county", AreaLevel.BOROUGH), ("district", AreaLevel.BOROUGH),
@@ -132,11 +145,23 @@ def parse_fingertips(data: bytes, file_name: str, options: Options | None = None
     frame["kpi_code"] = _codes(frame, options)
     metadata = _metadata(frame)
     frame["level"] = frame["area_type"].map(lambda t: area_level(t).value if area_level(t) else None)
+    for level, pattern in BENCHMARK_CODES.items():  # a benchmark has no register: its code must be its level's
+        fits = frame["area_code"].astype("string").str.fullmatch(pattern).fillna(False).astype(bool)
+        wrong = frame["level"].eq(level.value) & ~fits
+        if wrong.any():
+            problems += problems_where(
+                wrong, frame, file=file_name, column="Area Code", values=frame["area_code"],
+                message=f"not the code of an area of type {frame.loc[wrong, 'area_type'].iloc[0]} "
+                        f"({REGISTER_HINT[level]}); correct the Area Code or the Area Type")
     unsupported = frame["level"].isna()
     if unsupported.any():
         kinds = ", ".join(sorted(frame.loc[unsupported, "area_type"].dropna().unique()))
-        notes.append(f"{int(unsupported.sum()):,} rows of benchmark or unsupported area types ({kinds}) inform the "
-                     "indicators' polarity but are not stored as areas")
+        notes.append(f"skipped {int(unsupported.sum()):,} rows of area types this dashboard has no level for "
+                     f"({kinds}); they inform the indicators' polarity only")
+    benchmark = frame["level"].isin([lv.value for lv in BENCHMARK_LEVELS])
+    if benchmark.any():
+        notes.append(f"{int(benchmark.sum()):,} rows of England and regions are kept as benchmarks (the values the "
+                     "dashboard's areas are compared with), not as areas of the footprint")
     frame = frame[~unsupported].copy()
     empty = frame["value"].isna() & frame["count"].isna()
     if empty.any():
@@ -153,9 +178,8 @@ def parse_fingertips(data: bytes, file_name: str, options: Options | None = None
          "value", "lower_ci", "upper_ci"]]
     out = out.merge(metadata, on="kpi_code", how="left")
     unobserved = metadata[~metadata["kpi_code"].isin(out["kpi_code"])]
-    if len(unobserved):  # breakdowns published only for benchmark areas: catalogue entries without observations
-        notes.append(f"{len(unobserved):,} breakdowns have values only for England or regions (catalogued, no "
-                     "area observations)")
+    if len(unobserved):  # breakdowns with no stored row at all (every row empty): catalogue entries only
+        notes.append(f"{len(unobserved):,} breakdowns have no value in any row (catalogued, no observations)")
         out = pd.concat([out, unobserved.assign(_row=1, level=None)], ignore_index=True)
     notes.append(f"{len(metadata):,} indicator breakdowns in the file ({chosen})")
     return Parsed(out.reset_index(drop=True), problems, notes, rows_read=len(raw))

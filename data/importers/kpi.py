@@ -37,6 +37,7 @@ from data.importers.common import (
     upsert,
 )
 from models import (
+    FOOTPRINT_LEVELS,
     AreaLevel,
     Borough,
     Initiative,
@@ -70,7 +71,7 @@ LEVEL_ALIASES = {
     "lsoa": AreaLevel.LSOA,
     "msoa": AreaLevel.MSOA,
 }
-LEVEL_CHOICES = ", ".join(lv.value for lv in AreaLevel)
+LEVEL_CHOICES = ", ".join(lv.value for lv in FOOTPRINT_LEVELS)
 
 
 def _read(data: bytes, file_name: str, columns: list[Column]) -> tuple[pd.DataFrame, list[Problem], int]:
@@ -124,7 +125,7 @@ def _levels(frame: pd.DataFrame, column: str, file: str) -> list[Problem]:
         .str.strip()
         .str.lower()
         .map(lambda v: LEVEL_ALIASES.get(v, v) if isinstance(v, str) else None)
-        .map(lambda v: AreaLevel(v).value if v in {lv.value for lv in AreaLevel} else None)
+        .map(lambda v: AreaLevel(v).value if v in {lv.value for lv in FOOTPRINT_LEVELS} else None)
         .astype(object)
     )
     return problems_where(
@@ -638,7 +639,7 @@ def parse_kpi_definitions(data: bytes, file_name: str, options: Options | None =
         message="not a period; write a month (2019-04) or a financial year (2019/20)",
     )
     frame["baseline_period"] = start
-    valid_levels = {lv.value for lv in AreaLevel}
+    valid_levels = {lv.value for lv in FOOTPRINT_LEVELS}
     parsed_levels, bad_levels = [], []
     for raw in frame["levels"]:
         items = [] if pd.isna(raw) else [s.strip().lower() for s in str(raw).replace(",", ";").split(";") if s.strip()]

@@ -45,6 +45,7 @@ CQC_LOCATION = r"1-\d+"
 ODS_TRUST = r"[A-Z0-9]{3}"  # NHS trusts and CCGs: three characters (RAL, 07M, 93C, TAF)
 ODS_ORGANISATION = r"[A-Z0-9]{3,9}"  # any ODS organisation: trust (3), site (5), practice (6), branch (9)
 ODS_COMMISSIONER = r"[A-Z0-9]{3,5}"  # CCG / sub-ICB (3) or ICB / region (3-5, e.g. QMJ, Y56)
+POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}"  # a UK postcode, spaces removed (Royal Mail PAF formats)
 
 PATTERN_HINT = {
     GSS: "an ONS (GSS) code: E, W, S, N or K and 8 digits, e.g. E09000007",
@@ -57,6 +58,8 @@ PATTERN_HINT = {
     ODS_TRUST: "an ODS trust or CCG code: 3 letters or digits, e.g. RAL or 07M",
     ODS_ORGANISATION: "an ODS organisation code: 3 to 9 letters or digits, e.g. RAL or F83004",
     ODS_COMMISSIONER: "an ODS commissioner code: 3 to 5 letters or digits, e.g. 93C or QMJ",
+    POSTCODE: "a UK postcode: outward code (area letters, district) and inward code (digit, 2 letters), "
+              "e.g. NW1 2BU",
 }
 
 

@@ -29,6 +29,7 @@ from data.importers.schema import (
     ODS_PRACTICE_OR_BRANCH,
     ODS_TRUST,
     PCN,
+    POSTCODE,
     Field,
     Rule,
     Schema,
@@ -312,7 +313,10 @@ CQC_RATINGS = ("Outstanding", "Good", "Requires improvement", "Inadequate", "Not
 
 
 def _care_home_without_beds(t: pd.DataFrame) -> pd.Series:
-    return _is("care_home", "Y", "YES", "TRUE", "1")(t) & t["beds"].isna()
+    """A care home whose bed count is blank or 0 (a registered care home has at least one bed; other locations
+    publish 0)."""
+    beds = pd.to_numeric(t["beds"], errors="coerce")
+    return _is("care_home", "Y", "YES", "TRUE", "1")(t) & (t["beds"].isna() | (beds < 1)).to_numpy(dtype=bool)
 
 
 CQC = Schema(
@@ -330,12 +334,13 @@ CQC = Schema(
         Field("rating_date", ("Publication Date", "Latest rating publication date", "Rating date"), "date"),
         Field("start_date", ("Location HSCA start date", "HSCA start date", "Registration date"), "date"),
         Field("local_authority", ("Location Local Authority", "Local Authority", "LA"), required=True),
+        Field("postcode", ("Location Postal Code", "Location Postcode", "Postcode"), "code", pattern=POSTCODE),
         Field("latitude", ("Location Latitude", "Latitude"), "number"),
         Field("longitude", ("Location Longitude", "Longitude"), "number"),
     ),
     rules=(
-        Rule("a care home (`Care home?` Y) has `Care homes beds`", ("beds", "care_home"), _care_home_without_beds,
-             "a care home needs its number of beds (a whole number, 0 or more)"),
+        Rule("a care home (`Care home?` Y) has `Care homes beds`, at least 1", ("beds", "care_home"),
+             _care_home_without_beds, "a care home needs its number of beds (a whole number, 1 or more)"),
         ordered("start_date", "rating_date", "registration and its latest rating", severity="warning"),
         *coordinates("latitude", "longitude"),
     ),

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from data import queries
 from data.importers import load_upload
-from models import Kpi, KpiObservation, PracticeSite, Provider
+from models import AreaLevel, Kpi, KpiObservation, PracticeSite, Provider
 from tests.unit.importers.realdata import realdata
 
 pytestmark = pytest.mark.db
@@ -47,6 +47,26 @@ def _value(engine: Engine, code: str, level: str, area: str, start: date) -> Kpi
         ).scalar_one()
 
 
+def _levels_reached(engine: Engine, code: str) -> tuple[str, ...]:
+    """The levels a KPI has observations at (imported or rolled up), in the catalogue's order."""
+    with Session(engine) as session:
+        levels = session.execute(select(KpiObservation.level).join(Kpi, Kpi.id == KpiObservation.kpi_id)
+                                 .where(Kpi.code == code).distinct()).scalars().all()
+    order = [lv.value for lv in AreaLevel]
+    return tuple(sorted(levels, key=order.index))
+
+
+def test_a_practice_indicator_offers_only_the_levels_its_roll_up_reaches(geography: Engine) -> None:
+    # F83004 (Camden) has no PCN: a file of Camden's practice alone reaches Camden and the system, never a PCN
+    report = _load(geography, "qof_prevalence", b"PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,"
+                   b"PRACTICE_LIST_SIZE\nF83004,HYP,100,TOTAL,1000\n", "PREVALENCE_2021_v2.csv")
+    assert report.written["kpi_observation"] == 1
+    with Session(geography) as session:
+        levels = queries.kpi_catalogue(session=session).set_index("kpi_code").loc["QOF_HYP", "levels"]
+    assert levels == _levels_reached(geography, "QOF_HYP") == ("system", "borough", "practice")
+    assert _value(geography, "QOF_HYP", "borough", "E09000007", date(2020, 4, 1)).derived
+
+
 def test_qof_prevalence_needs_no_register_and_is_named_by_mapping_indicators(geography: Engine) -> None:
     report = _load(geography, "qof_prevalence", PREVALENCE.encode(), "PREVALENCE_2021_v2.csv")
     assert report.written["kpi (published)"] == 3
@@ -69,9 +89,10 @@ def test_qof_prevalence_needs_no_register_and_is_named_by_mapping_indicators(geo
     with Session(geography) as session:
         catalogue = queries.kpi_catalogue(session=session)
     hyp_row = catalogue.set_index("kpi_code").loc["QOF_HYP"]
-    # reported by practice, and rolled up (data/rollups.py) to the levels a summable practice indicator declares
+    # reported by practice and rolled up (data/rollups.py) to every level; the levels offered are those reached
     assert hyp_row["workstream"] == queries.PUBLISHED_HEADING
     assert hyp_row["levels"] == ("system", "borough", "pcn", "practice")
+    assert hyp_row["levels"] == _levels_reached(geography, "QOF_HYP")
 
 
 def test_fingertips_keeps_every_breakdown_of_the_file(geography: Engine) -> None:
@@ -89,8 +110,8 @@ def test_fingertips_keeps_every_breakdown_of_the_file(geography: Engine) -> None
     assert (base.value_type, base.multiplier, base.polarity) == ("rate", 100000.0, "lower_is_better")
     # each breakdown with rows for the dashboard's boroughs has them, valued as published
     expected = defaultdict(int)
-    for r in rows:
-        if r["Area Code"] in ("E09000003", "E09000007") and r["Value"]:
+    for r in rows:  # the register's boroughs, and the England and region benchmarks
+        if (r["Area Code"] in ("E09000003", "E09000007") or r["Area Type"] in ("Country", "Region")) and r["Value"]:
             expected[(r["Sex"], r["Age"])] += 1
     with Session(geography) as session:
         stored = session.execute(
@@ -101,6 +122,51 @@ def test_fingertips_keeps_every_breakdown_of_the_file(geography: Engine) -> None
     barnet = next(r for r in rows if r["Area Code"] == "E09000003" and r["Age"] == "All ages" and r["Value"])
     got = _value(geography, "FT93356", "borough", "E09000003", date(int(barnet["Time period"]), 1, 1))
     assert got.value == pytest.approx(float(barnet["Value"]))
+
+
+def test_fingertips_loads_every_row_of_the_file_with_england_and_regions_as_benchmarks(geography: Engine) -> None:
+    path = realdata("fingertips", "indicators-CountyUA.data.csv")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    report = _load(geography, "fingertips", path.read_bytes(), path.name)
+    # every data row is loaded or reported skipped, with its reason and count
+    empty = sum(1 for r in rows if not r["Value"] and not r["Count"])
+    kept = [r for r in rows if r["Value"] or r["Count"]]
+    outside = sum(1 for r in kept if r["Area Type"] == "County & UA" and r["Area Code"] not in ("E09000003",
+                                                                                                 "E09000007"))
+    assert report.written["kpi_observation"] == len(rows) - empty - outside == 102
+    assert any(f"skipped {empty:,} rows with no value" in n for n in report.notes)
+    assert any(f"skipped {outside:,} rows for borough areas outside" in n for n in report.notes)
+    assert any(f"{65 + 27:,} rows of England and regions are kept as benchmarks" in n for n in report.notes)
+    with Session(geography) as session:
+        stored = dict(session.execute(select(KpiObservation.level, func.count()).group_by(KpiObservation.level)).all())
+        catalogue = queries.kpi_catalogue(session=session).set_index("kpi_code")
+        england = queries.benchmark_series(session=session, kpi_code="FT93356")
+        london = queries.benchmark_series(session=session, kpi_code="FT93356", level="region", area_code="E12000007")
+        periods = queries.kpi_periods(session=session, kpi_code="FT93356")
+        with pytest.raises(ValueError, match="not a benchmark level"):
+            queries.benchmark_series(session=session, kpi_code="FT93356", level="borough", area_code="E09000003")
+    assert stored == {"borough": 10, "england": 65, "region": 27}
+    # benchmarks are comparators, never a level the dashboard offers (filters, funnels, maps, register)
+    assert {lv for levels in catalogue["levels"] for lv in levels} == {"borough"}
+    published = {int(r["Time period"]): float(r["Value"]) for r in rows if r["Area Code"] == "E92000001"
+                 and r["Sex"] == "Persons" and r["Age"] == "All ages" and not r["Category"] and r["Value"]}
+    assert dict(zip(england["period_start"].map(lambda d: d.year), england["value"], strict=True)) == pytest.approx(
+        published)
+    assert len(london) == 3 and london["value"].notna().all()
+    # only the periods the dashboard's areas have are offered (England's 2001-2014 values are not)
+    assert sorted(p.year for p in periods["period_start"]) == [2015, 2016, 2017]
+    # an England value published ahead of the areas moves neither the data date nor the KPI's freshness
+    with Session(geography) as session:
+        base = session.execute(select(Kpi.id).where(Kpi.code == "FT93356")).scalar_one()
+        session.add(KpiObservation(kpi_id=base, level="england", area_code="E92000001", period_start=date(2018, 1, 1),
+                                   period_end=date(2018, 12, 31), value=5.0))
+        session.commit()
+        fresh = queries.kpi_freshness(session=session).set_index("kpi_code")
+        assert queries.latest_period(session=session) == date(2017, 12, 31)
+        assert fresh.loc["FT93356", "latest_period_end"] == date(2017, 12, 31)
+        assert len(queries.kpi_periods(session=session, kpi_code="FT93356")) == 3
+        assert queries.benchmark_series(session=session, kpi_code="FT93356")["value"].iloc[-1] == 5.0
 
 
 def test_ae_per_trust_and_system_sums_of_its_trusts(engine: Engine) -> None:

@@ -88,8 +88,9 @@ def test_fingertips_export_loads_the_dashboards_boroughs(geography: Engine) -> N
     _definitions(geography, "FT93356,PH-1,Campylobacter,Campylobacter incidence,per 100000,rate,100000,"
                             "lower_is_better,Fingertips,borough\n")
     report = _load(geography, "fingertips", "fingertips", "indicators-CountyUA.data.csv")
-    # Barnet and Camden, 2015-2017: persons all ages (6, into the register's KPI) and 0-9 yrs (4 published)
-    assert report.written["kpi_observation"] == 10
+    # Barnet and Camden, 2015-2017: persons all ages (6, into the register's KPI) and 0-9 yrs (4 published); and
+    # the 65 England and 27 region rows with a value, kept as benchmarks
+    assert report.written["kpi_observation"] == 10 + 65 + 27
     assert any("outside this dashboard" in n for n in report.notes)
     with Session(geography) as session:
         periods = session.execute(select(KpiObservation.period_start).join(Kpi, Kpi.id == KpiObservation.kpi_id).where(
@@ -104,7 +105,7 @@ def test_fingertips_without_a_kpi_creates_published_indicators(geography: Engine
     path = realdata("fingertips", "indicators-CountyUA.data.csv")
     report = load_upload(geography, "fingertips", path.read_bytes(), path.name)
     assert report.status == "loaded", report.text()
-    assert report.written == {"kpi (published)": 22, "kpi_observation": 10}
+    assert report.written == {"kpi (published)": 22, "kpi_observation": 10 + 65 + 27}
 
 
 def test_qof_prevalence_feeds_the_qof_kpis(geography: Engine) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import zipfile
+from collections import Counter
 from datetime import date
 
 import geopandas as gpd
@@ -41,14 +43,29 @@ def test_fingertips_27_columns_gp_level_quarters_and_skips() -> None:
     # the schema refuses the file before converting anything: row 5 (file line 8), the header as written
     assert [(p.row, p.line, p.column, p.value) for p in bad.problems] == [(5, 8, "Value", "x")] and bad.frame.empty
     parsed = parse_fingertips(data.encode(), "ft.csv", {})
-    # the inequality breakdown (Category Type set) is kept as its own indicator, not dropped
-    assert parsed.frame["area_code"].tolist() == ["E83003", "E83003", "E83005"]
-    assert parsed.frame["category"].tolist()[1] == "Most" and parsed.frame["kpi_code"].nunique() == 2
+    # the inequality breakdown (Category Type set) is kept as its own indicator, not dropped; England is kept as
+    # the benchmark level (a comparator, not an area)
+    assert parsed.frame["area_code"].tolist() == ["E92000001", "E83003", "E83003", "E83005"]
+    assert parsed.frame["level"].tolist() == ["england", "practice", "practice", "practice"]
+    assert parsed.frame["category"].tolist()[2] == "Most" and parsed.frame["kpi_code"].nunique() == 2
     assert all(code.startswith("FT90001-") for code in parsed.frame["kpi_code"])  # no Persons / All ages one
-    assert parsed.frame.loc[0, "value"] == 1234.5 and parsed.frame.loc[0, "level"] == "practice"
-    assert parsed.frame.loc[0, "period_start"] == date(2022, 4, 1)
+    assert parsed.frame.loc[1, "value"] == 1234.5 and parsed.frame.loc[0, "value"] == 80.1
+    assert parsed.frame.loc[1, "period_start"] == date(2022, 4, 1)
     assert parsed.problems == []
-    assert len(parsed.notes) == 2  # benchmark and empty rows counted; breakdowns counted
+    assert len(parsed.notes) == 2 and "1 rows of England" in parsed.notes[0]  # benchmarks counted; breakdowns
+
+
+def test_fingertips_benchmark_rows_need_their_levels_published_code() -> None:
+    data = (FT_HEADER
+            + '90001,Flu,,,E12000007,London region,England,Persons,65+ yrs,,,2022/23,80.1,,,,,,,,,,,,,,1y\r\n'
+            + '90001,Flu,,,E92000001,London region,Region,Persons,65+ yrs,,,2022/23,80.1,,,,,,,,,,,,,,1y\r\n'
+            + '90001,Flu,,,E12000007,London region,Region,Persons,65+ yrs,,,2021/22,79.1,,,,,,,,,,,,,,1y\r\n'
+            + '90001,Flu,,,E38000240,NCL,Sub ICB,Persons,65+ yrs,,,2021/22,79.1,,,,,,,,,,,,,,1y\r\n')
+    parsed = parse_fingertips(data.encode(), "ft.csv", {})
+    wrong = [(p.row, p.column, p.value) for p in parsed.problems]
+    assert wrong == [(2, "Area Code", "E12000007"), (3, "Area Code", "E92000001")]
+    assert "E92000001" in parsed.problems[0].message and "E12 and 6 digits" in parsed.problems[1].message
+    assert any("skipped 1 rows of area types this dashboard has no level for (Sub ICB)" in n for n in parsed.notes)
 
 
 def test_fingertips_area_types() -> None:
@@ -56,7 +73,9 @@ def test_fingertips_area_types() -> None:
     assert area_level("PCNs (v. 25/10/23)") is AreaLevel.PCN
     assert area_level("Counties & UAs (from Apr 2023)") is AreaLevel.BOROUGH
     assert area_level("ICBs") is AreaLevel.SYSTEM
-    assert area_level("Sub-ICBs") is None and area_level("England") is None
+    assert area_level("Sub-ICBs") is None and area_level("CCGs (from Apr 2021)") is None
+    assert area_level("England") is AreaLevel.ENGLAND and area_level("Country") is AreaLevel.ENGLAND
+    assert area_level("Region") is AreaLevel.REGION and area_level("NHS region (from Apr 2019)") is AreaLevel.NHS_REGION
 
 
 def test_fingertips_real_export_with_ragged_rows_and_embedded_newlines() -> None:
@@ -64,8 +83,14 @@ def test_fingertips_real_export_with_ragged_rows_and_embedded_newlines() -> None
     parsed = parse_fingertips(path.read_bytes(), path.name, {})
     assert parsed.rows_read == 852 and not parsed.problems
     observed = parsed.frame[parsed.frame["level"].notna()]
-    # County & UA rows of both age bands (Persons All ages and 0-9 yrs), less 10 without a value
-    assert len(observed) == 750 and set(observed["level"]) == {"borough"}
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    kinds = Counter(r["Area Type"] for r in rows if r["Value"] or r["Count"])
+    # every row with a value is kept: County & UA rows as boroughs, Country and Region rows as benchmarks
+    assert Counter(observed["level"]) == {"borough": kinds["County & UA"], "england": kinds["Country"],
+                                          "region": kinds["Region"]}
+    assert len(observed) == 842 and sum(kinds.values()) == 842  # 852 records less 10 without a value
+    assert set(observed.loc[observed["level"] == "england", "area_code"]) == {"E92000001"}
     assert parsed.frame["kpi_code"].nunique() == 22  # every sex x age x category breakdown of the file
     barnet = observed[(observed["area_code"] == "E09000003") & (observed["kpi_code"] == "FT93356")]
     assert barnet["period_start"].tolist() == [date(2015, 1, 1), date(2016, 1, 1), date(2017, 1, 1)]
