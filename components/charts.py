@@ -81,6 +81,35 @@ def top_legend(**options: object) -> alt.Legend:
                       **options)
 
 
+PADDING = 0.06  # share of the drawn range added above and below a value axis that does not start at zero
+
+
+def value_scale(
+    *columns: pd.Series | float | None, floor: float | None = None, cap: float | None = None
+) -> alt.Scale:
+    """A value axis fitted to what is drawn (Making Data Count: scale an SPC chart to the data and its limits, not
+    from zero, or a series of 70-80% looks flat), padded by ``PADDING`` of the range on each side.
+
+    ``columns`` are the drawn series (and single values such as a target; missing ones ignored). The padding never
+    runs below ``floor`` or above ``cap`` (a rate's 0, a proportion's 100%): the axis stays in the possible range.
+    With nothing drawn the scale is Vega-Lite's own.
+    """
+    values = pd.concat(
+        [pd.to_numeric(pd.Series(c if isinstance(c, pd.Series) else [c]), errors="coerce") for c in columns
+         if c is not None] or [pd.Series(dtype=float)]
+    ).dropna()
+    if values.empty:
+        return alt.Scale(zero=False)
+    low, high = float(values.min()), float(values.max())
+    pad = (high - low) * PADDING or max(abs(high) * PADDING, 1.0)
+    lower, upper = low - pad, high + pad
+    if floor is not None and low >= floor:
+        lower = max(lower, floor)
+    if cap is not None and high <= cap:
+        upper = min(upper, cap)
+    return alt.Scale(zero=False, nice=False, domain=[lower, upper])
+
+
 def _scale(styles: dict[str, tuple[str, str]], present: list[str]) -> tuple[alt.Scale, alt.Scale]:
     domain = [k for k in styles if k in present] or list(styles)
     return (
@@ -89,11 +118,87 @@ def _scale(styles: dict[str, tuple[str, str]], present: list[str]) -> tuple[alt.
     )
 
 
-def milestone_layers(milestones: pd.DataFrame | None, *, x_field: str = "period_start") -> list[alt.Chart]:
+MIN_PLOT_WIDTH = 260  # px: the narrowest plot a time chart gets (a 390 px phone, less the value axis)
+MILESTONE_LINE = 13  # px across that one line of a milestone label takes (10 px text turned a quarter)
+MILESTONE_WRAP = 44  # characters a label line holds within ``limit`` (about 5.5 px a character at 10 px)
+_RULE_GAP, _LABEL_GAP = 3, 2  # px between a rule and its label's first line, and between two labels
+
+
+def milestone_label_layout(
+    milestones: pd.DataFrame, start: object, end: object, *, plot_width: float = MIN_PLOT_WIDTH,
+    line_px: float = MILESTONE_LINE, x_field: str = "period_start",
+) -> pd.DataFrame:
+    """Where each line of the milestone labels goes so that none overprints another or leaves the chart.
+
+    Labels run down from the top edge, turned a quarter, a line of text taking ``line_px`` across; each would
+    sit just right of its own rule. They are laid out at the narrowest plot (``plot_width`` px for the time
+    range ``start`` to ``end``, widened to the milestones' own dates) by the one-dimensional "cluster and
+    centre" method: labels that would touch form a cluster, drawn side by side in date order as close to
+    their rules as they can be (the cluster's offset is the mean of its labels' ideal offsets, which minimises
+    their squared displacement), kept inside the plot, and clusters that then touch merge. A label in a
+    cluster of several is dated ("Mar 2024: Go-live"), as it may stand beside another's rule. Each line is
+    anchored at its own rule with a fixed pixel shift, so on a wider chart the rules only spread apart and the
+    layout still fits. (More lines than the narrowest plot holds, about 20, cannot all fit.)
+
+    Returns one row per line, left to right: ``x_field`` (its milestone's date, the anchor), ``shift`` (px from
+    that rule to the line's centre), ``text``, ``group`` (the cluster) and ``milestone`` (its position by date).
+    """
+    frame = milestones.assign(when=pd.to_datetime(milestones["date"])).sort_values("when", kind="stable")
+    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    first, last = min(first, frame["when"].min()), max(last, frame["when"].max())
+    span = max((last - first).total_seconds(), 1.0)
+    items = [((w - first).total_seconds() / span * plot_width, w, str(label))
+             for w, label in zip(frame["when"], frame["label"], strict=True)]
+    dated: set[int] = set()
+    while True:  # dating a crowded label can wrap it onto another line: lay out again until that settles
+        texts = [_label_lines(item, i in dated) for i, item in enumerate(items)]
+        clusters: list[tuple[float, list[int]]] = []  # (left edge, milestones in it)
+        for i in range(len(items)):
+            clusters.append((0.0, [i]))
+            while True:
+                members = clusters[-1][1]
+                offsets = [line_px * sum(len(texts[m]) for m in members[:k]) for k in range(len(members))]
+                width = line_px * sum(len(texts[m]) for m in members)
+                ideal = sum(items[m][0] + _RULE_GAP - o for m, o in zip(members, offsets, strict=True)) / len(members)
+                clusters[-1] = (min(max(ideal, 0.0), max(plot_width - width, 0.0)), members)
+                if len(clusters) < 2:
+                    break
+                left, before = clusters[-2]
+                if left + line_px * sum(len(texts[m]) for m in before) + _LABEL_GAP <= clusters[-1][0]:
+                    break
+                clusters[-2:] = [(left, before + members)]
+        crowded = {m for _, members in clusters if len(members) > 1 for m in members}
+        if crowded <= dated:
+            break
+        dated |= crowded
+    rows = []
+    for number, (left, members) in enumerate(clusters):
+        position = left
+        for m in members:
+            for line in texts[m]:
+                rows.append({x_field: items[m][1], "shift": position + line_px / 2 - items[m][0],
+                             "text": line, "group": number, "milestone": m})
+                position += line_px
+    return pd.DataFrame(rows, columns=[x_field, "shift", "text", "group", "milestone"])
+
+
+def _label_lines(item: tuple[float, pd.Timestamp, str], dated: bool) -> list[str]:
+    """A milestone's label as lines of at most ``MILESTONE_WRAP`` characters; dated ("Mar 2024: ...") when it
+    shares a label with other milestones, so each line still says which rule it belongs to."""
+    _, when, label = item
+    text = f"{when:%b %Y}: {label}" if dated else label
+    return textwrap.wrap(text, width=MILESTONE_WRAP, break_long_words=False) or [text]
+
+
+def milestone_layers(
+    milestones: pd.DataFrame | None, *, x_field: str = "period_start", start: object = None, end: object = None
+) -> list[alt.Chart]:
     """Vertical rules with labels at milestone dates (``date``, ``label``, ``done``), to layer on a time chart.
 
-    Done milestones are solid, planned ones dashed; each label runs down beside its rule from the top of the
-    chart, so neighbouring labels do not overprint. ``x_field`` is the time field of the chart's other layers.
+    Done milestones are solid, planned ones dashed; labels run down beside their rules from the top of the chart,
+    placed by :func:`milestone_label_layout` (``start`` and ``end``: the chart's time range, else the milestones'
+    own) so that neighbouring labels share one instead of overprinting. ``x_field`` is the time field of the
+    chart's other layers.
     """
     if milestones is None or milestones.empty:
         return []
@@ -105,10 +210,18 @@ def milestone_layers(milestones: pd.DataFrame | None, *, x_field: str = "period_
     rules = base.mark_rule(color=GREEN, strokeWidth=1.5).encode(
         strokeDash=alt.condition("datum.done", alt.value([1, 0]), alt.value([4, 3]))
     )
-    # read top to bottom from the top edge (a label anchored at the top and rotated the other way ran off the
-    # chart); ``limit`` ends a very long label with an ellipsis inside the plot rather than past its edge
-    labels = base.mark_text(angle=90, align="left", baseline="bottom", dx=4, dy=-3, fontSize=10, color=GREEN,
-                            limit=280).encode(y=alt.value(0), text="label:N")
+    placed = milestone_label_layout(
+        frame.rename(columns={x_field: "date"}),
+        frame[x_field].min() if start is None else start, frame[x_field].max() if end is None else end,
+        x_field=x_field,
+    )[[x_field, "shift", "text"]]
+    # each line read top to bottom from the top edge, ``shift`` px right of its anchor rule (``dy`` is applied
+    # after the quarter turn, so a shift to the right is a negative dy); ``limit`` ends a very long line with an
+    # ellipsis inside the plot rather than past its edge
+    labels = alt.Chart(placed).mark_text(
+        angle=90, align="left", baseline="middle", dx=4, dy=alt.ExprRef("-datum.shift"), fontSize=10, color=GREEN,
+        limit=280,
+    ).encode(x=alt.X(f"{x_field}:T"), y=alt.value(0), text="text:N")
     return [rules, labels]
 
 
@@ -123,8 +236,11 @@ def trajectory_chart(
 ) -> alt.LayerChart:
     """Actual values with 95% intervals, the planned trajectory, the target (a point at its date) and milestones."""
     base = alt.Chart(frame).encode(x=alt.X("period_start:T", title="Period", axis=alt.Axis(format="%b %Y")))
+    y_scale = value_scale(*(frame[c] for c in ("value", "lower", "upper", "plan") if c in frame),
+                          target if target_date is not None else None, floor=0.0 if _all_at_least(frame, 0) else None)
     band = base.mark_area(opacity=0.2, color=BLUE).encode(
-        y=alt.Y("lower:Q", title=unit), y2="upper:Q", tooltip=[alt.Tooltip("period_start:T", title="Period")]
+        y=alt.Y("lower:Q", title=unit, scale=y_scale), y2="upper:Q",
+        tooltip=[alt.Tooltip("period_start:T", title="Period")],
     )
     actual = base.mark_line(point=True, color=BLUE).encode(
         y=alt.Y("value:Q", title=unit),
@@ -164,7 +280,8 @@ def trajectory_chart(
             )
         )
     )
-    layers.extend(milestone_layers(milestones))
+    layers.extend(milestone_layers(milestones, start=frame["period_start"].min(),
+                                   end=frame["period_start"].max()))
     return alt.layer(*layers, key).properties(width=WIDTH, height=320, description=alt_text)
 
 
@@ -189,7 +306,7 @@ def spc_chart(
     frame = frame[drawn]  # only what is drawn or in a tooltip travels to the browser
     color, shape = _scale(SPC_COLOURS, frame["point_label"].unique().tolist())
     base = alt.Chart(frame).encode(x=alt.X("x:T", title="Period", axis=alt.Axis(format="%b %Y")))
-    line = base.mark_line(color="#A0A0A0").encode(y=alt.Y("y:Q", title=unit))
+    line = base.mark_line(color="#A0A0A0").encode(y=alt.Y("y:Q", title=unit, scale=_spc_scale(frame, target)))
     tooltip = [
         alt.Tooltip("x:T", title="Period", format="%b %Y"),
         alt.Tooltip("y:Q", title="Value", format=",.2f"),
@@ -228,7 +345,7 @@ def spc_chart(
             .mark_rule(color="black", strokeDash=[1, 2])
             .encode(x="x:T", tooltip=[alt.Tooltip("what:N", title="Rebase"), alt.Tooltip("segment:N", title="Segment")])
         )
-    layers.extend(milestone_layers(milestones, x_field="x"))
+    layers.extend(milestone_layers(milestones, x_field="x", start=frame["x"].min(), end=frame["x"].max()))
     if target is not None:
         layers.append(
             alt.Chart(pd.DataFrame({"target": [target]}))
@@ -236,6 +353,25 @@ def spc_chart(
             .encode(y="target:Q")
         )
     return alt.layer(*layers).properties(width=WIDTH, height=320, description=alt_text)
+
+
+def _all_at_least(frame: pd.DataFrame, bound: float) -> bool:
+    """Whether every number in ``frame``'s numeric columns is at least ``bound`` (a KPI that cannot go negative)."""
+    numbers = frame.select_dtypes("number")
+    return bool((numbers.fillna(bound) >= bound).all().all())
+
+
+def _spc_scale(frame: pd.DataFrame, target: float | None) -> alt.Scale:
+    """The SPC value axis: fitted to the points, the drawn (clipped) mean and limits and the target. Where a limit
+    was clipped to the values' possible range (``*_shown`` differs from the computed limit) the axis stops at that
+    bound; values that are never negative keep the axis from going below zero."""
+    drawn = [frame[c] for c in ("y", "mean_shown", "lpl_shown", "upl_shown")]
+    raised = frame["lpl_shown"] > frame["lpl"]
+    lowered = frame["upl_shown"] < frame["upl"]
+    floor = float(frame.loc[raised, "lpl_shown"].min()) if raised.any() else (
+        0.0 if all((c.dropna() >= 0).all() for c in drawn) else None)
+    cap = float(frame.loc[lowered, "upl_shown"].max()) if lowered.any() else None
+    return value_scale(*drawn, target, floor=floor, cap=cap)
 
 
 def small_multiples(
