@@ -76,9 +76,17 @@ WIDTH = 700
 def top_legend(**options: object) -> alt.Legend:
     """A legend above the chart whose labels are never cut: one row on a wide screen, two columns on a tablet and
     one on a phone (Vega-Lite's default cuts a label at 160 px, which dropped words such as "Special Cause -
-    Improvement"; two columns of those still ran past a 390 px screen)."""
-    return alt.Legend(orient="top", labelLimit=0, columns=alt.ExprRef("width < 380 ? 1 : width < 560 ? 2 : 0"),
-                      **options)
+    Improvement"; two columns of those still ran past a 390 px screen). Its title is never cut either (Vega's
+    180 px title limit cut "Compared with North Centr…"): give a long one as :func:`title_lines`."""
+    return alt.Legend(orient="top", labelLimit=0, titleLimit=0,
+                      columns=alt.ExprRef("width < 380 ? 1 : width < 560 ? 2 : 0"), **options)
+
+
+def title_lines(text: str, width: int = 40) -> str | list[str]:
+    """A legend or axis title broken between words into lines of at most ``width`` characters (Vega-Lite draws a
+    list as lines): about 40 characters of 11 px text fit a phone's chart, so a long title wraps, never cut."""
+    lines = textwrap.wrap(str(text), width=width, break_long_words=False)
+    return lines if len(lines) > 1 else str(text)
 
 
 PADDING = 0.06  # share of the drawn range added above and below a value axis that does not start at zero
@@ -445,13 +453,15 @@ def funnel_chart(
         alt.Chart(curve)
         .mark_line()
         .encode(
-            x=alt.X("x:Q", title=x_title or funnel.x_title, scale=alt.Scale(zero=False)),
+            x=alt.X("x:Q", title=title_lines(x_title or funnel.x_title, 48), scale=alt.Scale(zero=False),
+                    axis=alt.Axis(titleLimit=0)),
             y=alt.Y("y:Q", title=unit, scale=alt.Scale(zero=False)),
             detail="line:N",
             strokeDash=alt.StrokeDash(
                 "limit:N",
                 scale=alt.Scale(domain=["95% limits", "99.8% limits"], range=[[6, 3], [2, 2]]),
                 title="Control limits",
+                legend=top_legend(),  # beside the plot it took a third of a phone's width from the axis
             ),
             color=alt.value("#505050"),
         )
@@ -502,7 +512,8 @@ def comparison_chart(
             x=alt.X("value:Q", title=unit),
             y=y,
             color=alt.Color(
-                "comparison:N", scale=color, title=f"Compared with {benchmark_name}", legend=top_legend()
+                "comparison:N", scale=color, title=title_lines(f"Compared with {benchmark_name}"),
+                legend=top_legend(),
             ),
             tooltip=[
                 alt.Tooltip("name:N", title="Area"),
@@ -513,17 +524,19 @@ def comparison_chart(
             ],
         )
     )
-    errors = alt.Chart(frame).mark_errorbar(color="black").encode(x="lower:Q", x2="upper:Q", y=y)
+    # every layer titles the shared axis with the unit (else Vega-Lite joins the field names: "%, lower")
+    errors = alt.Chart(frame).mark_errorbar(color="black").encode(x=alt.X("lower:Q", title=unit), x2="upper:Q", y=y)
     marks = (
         alt.Chart(frame)
         .mark_point(filled=True, color="black", size=50)
-        .encode(x="upper:Q", y=y, shape=alt.Shape("comparison:N", scale=shape, legend=None))
+        .encode(x=alt.X("upper:Q", title=unit), y=y, shape=alt.Shape("comparison:N", scale=shape, legend=None))
     )
-    labels = alt.Chart(frame).mark_text(align="left", dx=8).encode(x="upper:Q", y=y, text="comparison:N")
+    labels = alt.Chart(frame).mark_text(align="left", dx=8).encode(x=alt.X("upper:Q", title=unit), y=y,
+                                                                   text="comparison:N")
     rule = (
         alt.Chart(pd.DataFrame({"benchmark": [benchmark]}))
         .mark_rule(color="black", strokeDash=[4, 2])
-        .encode(x="benchmark:Q")
+        .encode(x=alt.X("benchmark:Q", title=unit))
     )
 
     return alt.layer(bars, errors, marks, labels, rule).properties(

@@ -224,3 +224,37 @@ def test_spc_milestone_labels_share_one_label_a_line_each() -> None:
     assert [row["text"] for row in rows] == ["Jun 2021: A", "Jun 2021: B", "Jun 2021: C"]
     assert texts[0]["mark"]["dy"] == {"expr": "-datum.shift"}  # each line drawn at its placed shift
     assert len({row["shift"] for row in rows}) == 3
+
+
+def test_a_long_legend_title_wraps_instead_of_being_cut() -> None:
+    """Issue 13: the borough comparison's legend title read "Compared with North Centr…" (Vega's 180 px title
+    limit). The title is drawn whole, on two lines where it is long, at a phone's width."""
+    import vl_convert as vlc
+
+    frame = pd.DataFrame({"name": ["Barnet", "Camden"], "value": [10.0, 12.0], "lower": [9.0, 11.0],
+                          "upper": [11.0, 13.0], "comparison": ["Similar", "Higher"]})
+    chart = comparison_chart(frame, unit="%", benchmark=11.0,
+                             benchmark_name="NHS North Central London Integrated Care Board", alt_text="C")
+    svg = vlc.vegalite_to_svg(chart.properties(width=250).to_dict())
+    assert "…" not in svg
+    assert "Compared with NHS North Central London" in svg and "Integrated Care Board" in svg
+    assert ">%, lower<" not in svg and ">%<" in svg  # the value axis is titled with the unit alone
+
+
+def test_the_funnel_axis_title_wraps_on_a_phone() -> None:
+    """The Variation funnel's x-axis title ("Denominator: patients registered at the practice (of the list type's
+    ages)") was clipped at 390 px: it wraps onto lines a phone's chart holds, and its key is above the plot."""
+    rng = np.random.default_rng(3)
+    den = rng.integers(1000, 5000, 25).astype(float)
+    frame = pd.DataFrame({"area_code": [f"A{i}" for i in range(25)], "numerator": rng.poisson(den * 0.3),
+                          "denominator": den})
+    funnel = funnel_for(frame, "rate", 1000)
+    names = frame[["area_code"]].assign(name="n", pcn_code=None, pcn=None, borough_code="B", borough="b")
+    title = "Denominator: patients registered at the practice (of the list type's ages)"
+    spec = funnel_chart(funnel, funnel_points(funnel, names, None), unit="per 1,000", alt_text="F",
+                        x_title=title).to_dict()
+    x = next(layer["encoding"]["x"] for layer in _layers(spec) if "strokeDash" in layer.get("encoding", {}))
+    assert isinstance(x["title"], list) and " ".join(x["title"]) == title
+    assert all(len(line) <= 48 for line in x["title"])
+    dash = next(layer for layer in _layers(spec) if "strokeDash" in layer.get("encoding", {}))
+    assert dash["encoding"]["strokeDash"]["legend"]["orient"] == "top"
