@@ -128,7 +128,9 @@ def _scale(styles: dict[str, tuple[str, str]], present: list[str]) -> tuple[alt.
 
 MIN_PLOT_WIDTH = 260  # px: the narrowest plot a time chart gets (a 390 px phone, less the value axis)
 MILESTONE_LINE = 13  # px across that one line of a milestone label takes (10 px text turned a quarter)
-MILESTONE_WRAP = 44  # characters a label line holds within ``limit`` (about 5.5 px a character at 10 px)
+MILESTONE_WRAP = 22  # characters a label line holds: about 120 px of 10 px text, within a phone's plot height
+TIME_CHART_HEIGHT = 380  # px for the whole chart (Streamlit fits legend, axes and plot in it): on a phone the
+# legend's rows leave the plot about 150 px, which the milestone labels run down
 _RULE_GAP, _LABEL_GAP = 3, 2  # px between a rule and its label's first line, and between two labels
 
 
@@ -224,11 +226,11 @@ def milestone_layers(
         x_field=x_field,
     )[[x_field, "shift", "text"]]
     # each line read top to bottom from the top edge, ``shift`` px right of its anchor rule (``dy`` is applied
-    # after the quarter turn, so a shift to the right is a negative dy); ``limit`` ends a very long line with an
-    # ellipsis inside the plot rather than past its edge
+    # after the quarter turn, so a shift to the right is a negative dy); ``limit`` (the plot's height) keeps a
+    # line from running into the axis labels below the plot
     labels = alt.Chart(placed).mark_text(
         angle=90, align="left", baseline="middle", dx=4, dy=alt.ExprRef("-datum.shift"), fontSize=10, color=GREEN,
-        limit=280,
+        limit=alt.ExprRef("height - 6"),
     ).encode(x=alt.X(f"{x_field}:T"), y=alt.value(0), text="text:N")
     return [rules, labels]
 
@@ -290,7 +292,7 @@ def trajectory_chart(
     )
     layers.extend(milestone_layers(milestones, start=frame["period_start"].min(),
                                    end=frame["period_start"].max()))
-    return alt.layer(*layers, key).properties(width=WIDTH, height=320, description=alt_text)
+    return alt.layer(*layers, key).properties(width=WIDTH, height=TIME_CHART_HEIGHT, description=alt_text)
 
 
 def spc_chart(
@@ -360,7 +362,7 @@ def spc_chart(
             .mark_rule(color=VERMILLION, strokeDash=[2, 2])
             .encode(y="target:Q")
         )
-    return alt.layer(*layers).properties(width=WIDTH, height=320, description=alt_text)
+    return alt.layer(*layers).properties(width=WIDTH, height=TIME_CHART_HEIGHT, description=alt_text)
 
 
 def _all_at_least(frame: pd.DataFrame, bound: float) -> bool:

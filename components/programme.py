@@ -12,7 +12,19 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.charts import BLUE, GREY, LINES, ORANGE, SKY, VERMILLION, WIDTH, YELLOW, top_legend, wrapped
+from components.charts import (
+    BLUE,
+    GREY,
+    LINES,
+    ORANGE,
+    SKY,
+    VERMILLION,
+    WIDTH,
+    YELLOW,
+    title_lines,
+    top_legend,
+    wrapped,
+)  # fmt: skip
 from components.state import BOROUGH_KEY, KPI_KEY, WORKSTREAM_KEY, Filters
 from data.programme import (
     AFTER,
@@ -279,7 +291,7 @@ def rollout_chart(frame: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
     tooltip = [alt.Tooltip("row:N", title="Roll-out"), alt.Tooltip("label:N", title="Progress"),
                alt.Tooltip("share:Q", title="Share live", format=".0%")]
     total = alt.Chart(data).mark_bar(fill="white", stroke=GREY, strokeWidth=1.5).encode(
-        x=alt.X("whole:Q", title="Share of planned milestones live (filled) of all planned (outline)",
+        x=alt.X("whole:Q", title=title_lines("Share of planned milestones live (filled) of all planned (outline)", 34),
                 scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
         y=y, tooltip=tooltip,
     )

@@ -178,7 +178,7 @@ def test_crowded_milestone_labels_neither_overlap_nor_drop_nor_leave_the_chart(w
     no two lines of text share pixels and none runs past either edge, at a phone's plot width and wider."""
     dates = pd.to_datetime(["2020-02-01", "2020-03-03", "2020-03-05", "2020-03-20", "2020-03-28", "2021-06-01",
                             "2021-06-15", "2022-01-01", "2023-11-01", "2023-12-01", "2023-12-15"])
-    labels = [f"Milestone {i}: virtual wards" for i in range(len(dates))]
+    labels = [f"Wave {i} live" for i in range(len(dates))]
     start, end = pd.Timestamp("2019-01-01"), pd.Timestamp("2023-12-31")
     layout = milestone_label_layout(pd.DataFrame({"date": dates, "label": labels}), start, end)
     text = " ".join(layout["text"])
