@@ -150,7 +150,8 @@ def milestone_label_layout(
     anchored at its own rule with a fixed pixel shift, so on a wider chart the rules only spread apart and the
     layout still fits. (More lines than the narrowest plot holds, about 20, cannot all fit.)
 
-    Returns one row per line, left to right: ``x_field`` (its milestone's date, the anchor), ``shift`` (px from
+    Returns one row per line, left to right (milestones by date; a wrapped label's lines last first, as a
+    paragraph turned a quarter clockwise reads): ``x_field`` (its milestone's date, the anchor), ``shift`` (px from
     that rule to the line's centre), ``text``, ``group`` (the cluster) and ``milestone`` (its position by date).
     """
     frame = milestones.assign(when=pd.to_datetime(milestones["date"])).sort_values("when", kind="stable")
@@ -185,7 +186,8 @@ def milestone_label_layout(
     for number, (left, members) in enumerate(clusters):
         position = left
         for m in members:
-            for line in texts[m]:
+            # a label's own lines run right to left: text turned a quarter clockwise reads its next line leftwards
+            for line in reversed(texts[m]):
                 rows.append({x_field: items[m][1], "shift": position + line_px / 2 - items[m][0],
                              "text": line, "group": number, "milestone": m})
                 position += line_px

@@ -292,7 +292,7 @@ def rollout_chart(frame: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
                alt.Tooltip("share:Q", title="Share live", format=".0%")]
     total = alt.Chart(data).mark_bar(fill="white", stroke=GREY, strokeWidth=1.5).encode(
         x=alt.X("whole:Q", title=title_lines("Share of planned milestones live (filled) of all planned (outline)", 34),
-                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
+                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%", values=[0, 0.5, 1], labelFlush=True)),
         y=y, tooltip=tooltip,
     )
     live = alt.Chart(data).mark_bar(color=BLUE).encode(x="share:Q", y=y, tooltip=tooltip)

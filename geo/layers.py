@@ -413,7 +413,7 @@ def name_layer(boroughs: pd.DataFrame) -> pdk.Layer:
         id=BOROUGH_NAME_LAYER,
         get_position="position",
         get_text="name",
-        get_size=14,
+        get_size=12,  # 14 px names of Camden and Islington overprinted at the view that fits a phone
         get_color=rgb(BOROUGH_LINE),
         font_weight=700,  # a string would be read by pydeck as an accessor expression
         background=True,

@@ -83,7 +83,8 @@ TEXT_PROBLEMS = """(chart) => {
     }
     return problems;
 }"""
-LABELLED_PAGES = [p for p in PAGES if p.name in ("care_homes", "map", "data", "risks", "trajectories", "variation")]
+LABELLED_PAGES = [p for p in PAGES if p.name in ("care_homes", "map", "data", "risks", "trajectories", "variation",
+                                                 "delivery")]
 # the real-data pages that draw charts (the others say that no register or care homes are loaded)
 REAL_CHARTED = [p for p in REAL_PAGES if p.name in ("overview", "trajectories", "variation", "map")]
 # Diabetes care processes in Barnet: four CHIN/QIST waves marked on its charts, two of them weeks apart
