@@ -215,7 +215,7 @@ def variance_chart(frame: pd.DataFrame, *, category: str, value_title: str, alt_
     y = alt.Y(f"{category}:N", sort=alt.SortField("variance", order="ascending"), title=None, axis=_label_axis())
     domain = [d for d in VARIANCE_STYLE if d in set(frame["direction"])] or list(VARIANCE_STYLE)
     bars = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("variance:Q", title=value_title, axis=alt.Axis(labelExpr=POUND_AXIS)),
+        x=alt.X("variance:Q", title=title_lines(value_title, 26), axis=alt.Axis(labelExpr=POUND_AXIS)),
         y=y,
         color=alt.Color("direction:N", scale=alt.Scale(domain=domain, range=[VARIANCE_STYLE[d] for d in domain]),
                         title=None, legend=top_legend()),
