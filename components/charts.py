@@ -76,9 +76,46 @@ WIDTH = 700
 def top_legend(**options: object) -> alt.Legend:
     """A legend above the chart whose labels are never cut: one row on a wide screen, two columns on a tablet and
     one on a phone (Vega-Lite's default cuts a label at 160 px, which dropped words such as "Special Cause -
-    Improvement"; two columns of those still ran past a 390 px screen)."""
-    return alt.Legend(orient="top", labelLimit=0, columns=alt.ExprRef("width < 380 ? 1 : width < 560 ? 2 : 0"),
-                      **options)
+    Improvement"; two columns of those still ran past a 390 px screen). Its title is never cut either (Vega's
+    180 px title limit cut "Compared with North Centr…"): give a long one as :func:`title_lines`."""
+    return alt.Legend(orient="top", labelLimit=0, titleLimit=0,
+                      columns=alt.ExprRef("width < 380 ? 1 : width < 560 ? 2 : 0"), **options)
+
+
+def title_lines(text: str, width: int = 40) -> str | list[str]:
+    """A legend or axis title broken between words into lines of at most ``width`` characters (Vega-Lite draws a
+    list as lines): about 40 characters of 11 px text fit a phone's chart, so a long title wraps, never cut."""
+    lines = textwrap.wrap(str(text), width=width, break_long_words=False)
+    return lines if len(lines) > 1 else str(text)
+
+
+PADDING = 0.06  # share of the drawn range added above and below a value axis that does not start at zero
+
+
+def value_scale(
+    *columns: pd.Series | float | None, floor: float | None = None, cap: float | None = None
+) -> alt.Scale:
+    """A value axis fitted to what is drawn (Making Data Count: scale an SPC chart to the data and its limits, not
+    from zero, or a series of 70-80% looks flat), padded by ``PADDING`` of the range on each side.
+
+    ``columns`` are the drawn series (and single values such as a target; missing ones ignored). The padding never
+    runs below ``floor`` or above ``cap`` (a rate's 0, a proportion's 100%): the axis stays in the possible range.
+    With nothing drawn the scale is Vega-Lite's own.
+    """
+    values = pd.concat(
+        [pd.to_numeric(pd.Series(c if isinstance(c, pd.Series) else [c]), errors="coerce") for c in columns
+         if c is not None] or [pd.Series(dtype=float)]
+    ).dropna()
+    if values.empty:
+        return alt.Scale(zero=False)
+    low, high = float(values.min()), float(values.max())
+    pad = (high - low) * PADDING or max(abs(high) * PADDING, 1.0)
+    lower, upper = low - pad, high + pad
+    if floor is not None and low >= floor:
+        lower = max(lower, floor)
+    if cap is not None and high <= cap:
+        upper = min(upper, cap)
+    return alt.Scale(zero=False, nice=False, domain=[lower, upper])
 
 
 def _scale(styles: dict[str, tuple[str, str]], present: list[str]) -> tuple[alt.Scale, alt.Scale]:
@@ -89,11 +126,91 @@ def _scale(styles: dict[str, tuple[str, str]], present: list[str]) -> tuple[alt.
     )
 
 
-def milestone_layers(milestones: pd.DataFrame | None, *, x_field: str = "period_start") -> list[alt.Chart]:
+MIN_PLOT_WIDTH = 260  # px: the narrowest plot a time chart gets (a 390 px phone, less the value axis)
+MILESTONE_LINE = 13  # px across that one line of a milestone label takes (10 px text turned a quarter)
+MILESTONE_WRAP = 22  # characters a label line holds: about 120 px of 10 px text, within a phone's plot height
+TIME_CHART_HEIGHT = 380  # px for the whole chart (Streamlit fits legend, axes and plot in it): on a phone the
+# legend's rows leave the plot about 150 px, which the milestone labels run down
+_RULE_GAP, _LABEL_GAP = 3, 2  # px between a rule and its label's first line, and between two labels
+
+
+def milestone_label_layout(
+    milestones: pd.DataFrame, start: object, end: object, *, plot_width: float = MIN_PLOT_WIDTH,
+    line_px: float = MILESTONE_LINE, x_field: str = "period_start",
+) -> pd.DataFrame:
+    """Where each line of the milestone labels goes so that none overprints another or leaves the chart.
+
+    Labels run down from the top edge, turned a quarter, a line of text taking ``line_px`` across; each would
+    sit just right of its own rule. They are laid out at the narrowest plot (``plot_width`` px for the time
+    range ``start`` to ``end``, widened to the milestones' own dates) by the one-dimensional "cluster and
+    centre" method: labels that would touch form a cluster, drawn side by side in date order as close to
+    their rules as they can be (the cluster's offset is the mean of its labels' ideal offsets, which minimises
+    their squared displacement), kept inside the plot, and clusters that then touch merge. A label in a
+    cluster of several is dated ("Mar 2024: Go-live"), as it may stand beside another's rule. Each line is
+    anchored at its own rule with a fixed pixel shift, so on a wider chart the rules only spread apart and the
+    layout still fits. (More lines than the narrowest plot holds, about 20, cannot all fit.)
+
+    Returns one row per line, left to right (milestones by date; a wrapped label's lines last first, as a
+    paragraph turned a quarter clockwise reads): ``x_field`` (its milestone's date, the anchor), ``shift`` (px from
+    that rule to the line's centre), ``text``, ``group`` (the cluster) and ``milestone`` (its position by date).
+    """
+    frame = milestones.assign(when=pd.to_datetime(milestones["date"])).sort_values("when", kind="stable")
+    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    first, last = min(first, frame["when"].min()), max(last, frame["when"].max())
+    span = max((last - first).total_seconds(), 1.0)
+    items = [((w - first).total_seconds() / span * plot_width, w, str(label))
+             for w, label in zip(frame["when"], frame["label"], strict=True)]
+    dated: set[int] = set()
+    while True:  # dating a crowded label can wrap it onto another line: lay out again until that settles
+        texts = [_label_lines(item, i in dated) for i, item in enumerate(items)]
+        clusters: list[tuple[float, list[int]]] = []  # (left edge, milestones in it)
+        for i in range(len(items)):
+            clusters.append((0.0, [i]))
+            while True:
+                members = clusters[-1][1]
+                offsets = [line_px * sum(len(texts[m]) for m in members[:k]) for k in range(len(members))]
+                width = line_px * sum(len(texts[m]) for m in members)
+                ideal = sum(items[m][0] + _RULE_GAP - o for m, o in zip(members, offsets, strict=True)) / len(members)
+                clusters[-1] = (min(max(ideal, 0.0), max(plot_width - width, 0.0)), members)
+                if len(clusters) < 2:
+                    break
+                left, before = clusters[-2]
+                if left + line_px * sum(len(texts[m]) for m in before) + _LABEL_GAP <= clusters[-1][0]:
+                    break
+                clusters[-2:] = [(left, before + members)]
+        crowded = {m for _, members in clusters if len(members) > 1 for m in members}
+        if crowded <= dated:
+            break
+        dated |= crowded
+    rows = []
+    for number, (left, members) in enumerate(clusters):
+        position = left
+        for m in members:
+            # a label's own lines run right to left: text turned a quarter clockwise reads its next line leftwards
+            for line in reversed(texts[m]):
+                rows.append({x_field: items[m][1], "shift": position + line_px / 2 - items[m][0],
+                             "text": line, "group": number, "milestone": m})
+                position += line_px
+    return pd.DataFrame(rows, columns=[x_field, "shift", "text", "group", "milestone"])
+
+
+def _label_lines(item: tuple[float, pd.Timestamp, str], dated: bool) -> list[str]:
+    """A milestone's label as lines of at most ``MILESTONE_WRAP`` characters; dated ("Mar 2024: ...") when it
+    shares a label with other milestones, so each line still says which rule it belongs to."""
+    _, when, label = item
+    text = f"{when:%b %Y}: {label}" if dated else label
+    return textwrap.wrap(text, width=MILESTONE_WRAP, break_long_words=False) or [text]
+
+
+def milestone_layers(
+    milestones: pd.DataFrame | None, *, x_field: str = "period_start", start: object = None, end: object = None
+) -> list[alt.Chart]:
     """Vertical rules with labels at milestone dates (``date``, ``label``, ``done``), to layer on a time chart.
 
-    Done milestones are solid, planned ones dashed; each label runs down beside its rule from the top of the
-    chart, so neighbouring labels do not overprint. ``x_field`` is the time field of the chart's other layers.
+    Done milestones are solid, planned ones dashed; labels run down beside their rules from the top of the chart,
+    placed by :func:`milestone_label_layout` (``start`` and ``end``: the chart's time range, else the milestones'
+    own) so that neighbouring labels share one instead of overprinting. ``x_field`` is the time field of the
+    chart's other layers.
     """
     if milestones is None or milestones.empty:
         return []
@@ -105,10 +222,18 @@ def milestone_layers(milestones: pd.DataFrame | None, *, x_field: str = "period_
     rules = base.mark_rule(color=GREEN, strokeWidth=1.5).encode(
         strokeDash=alt.condition("datum.done", alt.value([1, 0]), alt.value([4, 3]))
     )
-    # read top to bottom from the top edge (a label anchored at the top and rotated the other way ran off the
-    # chart); ``limit`` ends a very long label with an ellipsis inside the plot rather than past its edge
-    labels = base.mark_text(angle=90, align="left", baseline="bottom", dx=4, dy=-3, fontSize=10, color=GREEN,
-                            limit=280).encode(y=alt.value(0), text="label:N")
+    placed = milestone_label_layout(
+        frame.rename(columns={x_field: "date"}),
+        frame[x_field].min() if start is None else start, frame[x_field].max() if end is None else end,
+        x_field=x_field,
+    )[[x_field, "shift", "text"]]
+    # each line read top to bottom from the top edge, ``shift`` px right of its anchor rule (``dy`` is applied
+    # after the quarter turn, so a shift to the right is a negative dy); ``limit`` (the plot's height) keeps a
+    # line from running into the axis labels below the plot
+    labels = alt.Chart(placed).mark_text(
+        angle=90, align="left", baseline="middle", dx=4, dy=alt.ExprRef("-datum.shift"), fontSize=10, color=GREEN,
+        limit=alt.ExprRef("height - 6"),
+    ).encode(x=alt.X(f"{x_field}:T"), y=alt.value(0), text="text:N")
     return [rules, labels]
 
 
@@ -123,8 +248,11 @@ def trajectory_chart(
 ) -> alt.LayerChart:
     """Actual values with 95% intervals, the planned trajectory, the target (a point at its date) and milestones."""
     base = alt.Chart(frame).encode(x=alt.X("period_start:T", title="Period", axis=alt.Axis(format="%b %Y")))
+    y_scale = value_scale(*(frame[c] for c in ("value", "lower", "upper", "plan") if c in frame),
+                          target if target_date is not None else None, floor=0.0 if _all_at_least(frame, 0) else None)
     band = base.mark_area(opacity=0.2, color=BLUE).encode(
-        y=alt.Y("lower:Q", title=unit), y2="upper:Q", tooltip=[alt.Tooltip("period_start:T", title="Period")]
+        y=alt.Y("lower:Q", title=unit, scale=y_scale), y2="upper:Q",
+        tooltip=[alt.Tooltip("period_start:T", title="Period")],
     )
     actual = base.mark_line(point=True, color=BLUE).encode(
         y=alt.Y("value:Q", title=unit),
@@ -164,8 +292,9 @@ def trajectory_chart(
             )
         )
     )
-    layers.extend(milestone_layers(milestones))
-    return alt.layer(*layers, key).properties(width=WIDTH, height=320, description=alt_text)
+    layers.extend(milestone_layers(milestones, start=frame["period_start"].min(),
+                                   end=frame["period_start"].max()))
+    return alt.layer(*layers, key).properties(width=WIDTH, height=TIME_CHART_HEIGHT, description=alt_text)
 
 
 def spc_chart(
@@ -189,7 +318,7 @@ def spc_chart(
     frame = frame[drawn]  # only what is drawn or in a tooltip travels to the browser
     color, shape = _scale(SPC_COLOURS, frame["point_label"].unique().tolist())
     base = alt.Chart(frame).encode(x=alt.X("x:T", title="Period", axis=alt.Axis(format="%b %Y")))
-    line = base.mark_line(color="#A0A0A0").encode(y=alt.Y("y:Q", title=unit))
+    line = base.mark_line(color="#A0A0A0").encode(y=alt.Y("y:Q", title=unit, scale=_spc_scale(frame, target)))
     tooltip = [
         alt.Tooltip("x:T", title="Period", format="%b %Y"),
         alt.Tooltip("y:Q", title="Value", format=",.2f"),
@@ -228,14 +357,33 @@ def spc_chart(
             .mark_rule(color="black", strokeDash=[1, 2])
             .encode(x="x:T", tooltip=[alt.Tooltip("what:N", title="Rebase"), alt.Tooltip("segment:N", title="Segment")])
         )
-    layers.extend(milestone_layers(milestones, x_field="x"))
+    layers.extend(milestone_layers(milestones, x_field="x", start=frame["x"].min(), end=frame["x"].max()))
     if target is not None:
         layers.append(
             alt.Chart(pd.DataFrame({"target": [target]}))
             .mark_rule(color=VERMILLION, strokeDash=[2, 2])
             .encode(y="target:Q")
         )
-    return alt.layer(*layers).properties(width=WIDTH, height=320, description=alt_text)
+    return alt.layer(*layers).properties(width=WIDTH, height=TIME_CHART_HEIGHT, description=alt_text)
+
+
+def _all_at_least(frame: pd.DataFrame, bound: float) -> bool:
+    """Whether every number in ``frame``'s numeric columns is at least ``bound`` (a KPI that cannot go negative)."""
+    numbers = frame.select_dtypes("number")
+    return bool((numbers.fillna(bound) >= bound).all().all())
+
+
+def _spc_scale(frame: pd.DataFrame, target: float | None) -> alt.Scale:
+    """The SPC value axis: fitted to the points, the drawn (clipped) mean and limits and the target. Where a limit
+    was clipped to the values' possible range (``*_shown`` differs from the computed limit) the axis stops at that
+    bound; values that are never negative keep the axis from going below zero."""
+    drawn = [frame[c] for c in ("y", "mean_shown", "lpl_shown", "upl_shown")]
+    raised = frame["lpl_shown"] > frame["lpl"]
+    lowered = frame["upl_shown"] < frame["upl"]
+    floor = float(frame.loc[raised, "lpl_shown"].min()) if raised.any() else (
+        0.0 if all((c.dropna() >= 0).all() for c in drawn) else None)
+    cap = float(frame.loc[lowered, "upl_shown"].max()) if lowered.any() else None
+    return value_scale(*drawn, target, floor=floor, cap=cap)
 
 
 def small_multiples(
@@ -309,13 +457,15 @@ def funnel_chart(
         alt.Chart(curve)
         .mark_line()
         .encode(
-            x=alt.X("x:Q", title=x_title or funnel.x_title, scale=alt.Scale(zero=False)),
+            x=alt.X("x:Q", title=title_lines(x_title or funnel.x_title, 48), scale=alt.Scale(zero=False),
+                    axis=alt.Axis(titleLimit=0)),
             y=alt.Y("y:Q", title=unit, scale=alt.Scale(zero=False)),
             detail="line:N",
             strokeDash=alt.StrokeDash(
                 "limit:N",
                 scale=alt.Scale(domain=["95% limits", "99.8% limits"], range=[[6, 3], [2, 2]]),
                 title="Control limits",
+                legend=top_legend(),  # beside the plot it took a third of a phone's width from the axis
             ),
             color=alt.value("#505050"),
         )
@@ -366,7 +516,8 @@ def comparison_chart(
             x=alt.X("value:Q", title=unit),
             y=y,
             color=alt.Color(
-                "comparison:N", scale=color, title=f"Compared with {benchmark_name}", legend=top_legend()
+                "comparison:N", scale=color, title=title_lines(f"Compared with {benchmark_name}"),
+                legend=top_legend(),
             ),
             tooltip=[
                 alt.Tooltip("name:N", title="Area"),
@@ -377,17 +528,19 @@ def comparison_chart(
             ],
         )
     )
-    errors = alt.Chart(frame).mark_errorbar(color="black").encode(x="lower:Q", x2="upper:Q", y=y)
+    # every layer titles the shared axis with the unit (else Vega-Lite joins the field names: "%, lower")
+    errors = alt.Chart(frame).mark_errorbar(color="black").encode(x=alt.X("lower:Q", title=unit), x2="upper:Q", y=y)
     marks = (
         alt.Chart(frame)
         .mark_point(filled=True, color="black", size=50)
-        .encode(x="upper:Q", y=y, shape=alt.Shape("comparison:N", scale=shape, legend=None))
+        .encode(x=alt.X("upper:Q", title=unit), y=y, shape=alt.Shape("comparison:N", scale=shape, legend=None))
     )
-    labels = alt.Chart(frame).mark_text(align="left", dx=8).encode(x="upper:Q", y=y, text="comparison:N")
+    labels = alt.Chart(frame).mark_text(align="left", dx=8).encode(x=alt.X("upper:Q", title=unit), y=y,
+                                                                   text="comparison:N")
     rule = (
         alt.Chart(pd.DataFrame({"benchmark": [benchmark]}))
         .mark_rule(color="black", strokeDash=[4, 2])
-        .encode(x="benchmark:Q")
+        .encode(x=alt.X("benchmark:Q", title=unit))
     )
 
     return alt.layer(bars, errors, marks, labels, rule).properties(

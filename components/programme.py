@@ -12,7 +12,19 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.charts import BLUE, GREY, LINES, ORANGE, SKY, VERMILLION, WIDTH, YELLOW, top_legend, wrapped
+from components.charts import (
+    BLUE,
+    GREY,
+    LINES,
+    ORANGE,
+    SKY,
+    VERMILLION,
+    WIDTH,
+    YELLOW,
+    title_lines,
+    top_legend,
+    wrapped,
+)  # fmt: skip
 from components.state import BOROUGH_KEY, KPI_KEY, WORKSTREAM_KEY, Filters
 from data.programme import (
     AFTER,
@@ -203,7 +215,7 @@ def variance_chart(frame: pd.DataFrame, *, category: str, value_title: str, alt_
     y = alt.Y(f"{category}:N", sort=alt.SortField("variance", order="ascending"), title=None, axis=_label_axis())
     domain = [d for d in VARIANCE_STYLE if d in set(frame["direction"])] or list(VARIANCE_STYLE)
     bars = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("variance:Q", title=value_title, axis=alt.Axis(labelExpr=POUND_AXIS)),
+        x=alt.X("variance:Q", title=title_lines(value_title, 26), axis=alt.Axis(labelExpr=POUND_AXIS)),
         y=y,
         color=alt.Color("direction:N", scale=alt.Scale(domain=domain, range=[VARIANCE_STYLE[d] for d in domain]),
                         title=None, legend=top_legend()),
@@ -279,8 +291,8 @@ def rollout_chart(frame: pd.DataFrame, *, alt_text: str) -> alt.LayerChart:
     tooltip = [alt.Tooltip("row:N", title="Roll-out"), alt.Tooltip("label:N", title="Progress"),
                alt.Tooltip("share:Q", title="Share live", format=".0%")]
     total = alt.Chart(data).mark_bar(fill="white", stroke=GREY, strokeWidth=1.5).encode(
-        x=alt.X("whole:Q", title="Share of planned milestones live (filled) of all planned (outline)",
-                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
+        x=alt.X("whole:Q", title=title_lines("Share of planned milestones live (filled) of all planned (outline)", 34),
+                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%", values=[0, 0.5, 1], labelFlush=True)),
         y=y, tooltip=tooltip,
     )
     live = alt.Chart(data).mark_bar(color=BLUE).encode(x="share:Q", y=y, tooltip=tooltip)

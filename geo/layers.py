@@ -93,10 +93,18 @@ def bbox_of(boundaries: pd.DataFrame) -> tuple[float, float, float, float]:
     )
 
 
+FIT_WIDTH = 330  # px: the narrowest map the view must fit (a 360 px phone less the page's margins)
+
+
 def view_for_bbox(
-    bbox: tuple[float, float, float, float], *, width: int = 800, height: int = 560, padding: float = 0.3
+    bbox: tuple[float, float, float, float], *, width: int = FIT_WIDTH, height: int = 560, padding: float = 0.1
 ) -> pdk.ViewState:
-    """A Web-Mercator view that fits the bbox in a ``width`` × ``height`` pixel map (zoom lowered by ``padding``)."""
+    """A Web-Mercator view that fits the bbox in a ``width`` × ``height`` pixel map (zoom lowered by ``padding``).
+
+    The server cannot know the screen's width and deck.gl's JSON has no "fit these bounds", so the view fits the
+    narrowest map by default: fitted to an 800 px map, the footprint ran past both sides of a phone's 358 px map
+    (issue 13). On a desktop the whole footprint shows with room around it, and the map zooms as usual.
+    """
     min_lon, min_lat, max_lon, max_lat = bbox
     dlon = max(max_lon - min_lon, 1e-6)
 
@@ -405,7 +413,7 @@ def name_layer(boroughs: pd.DataFrame) -> pdk.Layer:
         id=BOROUGH_NAME_LAYER,
         get_position="position",
         get_text="name",
-        get_size=14,
+        get_size=12,  # 14 px names of Camden and Islington overprinted at the view that fits a phone
         get_color=rgb(BOROUGH_LINE),
         font_weight=700,  # a string would be read by pydeck as an accessor expression
         background=True,

@@ -20,7 +20,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.browser.conftest import REPO, SCREENSHOTS, STARTUP_SECONDS, _free_port
-from tests.browser.helpers import CHART, EXCEPTION, PAGES, open_page, screenshot, wait_until_idle
+from tests.browser.helpers import CHART, EXCEPTION, MAP_CANVAS, PAGES, open_page, screenshot, wait_until_idle
+from tests.browser.test_realdata_pages import PAGES as REAL_PAGES
 
 pytestmark = pytest.mark.browser
 
@@ -46,10 +47,11 @@ AXIS_LABELS = """(chart) => [...chart.querySelectorAll('.role-axis-label text')]
 })"""
 
 
-# Every drawn text of a chart -- axis and legend labels, titles, facet headers and text marks -- that is cut by the
-# chart's edge (more than 3 px: a glyph box overhangs by a pixel or two) or overlaps another text of its own kind
-# (over 15% of the smaller box). Texts Vega hid itself (``opacity: 0``: an axis thinning its ticks) are not drawn;
-# charts in a tab not shown (no size) are skipped.
+# Every drawn text of a chart -- axis and legend labels, titles, facet headers and text marks -- that Vega shortened
+# with an ellipsis (past its limit: "Compared with North Centr…"), that is cut by the chart's edge (more than 3 px: a
+# glyph box overhangs by a pixel or two) or that overlaps another text of its own kind (over 15% of the smaller box).
+# Texts Vega hid itself (``opacity: 0``: an axis thinning its ticks) are not drawn; charts in a tab not shown (no
+# size) are skipped.
 TEXT_PROBLEMS = """(chart) => {
     const svg = chart.querySelector('svg');
     if (!svg) return [];
@@ -67,6 +69,7 @@ TEXT_PROBLEMS = """(chart) => {
             && !t.closest('[opacity="0"]') && getComputedStyle(t).opacity !== '0')
             .map(t => ({text: t.textContent, r: t.getBoundingClientRect()})).filter(t => t.r.width > 0);
         for (const t of drawn) {
+            if (t.text.trim().endsWith('…')) problems.push(`${kind} shortened: ${t.text}`);
             if (t.r.left < box.left - 3 || t.r.right > box.right + 3 || t.r.top < box.top - 3
                 || t.r.bottom > box.bottom + 3) problems.push(`${kind} cut: ${t.text}`);
         }
@@ -80,7 +83,12 @@ TEXT_PROBLEMS = """(chart) => {
     }
     return problems;
 }"""
-LABELLED_PAGES = [p for p in PAGES if p.name in ("care_homes", "map", "data", "risks", "trajectories")]
+LABELLED_PAGES = [p for p in PAGES if p.name in ("care_homes", "map", "data", "risks", "trajectories", "variation",
+                                                 "delivery")]
+# the real-data pages that draw charts (the others say that no register or care homes are loaded)
+REAL_CHARTED = [p for p in REAL_PAGES if p.name in ("overview", "trajectories", "variation", "map")]
+# Diabetes care processes in Barnet: four CHIN/QIST waves marked on its charts, two of them weeks apart
+CROWDED_MILESTONES = "kpi=DIAB_8CP&borough=E09000003"
 
 
 @pytest.fixture(params=WIDTHS, ids=[f"{w}px" for w in WIDTHS])
@@ -125,19 +133,68 @@ def test_no_page_is_wider_than_the_screen(sized_page, app_url, target):
     assert page.evaluate(WIDER_THAN_SCREEN) <= 1, f"{target.name} is wider than a {width} px screen"
 
 
+def _text_problems(page, base: str, path: str, query: str = "", main: str = CHART) -> list[str]:
+    """Every cut or overprinted text of every chart on ``path`` (see ``TEXT_PROBLEMS``), at the page's width."""
+    open_page(page, base, path, query)
+    page.wait_for_selector(main, state="visible", timeout=60_000)
+    page.wait_for_timeout(1500)  # charts lay themselves out to the container
+    charts = page.locator(".vega-embed")
+    return [f"chart {i}: {p}" for i in range(charts.count()) for p in charts.nth(i).evaluate(TEXT_PROBLEMS)]
+
+
 @pytest.mark.parametrize("target", LABELLED_PAGES, ids=[p.name for p in LABELLED_PAGES])
 def test_no_chart_text_is_cut_or_overprinted(sized_page, app_url, target):
     """Every chart on the page, at a desktop and a phone width: no label runs past the chart's edge, and no two
     labels (milestones, cell codes, axis labels, legends) are drawn over each other."""
     page = sized_page
-    open_page(page, app_url, target.path)
-    page.wait_for_selector(target.main, state="visible", timeout=60_000)
-    page.wait_for_timeout(1500)  # charts lay themselves out to the container
-    charts = page.locator(".vega-embed")
-    problems = [f"chart {i}: {p}" for i in range(charts.count()) for p in charts.nth(i).evaluate(TEXT_PROBLEMS)]
+    problems = _text_problems(page, app_url, target.path, main=target.main)
     if target.name != "data":  # the Data page holds tables and uploads, and a chart only when one is loaded
-        assert charts.count() > 0
+        assert page.locator(".vega-embed").count() > 0
     assert problems == [], f"{target.name} at {page.viewport_size['width']} px: {problems}"
+
+
+def test_crowded_milestone_labels_are_neither_cut_nor_overprinted(sized_page, app_url):
+    """Issue 13: milestones weeks apart (Barnet's CHIN/QIST waves 2 and 3) drew their labels over each other on a
+    phone. Each is still named on both charts (a label each, or one shared label with a dated line each)."""
+    problems = _text_problems(sized_page, app_url, "/trajectories", CROWDED_MILESTONES)
+    texts = sized_page.locator(".vega-embed").nth(0).evaluate(
+        "(chart) => [...chart.querySelectorAll('.mark-text text')].map(t => t.textContent)")
+    assert problems == [], f"/trajectories?{CROWDED_MILESTONES} at {sized_page.viewport_size['width']} px: {problems}"
+    drawn = " ".join(texts)  # a long label wraps onto lines (texts) of its own
+    assert all(f"wave {n} live" in drawn for n in (1, 2, 3, 4)), texts
+
+
+@pytest.mark.parametrize("target", REAL_CHARTED, ids=[p.name for p in REAL_CHARTED])
+def test_no_chart_text_is_cut_or_overprinted_on_real_data(sized_page, realdata_app_url, target):
+    """The same check on the real-data database (``load-folder`` of the published files as they are): long
+    names such as "NHS North Central London Integrated Care Board" and real denominators' titles."""
+    problems = _text_problems(sized_page, realdata_app_url, target.path, target.query, target.main)
+    assert sized_page.locator(".vega-embed").count() > 0
+    assert problems == [], f"real {target.name} at {sized_page.viewport_size['width']} px: {problems}"
+
+
+def _footprint_edges(page) -> list[str]:
+    """The edges of the map's canvas that the drawn footprint touches (its outermost 2 px are not all white)."""
+    import numpy as np
+    from PIL import Image
+
+    canvas = page.locator(MAP_CANVAS).first
+    canvas.wait_for(state="visible", timeout=60_000)
+    page.wait_for_timeout(2500)  # deck.gl draws its layers after the canvas appears
+    pixels = np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")).astype(int)
+    coloured = (255 * 3 - pixels.sum(axis=2)) > 60  # darker than near-white
+    edges = {"left": coloured[:, :2], "right": coloured[:, -2:], "top": coloured[:2, :], "bottom": coloured[-2:, :]}
+    assert coloured.mean() > 0.05, "the map drew no footprint"
+    return [name for name, strip in edges.items() if strip.any()]
+
+
+@pytest.mark.parametrize("database", ["demo", "realdata"])
+def test_the_map_shows_the_whole_footprint(sized_page, request, database):
+    """Issue 13: at 390 px the map was cut at its east and west edges (the view was fitted to an 800 px map)."""
+    base = request.getfixturevalue("app_url" if database == "demo" else "realdata_app_url")
+    open_page(sized_page, base, "/map", "" if database == "demo" else "kpi=QOF_HYP&period=2020-04-01")
+    touched = _footprint_edges(sized_page)
+    assert touched == [], f"{database} map at {sized_page.viewport_size['width']} px is cut at {touched}"
 
 
 @pytest.mark.parametrize("path", ["/", "/risks", "/delivery", "/finance"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import altair as alt
@@ -11,13 +12,16 @@ import pytest
 
 from components.charts import (
     COMPARISON_STYLE,
+    MILESTONE_LINE,
+    MIN_PLOT_WIDTH,
     comparison_chart,
     funnel_chart,
+    milestone_label_layout,
     spc_chart,
     top_legend,
     trajectory_chart,
 )
-from data.analysis import funnel_for, funnel_points, spc_chart_data
+from data.analysis import funnel_for, funnel_points, spc_chart_data, spc_display
 
 pytestmark = pytest.mark.unit
 
@@ -113,3 +117,144 @@ def test_the_trajectory_key_names_only_what_is_drawn() -> None:
     planned = frame.assign(plan=[1.0, 2.0, 3.0])
     assert keyed(trajectory_chart(planned, unit="%", target=4.0, target_date=date(2019, 3, 31), alt_text="T")) == [
         "Actual (95% CI shaded)", "Plan (dashed)", "Target (diamond)"]
+
+
+def _y_scale(spec: dict) -> dict:
+    """The explicit value scale of a layered chart (the one layer that sets it)."""
+    return next(layer["encoding"]["y"]["scale"] for layer in _layers(spec)
+                if "scale" in layer.get("encoding", {}).get("y", {}))
+
+
+def test_the_spc_value_axis_fits_the_data_and_limits_not_zero() -> None:
+    """Making Data Count: A&E 4-hour performance of 70-80% drawn from 0 looked flat; the axis covers the points,
+    the drawn limits and the target with a little padding, and never passes a proportion's possible range."""
+    rng = np.random.default_rng(4)
+    values = 75 + rng.normal(0, 2, 30)
+    series = pd.DataFrame({"period_start": pd.date_range("2021-01-01", periods=30, freq="MS"), "value": values})
+    result = spc_chart_data(series, "higher_is_better", 78.0)
+    scale = _y_scale(spc_chart(spc_display(result, "proportion", 100.0), unit="%", target=78.0,
+                               alt_text="SPC").to_dict())
+    low, high = scale["domain"]
+    data = result.data
+    drawn = pd.concat([data["y"], data["lpl"], data["upl"], data["mean"]])
+    assert scale["zero"] is False
+    assert low <= drawn.min() and high >= max(drawn.max(), 78.0)
+    assert low > 50 and high < 100  # fitted, with padding of a few percent of the range, not from zero
+    assert (drawn.min() - low) < 0.1 * (drawn.max() - drawn.min())
+
+
+def test_the_spc_axis_stops_at_a_clipped_limit() -> None:
+    """A proportion near 100% whose upper limit was clipped at 100 has no axis above 100%, nor below 0 where a
+    point lies near zero."""
+    values = np.r_[np.full(10, 98.0), [60.0, 99.0, 97.0, 100.0, 2.0, 99.0, 98.0, 97.0]]
+    series = pd.DataFrame({"period_start": pd.date_range("2021-01-01", periods=len(values), freq="MS"),
+                           "value": values})
+    result = spc_chart_data(series, "higher_is_better", None)
+    shown = spc_display(result, "proportion", 100.0)
+    assert (shown["upl"] > 100).any() and (shown["upl_shown"] <= 100).all()  # computed past 100, drawn at 100
+    low, high = _y_scale(spc_chart(shown, unit="%", target=None, alt_text="SPC").to_dict())["domain"]
+    assert low == 0.0 and high == 100.0
+
+
+def test_the_trajectory_value_axis_fits_the_series() -> None:
+    frame = pd.DataFrame({"period_start": pd.date_range("2022-01-01", periods=3, freq="MS"),
+                          "value": [72.0, 75.0, 78.0], "lower": [70.0, 73.0, 76.0], "upper": [74.0, 77.0, 80.0],
+                          "plan": [73.0, 76.0, 79.0]})
+    spec = trajectory_chart(frame, unit="%", target=85.0, target_date=date(2022, 6, 30), alt_text="T").to_dict()
+    scale = _y_scale(spec)
+    assert scale["zero"] is False and 65 < scale["domain"][0] < 70 and 85 < scale["domain"][1] < 90
+
+
+def _occupied(layout: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, width: float) -> list[tuple[float, float]]:
+    """Where each placed line of text lies across a ``width`` px plot: its anchor rule plus its shift, a line wide."""
+    span = (end - start).total_seconds()
+    centres = [(row.period_start - start).total_seconds() / span * width + row.shift for row in layout.itertuples()]
+    return sorted((c - MILESTONE_LINE / 2, c + MILESTONE_LINE / 2) for c in centres)
+
+
+@pytest.mark.parametrize("width", [MIN_PLOT_WIDTH, 480, 1000])
+def test_crowded_milestone_labels_neither_overlap_nor_drop_nor_leave_the_chart(width: float) -> None:
+    """Issue 13: several milestones in one month were drawn on top of each other. Every milestone is in a label,
+    no two lines of text share pixels and none runs past either edge, at a phone's plot width and wider."""
+    dates = pd.to_datetime(["2020-02-01", "2020-03-03", "2020-03-05", "2020-03-20", "2020-03-28", "2021-06-01",
+                            "2021-06-15", "2022-01-01", "2023-11-01", "2023-12-01", "2023-12-15"])
+    labels = [f"Wave {i} live" for i in range(len(dates))]
+    start, end = pd.Timestamp("2019-01-01"), pd.Timestamp("2023-12-31")
+    layout = milestone_label_layout(pd.DataFrame({"date": dates, "label": labels}), start, end)
+    text = " ".join(layout["text"])
+    assert all(label in text for label in labels)  # none dropped
+    assert 1 < layout["group"].nunique() < len(dates)  # the crowded ones share labels, the rest keep their own
+    spans = _occupied(layout, start, end, width)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), spans
+    assert spans[0][0] >= 0 and spans[-1][1] <= width, spans
+
+
+def test_each_label_stays_beside_its_own_rules() -> None:
+    """A label is drawn next to the rules it names: no label sits over the rule of a milestone it does not name."""
+    dates = pd.to_datetime(["2020-03-01", "2020-03-15", "2022-06-01", "2023-12-01"])
+    start, end = pd.Timestamp("2020-01-01"), pd.Timestamp("2023-12-31")
+    layout = milestone_label_layout(pd.DataFrame({"date": dates, "label": list("ABCD")}), start, end)
+    span = (end - start).total_seconds()
+    rules = {label: (d - start).total_seconds() / span * MIN_PLOT_WIDTH for d, label in zip(dates, "ABCD", strict=True)}
+    for _, lines in layout.groupby("group"):
+        centres = [(r.period_start - start).total_seconds() / span * MIN_PLOT_WIDTH + r.shift
+                   for r in lines.itertuples()]
+        named = {label for label in "ABCD" if any(line.endswith(label) for line in lines["text"])}
+        low, high = min(centres) - MILESTONE_LINE / 2, max(centres) + MILESTONE_LINE / 2
+        assert all(label in named for label, x in rules.items() if low <= x <= high), (named, low, high)
+        assert min(abs(rules[n] - c) for n in named for c in centres) < 40  # within a few lines of its rules
+
+
+def test_a_lone_milestone_keeps_its_own_label() -> None:
+    layout = milestone_label_layout(pd.DataFrame({"date": pd.to_datetime(["2021-06-01"]), "label": ["Go-live"]}),
+                                    pd.Timestamp("2020-01-01"), pd.Timestamp("2023-01-01"))
+    assert layout[["text", "group"]].to_dict("records") == [{"text": "Go-live", "group": 0}]
+    assert 0 < layout["shift"].iloc[0] < MILESTONE_LINE  # just right of its rule
+
+
+def test_spc_milestone_labels_share_one_label_a_line_each() -> None:
+    series = pd.DataFrame({"period_start": pd.date_range("2021-01-01", periods=24, freq="MS"),
+                           "value": np.linspace(10, 12, 24)})
+    result = spc_chart_data(series, "higher_is_better", None)
+    milestones = pd.DataFrame({"date": pd.to_datetime(["2021-06-01", "2021-06-10", "2021-06-20"]),
+                               "label": ["A", "B", "C"], "done": [True, True, False]})
+    spec = spc_chart(result.data, unit="%", target=None, alt_text="S", milestones=milestones).to_dict()
+    texts = [layer for layer in _layers(spec) if layer["mark"].get("type") == "text" and layer["mark"].get("angle")]
+    rows = [row for layer in texts for row in spec["datasets"][layer["data"]["name"]]]
+    assert [row["text"] for row in rows] == ["Jun 2021: A", "Jun 2021: B", "Jun 2021: C"]
+    assert texts[0]["mark"]["dy"] == {"expr": "-datum.shift"}  # each line drawn at its placed shift
+    assert len({row["shift"] for row in rows}) == 3
+
+
+def test_a_long_legend_title_wraps_instead_of_being_cut() -> None:
+    """Issue 13: the borough comparison's legend title read "Compared with North Centr…" (Vega's 180 px title
+    limit). The title is drawn whole, on two lines where it is long, at a phone's width."""
+    import vl_convert as vlc
+
+    frame = pd.DataFrame({"name": ["Barnet", "Camden"], "value": [10.0, 12.0], "lower": [9.0, 11.0],
+                          "upper": [11.0, 13.0], "comparison": ["Similar", "Higher"]})
+    chart = comparison_chart(frame, unit="%", benchmark=11.0,
+                             benchmark_name="NHS North Central London Integrated Care Board", alt_text="C")
+    svg = vlc.vegalite_to_svg(chart.properties(width=250).to_dict())
+    assert "…" not in svg
+    assert "Compared with NHS North Central London" in svg and "Integrated Care Board" in svg
+    assert ">%, lower<" not in svg and ">%<" in svg  # the value axis is titled with the unit alone
+
+
+def test_the_funnel_axis_title_wraps_on_a_phone() -> None:
+    """The Variation funnel's x-axis title ("Denominator: patients registered at the practice (of the list type's
+    ages)") was clipped at 390 px: it wraps onto lines a phone's chart holds, and its key is above the plot."""
+    rng = np.random.default_rng(3)
+    den = rng.integers(1000, 5000, 25).astype(float)
+    frame = pd.DataFrame({"area_code": [f"A{i}" for i in range(25)], "numerator": rng.poisson(den * 0.3),
+                          "denominator": den})
+    funnel = funnel_for(frame, "rate", 1000)
+    names = frame[["area_code"]].assign(name="n", pcn_code=None, pcn=None, borough_code="B", borough="b")
+    title = "Denominator: patients registered at the practice (of the list type's ages)"
+    spec = funnel_chart(funnel, funnel_points(funnel, names, None), unit="per 1,000", alt_text="F",
+                        x_title=title).to_dict()
+    x = next(layer["encoding"]["x"] for layer in _layers(spec) if "strokeDash" in layer.get("encoding", {}))
+    assert isinstance(x["title"], list) and " ".join(x["title"]) == title
+    assert all(len(line) <= 48 for line in x["title"])
+    dash = next(layer for layer in _layers(spec) if "strokeDash" in layer.get("encoding", {}))
+    assert dash["encoding"]["strokeDash"]["legend"]["orient"] == "top"

@@ -12,6 +12,7 @@ from shapely.geometry import Polygon, box
 from geo.colours import IMD_DECILE_COLOURS, NO_DATA, SEQUENTIAL, imd_scale, rgb, sequential_scale
 from geo.layers import (
     CARE_HOME_LAYER,
+    FIT_WIDTH,
     IMD_MEASURE,
     INDICATIVE_TEXT,
     PCN_LAYER,
@@ -119,6 +120,24 @@ def test_view_zoom_grows_as_the_box_shrinks():
     wide = view_for_bbox((-0.3, 51.5, 0.0, 51.7))
     narrow = view_for_bbox((-0.2, 51.55, -0.15, 51.58))
     assert narrow.zoom > wide.zoom
+
+
+@pytest.mark.parametrize("bbox", [(-0.31, 51.50, -0.04, 51.69), (-0.6, 51.3, 0.3, 51.7), (-0.2, 51.5, -0.1, 51.9)])
+def test_the_initial_view_fits_the_footprint_on_a_phone(bbox):
+    """Issue 13: fitted to an 800 px map the footprint ran past both sides of a 390 px phone's map. The view's
+    Web-Mercator extent of the bbox (512 px world at zoom 0) fits ``FIT_WIDTH`` across and the map's height."""
+    import math
+
+    view = view_for_bbox(bbox)
+    scale = 512 * 2**view.zoom
+    across = (bbox[2] - bbox[0]) / 360 * scale
+
+    def merc(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    down = (merc(bbox[3]) - merc(bbox[1])) / (2 * math.pi) * scale
+    assert across <= FIT_WIDTH and down <= 560
+    assert across >= 0.8 * FIT_WIDTH or down >= 0.8 * 560  # fitted, not merely zoomed far out
 
 
 def test_map_table_lists_values_and_the_suppression(pcn_bounds, borough_bounds, values):
