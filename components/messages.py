@@ -31,3 +31,16 @@ def provenance_caption(provenance: pd.DataFrame, data_date: date | None) -> None
     label = " (synthetic)" if bool(latest["synthetic"]) else ""
     data_text = f"Data to {data_date:%d %b %Y}. " if data_date else ""
     st.caption(f"{data_text}Last loaded {loaded} from {latest['file_name']}{label}.")
+
+
+def provenance_table(provenance: pd.DataFrame) -> None:
+    """The imports the database holds, newest first, with headers in words and times as people write them."""
+    if provenance.empty:
+        return
+    table = pd.DataFrame({
+        "Source": provenance["source"].str.replace("_", " "),
+        "File": provenance["file_name"],
+        "Loaded": pd.to_datetime(provenance["finished_at"], utc=True).dt.strftime("%d %b %Y %H:%M"),
+        "Synthetic": provenance["synthetic"].fillna(False).astype(bool).map({True: "Synthetic", False: "Real"}),
+    })
+    st.dataframe(table, hide_index=True, width="stretch")

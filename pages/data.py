@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.auth import current_role, require_role
-from components.messages import provenance_caption
+from components.messages import provenance_caption, provenance_table
 from components.shell import require_app_shell
 from components.upload import (
     file_upload,
@@ -65,6 +65,5 @@ if upload is not None:
 
 st.markdown("#### Loaded so far")
 provenance = cache.provenance()
-if not provenance.empty:
-    st.dataframe(provenance, hide_index=True, width="stretch")
+provenance_table(provenance)
 provenance_caption(provenance, cache.latest_period())
