@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 
 import altair as alt
 import pandas as pd
@@ -25,6 +26,7 @@ from weasyprint import HTML
 
 from components.charts import funnel_chart, spc_chart, trajectory_chart
 from components.programme import plan_actual_bars
+from components.state import Filters
 from data import programme as prog
 from data.board_pack import (
     DELIVERY_SOURCE,
@@ -33,6 +35,7 @@ from data.board_pack import (
     BoardPack,
     FunnelSection,
     KpiPage,
+    PackFilters,
 )
 from data.export import vega_lite_spec
 from data.summary import ASSURANCE_LABELS, NO_ASSURANCE, NO_VARIATION, VARIATION_LABELS, summary_table
@@ -53,7 +56,7 @@ html { font-family: "DejaVu Sans", "Liberation Sans", sans-serif; font-size: 9.5
 .running-provenance { string-set: provenance content(); position: absolute; left: -9999px; }
 h1 { font-size: 22pt; margin: 0 0 6mm 0; color: #005EB8; }
 h2 { font-size: 14pt; margin: 0 0 3mm 0; color: #005EB8; break-after: avoid; }
-h3 { font-size: 11pt; margin: 4mm 0 2mm 0; break-after: avoid; }
+h3, h2.minor { font-size: 11pt; margin: 4mm 0 2mm 0; break-after: avoid; color: #0B0C0C; }
 section { break-before: page; }
 section.cover { break-before: auto; }
 section.wide { page: wide; }
@@ -92,8 +95,10 @@ def number(value: object, places: int = 1) -> str:
 
 
 def svg_figure(chart: alt.TopLevelMixin, alt_text: str, caption: str = "") -> str:
-    """The chart as an SVG image (vector) with its alt text, in a figure with an optional caption."""
-    svg = vlc.vegalite_to_svg(vega_lite_spec(chart))
+    """The chart as an SVG image (vector) with its alt text, in a figure with an optional caption.
+
+    Altair's schema check is skipped here (the same spec; tests/unit validate every builder's charts)."""
+    svg = vlc.vegalite_to_svg(vega_lite_spec(chart, validate=False))
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
     return f'<figure><img src="data:image/svg+xml;base64,{data}" alt="{esc(alt_text)}">{cap}</figure>'
@@ -151,7 +156,7 @@ def cover(pack: BoardPack) -> str:
         f'<p class="headline">{esc(pack.headline)}</p>{label}'
         f"<dl><dt>Data date</dt><dd>Data to {esc(when)}</dd>{filters}"
         f"<dt>Made</dt><dd>{pack.made_at:%d %B %Y %H:%M}</dd><dt>Source</dt><dd>{esc(pack.source)}</dd></dl>"
-        "<h3>Contents</h3><ol>" + "".join(f"<li>{esc(c)}</li>" for c in contents) + "</ol>"
+        '<h2 class="minor">Contents</h2><ol>' + "".join(f"<li>{esc(c)}</li>" for c in contents) + "</ol>"
         "<p>Status compares the latest value with the planned trajectory for the same period: on track when it meets "
         "the plan, at risk when behind by up to the tolerance, off track beyond that. Variation and assurance are "
         "NHS England's Making Data Count icons, written in words. Counts of people from 1 to the small-number "
@@ -389,14 +394,41 @@ def pack_pdf(pack: BoardPack) -> bytes:
     return HTML(string=pack_html(pack)).write_pdf(pdf_variant="pdf/ua-1")
 
 
-def board_pack_button(contents: Callable[[], BoardPack], area_name: str) -> None:
+def pack_filters_of(filters: Filters) -> PackFilters:
+    """The pack of the Overview's view: its area (borough, PCN, neighbourhood) and workstream, as at the sidebar's
+    period, with the variation funnel of the sidebar's KPI (the Overview itself ignores those two, the pack does
+    not: a board pack is as at a month and shows one KPI's funnel)."""
+    return PackFilters(borough=filters.borough, pcn=filters.pcn, workstream=filters.workstream, kpi=filters.kpi,
+                       period=filters.period, neighbourhood=filters.neighbourhood)  # fmt: skip
+
+
+def pack_caption(filters: PackFilters, catalogue: pd.DataFrame) -> str:
+    """What the Overview says under the button: the period and KPI the pack takes from the sidebar."""
+    from components.page import chosen_period  # reads the cache: only on the page, never for the CLI
+
+    names = dict(zip(catalogue["kpi_code"], catalogue["kpi"], strict=True))
+    parts = []
+    if filters.period is not None:
+        label, end = chosen_period(filters.kpi, filters.period) if filters.kpi else (f"{filters.period:%b %Y}", None)
+        ending = f", data ending by {end:%d %b %Y}" if end is not None else ""
+        parts.append(f"as at {label}{ending}")
+    if filters.kpi:
+        parts.append(f"with the variation funnel of {names.get(filters.kpi, filters.kpi)}")
+    if not parts:
+        return "The board pack is this view with everything loaded."
+    return f"The board pack is this view {' and '.join(parts)}: the sidebar's period and KPI, which it uses."
+
+
+def board_pack_button(contents: Callable[[], BoardPack], area_name: str, period: date | None = None) -> None:
     """The Overview's download button: the pack of the current view, gathered (``contents``) and drawn only when
-    clicked, without a rerun. ``contents`` is e.g. ``lambda: cache.board_pack(...)`` of the page's filters."""
+    clicked, without a rerun. ``contents`` is e.g. ``lambda: cache.board_pack(...)`` of the page's view."""
     slug = "".join(ch.lower() if ch.isalnum() else "-" for ch in area_name).strip("-")
+    when = f"_{period:%Y-%m}" if period is not None else ""
     st.download_button(
-        "Board pack (PDF)", lambda: pack_pdf(contents()), file_name=f"board-pack_{slug}.pdf", mime="application/pdf",
-        key="board_pack", on_click="ignore", icon=":material/picture_as_pdf:", type="primary",
-        help="A PDF of this view for the board: headline, integrated summary, a page per off-track KPI with its "
-        "trajectory, SPC chart and narrative, the variation funnel, finance, milestones and top risks. Takes "
-        "up to a minute to build.",
+        "Board pack (PDF)", lambda: pack_pdf(contents()), file_name=f"board-pack_{slug}{when}.pdf",
+        mime="application/pdf", key="board_pack", on_click="ignore", icon=":material/picture_as_pdf:",
+        type="primary",
+        help="A PDF of this view for the board, as at the sidebar's period: headline, integrated summary, a page "
+        "per off-track KPI with its trajectory, SPC chart and narrative, the variation funnel of the sidebar's "
+        "KPI, finance, milestones and top risks. Takes up to a minute to build.",
     )  # fmt: skip
