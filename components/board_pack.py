@@ -2,7 +2,8 @@
 
 Layout is HTML and CSS rendered by WeasyPrint (pure Python on Debian's Pango), which tags the PDF for screen
 readers (``pdf_variant="pdf/ua-1"``: headings, tables with header cells, figures with their alt text, document
-language and title) and draws SVG as vectors. Charts are the dashboard's own Altair builders
+language and title; not validated with veraPDF, which is not installable here, and header cells carry no
+``/Scope``: see the README) and draws SVG as vectors. Charts are the dashboard's own Altair builders
 (``components/charts.py``, ``components/programme.py``) converted to SVG by vl-convert on the server, then embedded
 as SVG images, so they stay vectors and carry the chart's alt text. Every page's footer carries the provenance
 (source, data date, filters and, while the demo is loaded, the synthetic-data label) and its page number.
