@@ -2,7 +2,8 @@
 
 Layout is HTML and CSS rendered by WeasyPrint (pure Python on Debian's Pango), which tags the PDF for screen
 readers (``pdf_variant="pdf/ua-1"``: headings, tables with header cells, figures with their alt text, document
-language and title) and draws SVG as vectors. Charts are the dashboard's own Altair builders
+language and title; not validated with veraPDF, which is not installable here, and header cells carry no
+``/Scope``: see the README) and draws SVG as vectors. Charts are the dashboard's own Altair builders
 (``components/charts.py``, ``components/programme.py``) converted to SVG by vl-convert on the server, then embedded
 as SVG images, so they stay vectors and carry the chart's alt text. Every page's footer carries the provenance
 (source, data date, filters and, while the demo is loaded, the synthetic-data label) and its page number.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import base64
 import html
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 
 import altair as alt
 import pandas as pd
@@ -25,6 +27,7 @@ from weasyprint import HTML
 
 from components.charts import funnel_chart, spc_chart, trajectory_chart
 from components.programme import plan_actual_bars
+from components.state import Filters
 from data import programme as prog
 from data.board_pack import (
     DELIVERY_SOURCE,
@@ -33,13 +36,21 @@ from data.board_pack import (
     BoardPack,
     FunnelSection,
     KpiPage,
+    PackFilters,
 )
 from data.export import vega_lite_spec
 from data.summary import ASSURANCE_LABELS, NO_ASSURANCE, NO_VARIATION, VARIATION_LABELS, summary_table
 from data.suppression import shown
 
 TITLE = "Benefits realisation board pack"
+# The README's one required font (fonts-dejavu-core): the pack's text, and the charts' (see ``svg_figure``)
+CHART_FONT = "DejaVu Sans"
 CHART_HEIGHT = 210  # px: a KPI's trajectory and SPC chart share one A4 page with its facts and narrative
+LABEL_GAP = 0.025  # milestones closer than this share of a chart's time axis share one label (``spaced_labels``)
+# the integrated summary's columns (% of a landscape page): the same in every workstream's table
+SUMMARY_WIDTHS = {"KPI": 11.5, "Code": 12.0, "Period": 5.5, "Latest": 5.5, "Plan": 5.0, "Target": 6.0, "Status": 6.5,
+                  "Variation": 8.5, "Assurance": 8.5, "Trend": 8.0, "Rule fired": 13.0,
+                  "Needs attention for": 10.0}  # fmt: skip
 CSS = """
 @page {
   size: A4 portrait; margin: 18mm 15mm 24mm 15mm;
@@ -53,7 +64,7 @@ html { font-family: "DejaVu Sans", "Liberation Sans", sans-serif; font-size: 9.5
 .running-provenance { string-set: provenance content(); position: absolute; left: -9999px; }
 h1 { font-size: 22pt; margin: 0 0 6mm 0; color: #005EB8; }
 h2 { font-size: 14pt; margin: 0 0 3mm 0; color: #005EB8; break-after: avoid; }
-h3 { font-size: 11pt; margin: 4mm 0 2mm 0; break-after: avoid; }
+h3, h2.minor { font-size: 11pt; margin: 4mm 0 2mm 0; break-after: avoid; color: #0B0C0C; }
 section { break-before: page; }
 section.cover { break-before: auto; }
 section.wide { page: wide; }
@@ -67,6 +78,9 @@ table { border-collapse: collapse; width: 100%; font-size: 8pt; margin: 2mm 0 4m
 th, td { border-bottom: 0.5pt solid #AEB7BD; padding: 1.2mm 1.5mm; text-align: left; vertical-align: top; }
 th { background: #E8EDEE; }
 td.num { text-align: right; }
+table.fixed { table-layout: fixed; }
+td, th { overflow-wrap: break-word; }
+.group { break-inside: avoid; }
 tr { break-inside: avoid; }
 figure { margin: 2mm 0 4mm 0; break-inside: avoid; }
 figure img { width: 100%; }
@@ -91,17 +105,51 @@ def number(value: object, places: int = 1) -> str:
     return f"{float(value):,.{places}f}"
 
 
+def _fit_vertical_labels(spec: dict) -> dict:
+    """``spec`` with each vertical text mark (a milestone's label beside its rule) ending, with an ellipsis, inside
+    the plot: the pack's charts are shorter than the screen's, for which the marks' ``limit`` was chosen."""
+    height = spec.get("height")
+    if not isinstance(height, int | float):
+        return spec
+
+    def fit(node: object) -> None:
+        if isinstance(node, dict):
+            mark = node.get("mark")
+            if isinstance(mark, dict) and mark.get("type") == "text" and mark.get("angle") in (90, 270):
+                mark["limit"] = min(float(mark.get("limit", height)), height - 8)
+            for value in node.values():
+                fit(value)
+        elif isinstance(node, list):
+            for value in node:
+                fit(value)
+
+    fit(spec.get("layer", []))
+    return spec
+
+
 def svg_figure(chart: alt.TopLevelMixin, alt_text: str, caption: str = "") -> str:
-    """The chart as an SVG image (vector) with its alt text, in a figure with an optional caption."""
-    svg = vlc.vegalite_to_svg(vega_lite_spec(chart))
+    """The chart as an SVG image (vector) with its alt text, in a figure with an optional caption.
+
+    Altair's schema check is skipped here (the same spec; tests/unit validate every builder's charts). The text is
+    set in ``CHART_FONT``, the font WeasyPrint draws it in: vl-convert places legend entries and labels by its
+    measure of the text, so a chart measured in one font and drawn in a wider one overlaps its own legend."""
+    spec = _fit_vertical_labels(vega_lite_spec(chart, validate=False))
+    spec.setdefault("config", {})["font"] = CHART_FONT
+    svg = vlc.vegalite_to_svg(spec)
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
     return f'<figure><img src="data:image/svg+xml;base64,{data}" alt="{esc(alt_text)}">{cap}</figure>'
 
 
-def table(frame: pd.DataFrame, caption: str = "", numeric: Sequence[str] = ()) -> str:
-    """An HTML table with header cells (tagged as such in the PDF); ``numeric`` columns right-aligned."""
+def table(
+    frame: pd.DataFrame, caption: str = "", numeric: Sequence[str] = (), widths: dict[str, float] | None = None
+) -> str:
+    """An HTML table with header cells (tagged as such in the PDF); ``numeric`` columns right-aligned; ``widths``
+    (column -> % of the page width) fixes the layout, so tables of the same columns line up."""
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
+    cols = ""
+    if widths:
+        cols = "<colgroup>" + "".join(f'<col style="width: {widths[c]}%">' for c in frame.columns) + "</colgroup>"
     rows = []
     for values in frame.itertuples(index=False):
         cells = "".join(
@@ -110,7 +158,8 @@ def table(frame: pd.DataFrame, caption: str = "", numeric: Sequence[str] = ()) -
         )
         rows.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    fixed = ' class="fixed"' if widths else ""
+    return f"<table{fixed}>{cap}{cols}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def provenance_line(source: str, pack: BoardPack, data_date: object = None) -> str:
@@ -133,6 +182,30 @@ def assurance_words(page: KpiPage) -> str:
     return ASSURANCE_LABELS[icon] if icon is not None else NO_ASSURANCE
 
 
+def milestone_words(milestones: pd.DataFrame) -> str:
+    """The milestones drawn on a chart in words, for its caption (a long label is cut short on the chart)."""
+    if milestones.empty:
+        return ""
+    marks = "; ".join(f"{m.label} ({pd.Timestamp(m.date):%b %Y})" for m in milestones.itertuples())
+    return f"Milestones marked: {marks}."
+
+
+def spaced_labels(milestones: pd.DataFrame, first: object, last: object, gap: float = LABEL_GAP) -> pd.DataFrame:
+    """The milestones with the label blanked of any that falls within ``gap`` (a share of the time axis from
+    ``first`` to ``last``) of the previous labelled one: the rules are all drawn, the labels do not overprint,
+    and the figure's caption names every milestone (:func:`milestone_words`)."""
+    if milestones.empty or pd.isna(first) or pd.isna(last) or pd.Timestamp(last) <= pd.Timestamp(first):
+        return milestones
+    width = pd.Timestamp(last) - pd.Timestamp(first)
+    out = milestones.assign(_when=pd.to_datetime(milestones["date"])).sort_values("_when")
+    labels, previous = [], None
+    for when, label in zip(out["_when"], out["label"], strict=True):
+        crowded = previous is not None and (when - previous) < width * gap
+        labels.append("" if crowded else label)
+        previous = previous if crowded else when
+    return out.assign(label=labels).drop(columns="_when")
+
+
 def cover(pack: BoardPack) -> str:
     """Title, area, headline, data date, filters, the synthetic label and the contents."""
     filters = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in pack.filters.items())
@@ -151,7 +224,7 @@ def cover(pack: BoardPack) -> str:
         f'<p class="headline">{esc(pack.headline)}</p>{label}'
         f"<dl><dt>Data date</dt><dd>Data to {esc(when)}</dd>{filters}"
         f"<dt>Made</dt><dd>{pack.made_at:%d %B %Y %H:%M}</dd><dt>Source</dt><dd>{esc(pack.source)}</dd></dl>"
-        "<h3>Contents</h3><ol>" + "".join(f"<li>{esc(c)}</li>" for c in contents) + "</ol>"
+        '<h2 class="minor">Contents</h2><ol>' + "".join(f"<li>{esc(c)}</li>" for c in contents) + "</ol>"
         "<p>Status compares the latest value with the planned trajectory for the same period: on track when it meets "
         "the plan, at risk when behind by up to the tolerance, off track beyond that. Variation and assurance are "
         "NHS England's Making Data Count icons, written in words. Counts of people from 1 to the small-number "
@@ -172,8 +245,8 @@ def summary_section(pack: BoardPack) -> str:
         "values after small-number suppression, rebased at go-lives followed by a sustained shift.</p>",
     ]
     for workstream, group in rows.groupby(pack.summary["workstream"].to_numpy(), sort=False):
-        parts.append(f"<h3>{esc(workstream)}</h3>")
-        parts.append(table(group, numeric=("Latest", "Plan", "Target")))
+        parts.append(f'<div class="group"><h3>{esc(workstream)}</h3>')
+        parts.append(table(group, numeric=("Latest", "Plan", "Target"), widths=SUMMARY_WIDTHS) + "</div>")
     parts.append("</section>")
     return "".join(parts)
 
@@ -192,6 +265,8 @@ def kpi_section(pack: BoardPack, page: KpiPage) -> str:
         if latest is not None
         else "No reported value."
     )
+    span = pd.to_datetime(frame["period_start"]) if "period_start" in frame else pd.Series(dtype="datetime64[ns]")
+    marks = spaced_labels(page.milestones, span.min(), span.max())
     trajectory_alt = (
         f"Line chart of {kpi['kpi']} for {pack.area_name} by period: actual values with 95% confidence intervals, "
         f"the planned trajectory (dashed) and the target; {len(page.milestones)} milestone(s) of the initiative marked."
@@ -208,9 +283,9 @@ def kpi_section(pack: BoardPack, page: KpiPage) -> str:
         svg_figure(
             trajectory_chart(shown(frame) if "suppression" in frame else frame, unit=str(kpi["unit"]),
                              target=page.target, target_date=kpi.get("target_date"), alt_text=trajectory_alt,
-                             milestones=page.milestones).properties(height=CHART_HEIGHT),
+                             milestones=marks).properties(height=CHART_HEIGHT),
             trajectory_alt,
-            page.suppressed,
+            " ".join(filter(None, [milestone_words(page.milestones), page.suppressed])),
         ),
         "<h3>Statistical process control (Making Data Count)</h3>",
     ]  # fmt: skip
@@ -225,7 +300,7 @@ def kpi_section(pack: BoardPack, page: KpiPage) -> str:
         caption = (f"Limits recalculated at {rebased} (go-lives followed by a sustained shift)." if rebased
                    else "Limits from the whole series.")  # fmt: skip
         spc = spc_chart(page.spc, unit=str(kpi["unit"]), target=page.target, alt_text=spc_alt,
-                        milestones=page.milestones)  # fmt: skip
+                        milestones=marks)  # fmt: skip
         body.append(svg_figure(spc.properties(height=CHART_HEIGHT), spc_alt, caption))
     body.append("</section>")
     return "".join(body)
@@ -318,7 +393,7 @@ def _dates(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
 def delivery_section(pack: BoardPack) -> str:
     """Milestones due in the next three months and those slipped (done late or overdue)."""
     d = pack.delivery
-    head = "<section><h2>Milestones due and slipped</h2>" + provenance_line(DELIVERY_SOURCE, pack, d.as_at)
+    head = '<section class="wide"><h2>Milestones due and slipped</h2>' + provenance_line(DELIVERY_SOURCE, pack, d.as_at)
     if not d.summary:
         return head + "<p>No milestones for this workstream and borough.</p></section>"
     s = d.summary
@@ -389,14 +464,41 @@ def pack_pdf(pack: BoardPack) -> bytes:
     return HTML(string=pack_html(pack)).write_pdf(pdf_variant="pdf/ua-1")
 
 
-def board_pack_button(contents: Callable[[], BoardPack], area_name: str) -> None:
+def pack_filters_of(filters: Filters) -> PackFilters:
+    """The pack of the Overview's view: its area (borough, PCN, neighbourhood) and workstream, as at the sidebar's
+    period, with the variation funnel of the sidebar's KPI (the Overview itself ignores those two, the pack does
+    not: a board pack is as at a month and shows one KPI's funnel)."""
+    return PackFilters(borough=filters.borough, pcn=filters.pcn, workstream=filters.workstream, kpi=filters.kpi,
+                       period=filters.period, neighbourhood=filters.neighbourhood)  # fmt: skip
+
+
+def pack_caption(filters: PackFilters, catalogue: pd.DataFrame) -> str:
+    """What the Overview says under the button: the period and KPI the pack takes from the sidebar."""
+    from components.page import chosen_period  # reads the cache: only on the page, never for the CLI
+
+    names = dict(zip(catalogue["kpi_code"], catalogue["kpi"], strict=True))
+    parts = []
+    if filters.period is not None:
+        label, end = chosen_period(filters.kpi, filters.period) if filters.kpi else (f"{filters.period:%b %Y}", None)
+        ending = f", data ending by {end:%d %b %Y}" if end is not None else ""
+        parts.append(f"as at {label}{ending}")
+    if filters.kpi:
+        parts.append(f"with the variation funnel of {names.get(filters.kpi, filters.kpi)}")
+    if not parts:
+        return "The board pack is this view with everything loaded."
+    return f"The board pack is this view {' and '.join(parts)}: the sidebar's period and KPI, which it uses."
+
+
+def board_pack_button(contents: Callable[[], BoardPack], area_name: str, period: date | None = None) -> None:
     """The Overview's download button: the pack of the current view, gathered (``contents``) and drawn only when
-    clicked, without a rerun. ``contents`` is e.g. ``lambda: cache.board_pack(...)`` of the page's filters."""
+    clicked, without a rerun. ``contents`` is e.g. ``lambda: cache.board_pack(...)`` of the page's view."""
     slug = "".join(ch.lower() if ch.isalnum() else "-" for ch in area_name).strip("-")
+    when = f"_{period:%Y-%m}" if period is not None else ""
     st.download_button(
-        "Board pack (PDF)", lambda: pack_pdf(contents()), file_name=f"board-pack_{slug}.pdf", mime="application/pdf",
-        key="board_pack", on_click="ignore", icon=":material/picture_as_pdf:", type="primary",
-        help="A PDF of this view for the board: headline, integrated summary, a page per off-track KPI with its "
-        "trajectory, SPC chart and narrative, the variation funnel, finance, milestones and top risks. Takes "
-        "up to a minute to build.",
+        "Board pack (PDF)", lambda: pack_pdf(contents()), file_name=f"board-pack_{slug}{when}.pdf",
+        mime="application/pdf", key="board_pack", on_click="ignore", icon=":material/picture_as_pdf:",
+        type="primary",
+        help="A PDF of this view for the board, as at the sidebar's period: headline, integrated summary, a page "
+        "per off-track KPI with its trajectory, SPC chart and narrative, the variation funnel of the sidebar's "
+        "KPI, finance, milestones and top risks. Takes up to a minute to build.",
     )  # fmt: skip

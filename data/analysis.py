@@ -302,11 +302,18 @@ def assurance_notes(
                 milestones, initiative[card.kpi_code], borough, own["period_start"].min(), own["period_start"].max()
             )
             result = spc_chart_data(own, card.polarity, target, rebase=known_change_rebase(own, marks))
-            assurance = result.summary.assurance_icon
-            if status_and_assurance(Status(card.status), assurance, target) and assurance is not None:
-                note = f"SPC assurance: the process {_ASSURANCE_WORDS[assurance]}, unlike the status against plan."
+            note = assurance_note(Status(card.status), result.summary.assurance_icon, target)
         notes.append(note)
     return notes
+
+
+def assurance_note(status: Status, assurance: AssuranceIcon | None, target: float | None) -> str:
+    """A KPI card's short note when its SPC assurance contradicts its status against plan (see
+    :func:`status_and_assurance`), else ""; the integrated summary's rows give the cards theirs
+    (``data.summary.card_notes``), so the Overview runs one SPC per KPI."""
+    if assurance is None or not status_and_assurance(status, assurance, target):
+        return ""
+    return f"SPC assurance: the process {_ASSURANCE_WORDS[assurance]}, unlike the status against plan."
 
 
 def status_and_assurance(status: Status, assurance: AssuranceIcon | None, target: float | None) -> str | None:

@@ -53,14 +53,36 @@ RISK_SOURCE = "Programme risk register and reviews (risks and risk_reviews templ
 
 @dataclass(frozen=True)
 class PackFilters:
-    """The filters a pack is built for: the sidebar's (codes, None for "all"); ``period`` the month the pack is
-    as at (a monthly pack for an earlier month: data that end by its last day, the funnel of that month)."""
+    """The filters a pack is built for: the sidebar's (codes, None for "all"); ``period`` the start of the period
+    the pack is as at (a monthly pack for an earlier month: data that end by its last day, the funnel of that
+    month). With a ``kpi`` whose observations include that period, the period is the KPI's own (a QOF year ends
+    in March, a flu season in February); otherwise it is the calendar month. ``neighbourhood`` is an area like
+    the borough and PCN: PCN over neighbourhood over borough over the system, as the Overview chooses."""
 
     borough: str | None = None
     pcn: str | None = None
     workstream: str | None = None
     kpi: str | None = None
     period: date | None = None
+    neighbourhood: str | None = None
+
+
+@dataclass(frozen=True)
+class ViewFrames:
+    """What the Overview already computed for its area and workstream: the register's inputs after suppression
+    (``catalogue``, ``series``, ``plans``), the register with published indicators (``register``) and the
+    integrated summary (``summary``, ``data.summary.kpi_summary``).
+
+    A pack built from the page hands them to :func:`gather`, which uses them instead of reading and computing them
+    again whenever the pack's period leaves the series unchanged (no period, or one ending at or after every
+    value); they must be for the same area, workstream, settings and borough milestones as the pack.
+    """
+
+    catalogue: pd.DataFrame
+    series: pd.DataFrame
+    plans: pd.DataFrame
+    register: pd.DataFrame
+    summary: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -154,13 +176,19 @@ class BoardPack:
 
 
 def _area(session: Session, filters: PackFilters, system_code: str) -> tuple[str, str, str]:
-    """(level, code, name) of the most specific area chosen: PCN over borough over the system."""
+    """(level, code, name) of the most specific area chosen: PCN over neighbourhood over borough over the system."""
     if filters.pcn:
         pcns = queries.pcns(session=session, system_code=system_code)
         name = pcns.loc[pcns["code"] == filters.pcn, "name"]
         if name.empty:
             raise ValueError(f"PCN {filters.pcn!r} is not in system {system_code}; see `python -m data.manage status`")
         return AreaLevel.PCN.value, filters.pcn, str(name.iloc[0])
+    if filters.neighbourhood:
+        found = queries.neighbourhoods(session=session, system_code=system_code)
+        name = found.loc[found["code"] == filters.neighbourhood, "name"]
+        if name.empty:
+            raise ValueError(f"neighbourhood {filters.neighbourhood!r} is not in system {system_code}")
+        return AreaLevel.NEIGHBOURHOOD.value, filters.neighbourhood, str(name.iloc[0])
     if filters.borough:
         boroughs = queries.boroughs(session=session, system_code=system_code)
         name = boroughs.loc[boroughs["code"] == filters.borough, "name"]
@@ -271,9 +299,14 @@ def _funnel(
     return FunnelSection(kpi.to_dict(), period, FUNNEL_LEVELS[level], funnel, points, summary, "", highlight)
 
 
-def _finance(session: Session, filters: PackFilters) -> FinanceSection:
+def _finance(session: Session, filters: PackFilters, as_at: date | None) -> FinanceSection:
+    """Finance of the pack's borough and workstream; a pack for an earlier period (``as_at``) counts only the
+    actuals of financial years that had ended by then (the plan is the whole plan either way)."""
     lines = prog.in_scope(queries.finance_lines(session=session), borough=filters.borough,
                           workstream=filters.workstream)  # fmt: skip
+    if as_at is not None and not lines.empty:
+        later = (lines["scenario"] == prog.ACTUAL) & (lines["financial_year"].map(prog.fy_end) > as_at)
+        lines = lines[~later].reset_index(drop=True)
     if lines.empty:
         return FinanceSection({}, pd.DataFrame(), "", None)
     year = prog.latest_reported_year(lines)
@@ -286,17 +319,34 @@ def _finance(session: Session, filters: PackFilters) -> FinanceSection:
     )
 
 
-def _as_at(filters: PackFilters) -> date | None:
-    """The last day of the pack's month (``filters.period``), or None for a pack of everything loaded."""
-    return (pd.Timestamp(filters.period) + pd.offsets.MonthEnd(0)).date() if filters.period else None
+def _as_at(session: Session, filters: PackFilters) -> date | None:
+    """The last day of the pack's period (``filters.period``): the chosen KPI's own period end when it has that
+    period (``components.page.chosen_period`` reads it the same way), else the month's; None for a pack of
+    everything loaded."""
+    if not filters.period:
+        return None
+    if filters.kpi:
+        periods = queries.kpi_periods(session=session, kpi_code=filters.kpi)
+        ends = periods.loc[pd.to_datetime(periods["period_start"]) == pd.Timestamp(filters.period), "period_end"]
+        if len(ends):
+            return pd.Timestamp(ends.iloc[0]).date()
+    return (pd.Timestamp(filters.period) + pd.offsets.MonthEnd(0)).date()
 
 
-def _delivery(session: Session, filters: PackFilters) -> DeliverySection:
+def _period_words(period: date, as_at: date) -> str:
+    """"Mar 2024 (data ending by 31 Mar 2024)"; "Apr 2023 to Mar 2024 (...)" for a longer period."""
+    first, last = pd.Timestamp(period), pd.Timestamp(as_at)
+    same_month = (first.year, first.month) == (last.year, last.month)
+    span = f"{first:%b %Y}" if same_month else f"{first:%b %Y} to {last:%b %Y}"
+    return f"{span} (data ending by {as_at:%d %b %Y})"
+
+
+def _delivery(session: Session, filters: PackFilters, pack_as_at: date | None) -> DeliverySection:
     milestones = prog.in_scope(queries.milestones(session=session), borough=filters.borough,
                                workstream=filters.workstream)  # fmt: skip
     as_at = queries.programme_data_date(session=session)
-    if as_at is not None and _as_at(filters) is not None:
-        as_at = min(as_at, _as_at(filters))  # type: ignore[type-var]
+    if as_at is not None and pack_as_at is not None:
+        as_at = min(as_at, pack_as_at)
     if milestones.empty or as_at is None:
         return DeliverySection(as_at, {}, pd.DataFrame(), pd.DataFrame(), None)
     status = prog.milestone_status(milestones, as_at)
@@ -324,6 +374,13 @@ def _data_date(latest: date | None, as_at: date | None) -> date | None:
     return min(pd.Timestamp(latest).date(), as_at)
 
 
+def _unchanged_by(series: pd.DataFrame, as_at: date | None) -> bool:
+    """Whether cutting ``series`` at ``as_at`` (a pack for an earlier period) would leave every row."""
+    if as_at is None or series.empty:
+        return True
+    return bool((pd.to_datetime(series["period_end"]) <= pd.Timestamp(as_at)).all())
+
+
 def gather(
     session: Session,
     filters: PackFilters,
@@ -331,11 +388,17 @@ def gather(
     system_code: str | None = None,
     small_number_max: int | None = None,
     tolerance: float | None = None,
+    view: ViewFrames | None = None,
 ) -> BoardPack:
     """The board pack for ``filters``, read through ``session`` (settings supply the defaults).
 
+    ``view``: the frames the Overview already computed for the same area and workstream (see
+    :class:`ViewFrames`), used instead of reading and computing them again when the pack's period leaves their
+    series unchanged; the pack is the same either way, only faster.
+
     Raises:
-        ValueError: a borough, PCN or workstream code that the database does not know (the message lists them).
+        ValueError: a borough, PCN, neighbourhood or workstream code that the database does not know (the message
+        lists them).
     """
     settings = get_settings()
     system_code = system_code or settings.system_code
@@ -348,35 +411,39 @@ def gather(
         if filters.workstream not in streams.index:
             raise ValueError(f"workstream {filters.workstream!r} is unknown; known: {', '.join(streams.index)}")
         words["Workstream"] = str(streams[filters.workstream])
-    catalogue = queries.kpi_catalogue(session=session, workstream_code=filters.workstream)
     if filters.kpi:
         chosen = queries.kpi_catalogue(session=session)
         chosen = chosen[chosen["kpi_code"] == filters.kpi]
         if chosen.empty:
             raise ValueError(f"KPI {filters.kpi!r} is unknown")
         words["Variation KPI"] = f"{chosen['kpi'].iloc[0]} ({filters.kpi})"
-    as_at = _as_at(filters)
-    if as_at is not None:
-        words["Period"] = f"{filters.period:%b %Y} (data ending by {as_at:%d %b %Y})"
-    codes = catalogue["kpi_code"].tolist()
-    raw = queries.area_series(session=session, level=level, area_code=code, kpi_codes=codes)
-    if as_at is not None:  # a pack for an earlier month sees only what had happened by its end
-        raw = raw[pd.to_datetime(raw["period_end"]) <= pd.Timestamp(as_at)].reset_index(drop=True)
-    series = suppress_kpis(raw, catalogue, maximum)  # before the register, its charts and statistics see it
-    plans = queries.area_plans(session=session, level=level, area_code=code, kpi_codes=codes)
-    everything = build_register(catalogue, series, plans, level=level, tolerance=tolerance)
+    as_at = _as_at(session, filters)
+    if as_at is not None and filters.period is not None:
+        words["Period"] = _period_words(filters.period, as_at)
+    milestones = queries.milestones(session=session)
+    borough = _borough_of(session, level, code, system_code)
+    if view is not None and _unchanged_by(view.series, as_at):
+        catalogue, series, plans, everything = view.catalogue, view.series, view.plans, view.register
+        summary = sort_summary(view.summary, by="workstream")
+    else:
+        catalogue = queries.kpi_catalogue(session=session, workstream_code=filters.workstream)
+        codes = catalogue["kpi_code"].tolist()
+        raw = queries.area_series(session=session, level=level, area_code=code, kpi_codes=codes)
+        if as_at is not None:  # a pack for an earlier month sees only what had happened by its end
+            raw = raw[pd.to_datetime(raw["period_end"]) <= pd.Timestamp(as_at)].reset_index(drop=True)
+        series = suppress_kpis(raw, catalogue, maximum)  # before the register, its charts and statistics see it
+        plans = queries.area_plans(session=session, level=level, area_code=code, kpi_codes=codes)
+        everything = build_register(catalogue, series, plans, level=level, tolerance=tolerance)
+        # the Overview's integrated summary: every KPI with a value here, published indicators included
+        summary = sort_summary(
+            kpi_summary(everything, series, plans, catalogue, milestones, area_name=name, borough_code=borough,
+                        tolerance=tolerance),
+            by="workstream",
+        )  # fmt: skip
     published = everything["workstream"] == queries.PUBLISHED_HEADING  # no initiative, no plan: no status
     register = by_severity(everything[~published]).reset_index(drop=True)
     loaded = queries.provenance(session=session)
     synthetic = bool(loaded["synthetic"].any()) if not loaded.empty else False
-    milestones = queries.milestones(session=session)
-    borough = _borough_of(session, level, code, system_code)
-    # the Overview's integrated summary: every KPI with a value here, published indicators included
-    summary = sort_summary(
-        kpi_summary(everything, series, plans, catalogue, milestones, area_name=name, borough_code=borough,
-                    tolerance=tolerance),
-        by="workstream",
-    )  # fmt: skip
     narratives = dict(zip(summary["kpi_code"], summary["narrative"], strict=True))
     pages = tuple(
         _kpi_page(catalogue[catalogue["kpi_code"] == row.kpi_code].iloc[0], row.status, series, plans, milestones,
@@ -396,8 +463,8 @@ def gather(
         summary=summary,
         kpi_pages=pages,
         funnel=_funnel(session, filters, register, catalogue, system_code, maximum),
-        finance=_finance(session, filters),
-        delivery=_delivery(session, filters),
+        finance=_finance(session, filters, as_at),
+        delivery=_delivery(session, filters, as_at),
         risks=_risks(session, filters),
         series=series,
         catalogue=catalogue,

@@ -20,12 +20,11 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from data import queries
-from data.analysis import assurance_notes
-from data.board_pack import BoardPack, PackFilters, gather
+from data.board_pack import BoardPack, PackFilters, ViewFrames, gather
 from data.db import make_engine
 from data.manage import ensure_database
 from data.register import build_register, kpi_cards, status_matrix
-from data.summary import kpi_summary
+from data.summary import card_notes, kpi_summary
 from data.suppression import suppress_kpis
 from models import AreaLevel
 from settings import get_settings
@@ -167,14 +166,21 @@ def register_series(level: str, area_code: str, workstream_code: str | None) -> 
 
 @st.cache_data(ttl=3600, show_spinner=False)
 def register_cards(
-    level: str, area_code: str, workstream_code: str | None, *, published: bool, borough: str | None = None
+    level: str,
+    area_code: str,
+    workstream_code: str | None,
+    *,
+    published: bool,
+    borough: str | None = None,
+    area_name: str = "",
 ) -> pd.DataFrame:
     """The Overview's KPI cards for one area (``data.register.kpi_cards``): register KPIs with their SPC
-    assurance note (``data.analysis.assurance_notes``, with ``borough``'s milestones), or the published
-    indicators (no note).
+    assurance note, or the published indicators (no note).
 
-    Cached by the filter values, so a rerun that changes nothing else redraws the cards without recomputing one
-    SPC per KPI (issue 14).
+    The notes come from the integrated summary's rows (``data.summary.card_notes`` on :func:`summary` of the same
+    area, ``area_name`` and ``borough``, whose milestones rebase the SPC), so the Overview runs one SPC per KPI for
+    its summary and cards together. Cached by the filter values, so a rerun that changes nothing else redraws the
+    cards without recomputing anything (issue 14).
     """
     everything = register(level, area_code, workstream_code)
     chosen = everything[(everything["workstream"] == queries.PUBLISHED_HEADING) == published]
@@ -182,7 +188,8 @@ def register_cards(
     cards = kpi_cards(chosen, series)
     if published:
         return cards
-    return cards.assign(assurance_note=assurance_notes(cards, series, kpi_catalogue(), milestones(), borough))
+    rows = summary(level, area_code, area_name, workstream_code, borough)
+    return cards.assign(assurance_note=card_notes(cards, rows))
 
 
 @st.cache_data(ttl=3600, show_spinner="Building the status matrix…")
@@ -387,9 +394,24 @@ def practice_deprivation(system_code: str) -> pd.DataFrame:
 
 
 def board_pack(
-    borough: str | None, pcn: str | None, workstream: str | None, kpi: str | None, period: date | None
+    level: str,
+    area_code: str,
+    area_name: str,
+    borough_code: str | None,
+    filters: PackFilters,
 ) -> BoardPack:
-    """The board pack's contents for a filter choice (``data.board_pack.gather``). Not cached: it is built only
-    when its download button is clicked, from the database as it is then."""
+    """The board pack's contents for the Overview's view (``data.board_pack.gather``): the area the page shows
+    (``level``, ``area_code``, ``area_name``; ``borough_code`` whose milestones apply) and ``filters``, the
+    sidebar's choice including its KPI and period.
+
+    Not cached: it is built only when its download button is clicked. It reuses the register inputs, register and
+    integrated summary this session's Overview already cached for the same area and workstream (the same frames,
+    so the same numbers), unless the pack's period cuts the series.
+    """
+    view = ViewFrames(
+        *_register_inputs(level, area_code, filters.workstream),
+        register=register(level, area_code, filters.workstream),
+        summary=summary(level, area_code, area_name, filters.workstream, borough_code),
+    )
     with _session() as session:
-        return gather(session, PackFilters(borough=borough, pcn=pcn, workstream=workstream, kpi=kpi, period=period))
+        return gather(session, filters, view=view)

@@ -43,6 +43,11 @@ include_unreported=False) -> pd.DataFrame``
 ``summary_table(rows, *, narrative=False) -> pd.DataFrame``
     The rows as shown and exported: headers in words, icons with words, no sparkline.
 
+``card_notes(cards, rows) -> list[str]``
+    Per KPI card (``data.register.kpi_cards``), the note where its SPC assurance contradicts its status against
+    plan (``data.analysis.assurance_note``), taken from the summary ``rows`` of the same area, so the Overview's
+    cards and summary share one SPC per KPI; "" for a card whose KPI has no row or no assurance.
+
 ``area_summary(*, session, level, area_code, area_name, workstream_code=None, borough_code=None, tolerance=0.05,
 small_number_max=7, include_unreported=False) -> pd.DataFrame``
     :func:`kpi_summary` with its inputs read from the database and suppressed (what ``data.cache.summary`` does
@@ -67,7 +72,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from data import queries
-from data.analysis import AnalysisError, known_change_rebase, kpi_milestones, spc_chart_data
+from data.analysis import AnalysisError, assurance_note, known_change_rebase, kpi_milestones, spc_chart_data
 from data.narrative import kpi_narrative
 from data.register import build_register
 from data.stats.spc import AssuranceIcon, SpcResult, VariationIcon, rules_fired
@@ -81,6 +86,7 @@ __all__ = [
     "VARIATION_LABELS",
     "area_summary",
     "attention",
+    "card_notes",
     "kpi_summary",
     "sort_summary",
     "summary_table",
@@ -346,6 +352,17 @@ def summary_table(rows: pd.DataFrame, *, narrative: bool = False) -> pd.DataFram
     if narrative:
         table["narrative"] = rows["narrative"]
     return table.rename(columns={**TABLE_COLUMNS, "narrative": "Narrative"})
+
+
+def card_notes(cards: pd.DataFrame, rows: pd.DataFrame) -> list[str]:
+    """Each card's assurance note from the summary row of its KPI (see the module docstring)."""
+    assurance = dict(zip(rows["kpi_code"], rows["assurance"], strict=True))
+    notes = []
+    for card in cards.itertuples(index=False):
+        icon = assurance.get(card.kpi_code)
+        target = None if _missing(card.target_value) else float(card.target_value)
+        notes.append(assurance_note(Status(card.status), None if _missing(icon) else AssuranceIcon(icon), target))
+    return notes
 
 
 def area_summary(

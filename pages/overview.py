@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.area import selected_area, system_code
-from components.board_pack import board_pack_button
+from components.board_pack import board_pack_button, pack_caption, pack_filters_of
 from components.charts import status_heatmap
 from components.exports import chart_with_table, export_buttons
 from components.filters import page_filters
@@ -14,6 +14,7 @@ from components.page import export_context, filter_wording
 from components.register import kpi_card_grid, register_table, render_register, status_summary
 from components.shell import require_app_shell
 from components.spc_controls import area_borough
+from components.state import current_filters
 from components.summary import summary_order, summary_section
 from data import cache
 from data.queries import PUBLISHED_HEADING
@@ -72,9 +73,11 @@ if register.empty:
     provenance_caption(cache.provenance(), data_date)
     st.stop()
 st.subheader(headline(register, area.name))
-board_pack_button(
-    lambda: cache.board_pack(filters.borough, filters.pcn, filters.workstream, filters.kpi, filters.period), area.name
-)
+# the pack is this view (area, workstream) as at the sidebar's period, with the funnel of the sidebar's KPI
+pack_filters = pack_filters_of(current_filters())
+board_pack_button(lambda: cache.board_pack(area.level, area.code, area.name, borough, pack_filters), area.name,
+                  pack_filters.period)  # fmt: skip
+st.caption(pack_caption(pack_filters, cache.kpi_catalogue()))
 status_summary(register)
 st.caption(
     "Status compares the latest value with the planned trajectory for the same period: on track when it meets "
@@ -84,7 +87,8 @@ st.caption(
 summary_section_of_area()
 
 st.markdown("#### KPIs")
-kpi_card_grid(cache.register_cards(area.level, area.code, filters.workstream, published=False, borough=borough))
+kpi_card_grid(cache.register_cards(area.level, area.code, filters.workstream, published=False, borough=borough,
+                                   area_name=area.name))  # fmt: skip
 
 st.markdown("#### Status by workstream and borough")
 matrix = cache.borough_status_matrix(system_code(), filters.workstream)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 from collections.abc import Iterator
 from contextlib import redirect_stdout
+from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 import pandas as pd
@@ -181,6 +184,38 @@ def test_pdf_is_tagged_and_charts_are_vectors(packs, gathered, name):
     assert "Special Cause" in pack.text and "Financial year" in pack.text
 
 
+@pytest.mark.parametrize("name", ["ncl", "enfield"])
+def test_pdf_meets_what_a_screen_reader_needs(packs, gathered, name):
+    """What PDF/UA asks of a document that pypdf can check (veraPDF, the full PDF/UA-1 validator, is not
+    installable here): a structure tree marked as tagged, the language, a title shown instead of the file name, the
+    PDF/UA identifier, one H1 and headings that never skip a level, every section headed by an H2, and each figure
+    with the chart's alt text."""
+    pack, data = packs[name], gathered[name]
+    root = pack.reader.trailer["/Root"]
+    assert root["/StructTreeRoot"]["/Type"] == "/StructTreeRoot"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert str(root["/Lang"]) == "en-GB"
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])  # viewers show the title, not "board-pack.pdf"
+    title = f"Benefits realisation board pack: {data.area_name}"
+    assert pack.reader.metadata.title == title
+    xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
+    assert 'pdfuaid:part="1"' in xmp and f">{title}<" in xmp
+    tags = [tag for tag, _ in _structure(root["/StructTreeRoot"], [])]
+    headings = [int(tag[2]) for tag in tags if re.fullmatch(r"/H[1-6]", tag)]
+    assert headings.count(1) == 1 and headings[0] == 1
+    assert all(b <= a + 1 for a, b in pairwise(headings)), headings  # no level skipped
+    # an H2 for the contents and for each section: summary, each off-track KPI, funnel, finance, delivery, risks
+    assert headings.count(2) == 1 + 1 + len(data.kpi_pages) + 4
+    alts = [alt for tag, alt in _structure(root["/StructTreeRoot"], []) if tag == "/Figure"]
+    expected = [f"Line chart of {p.kpi['kpi']} for {data.area_name}" for p in data.kpi_pages]
+    for start in expected:
+        assert any(alt.startswith(start) for alt in alts), start
+    assert sum(alt.startswith("XmR chart of ") for alt in alts) == sum(p.spc is not None for p in data.kpi_pages)
+    assert any(alt.startswith("Funnel plot of ") for alt in alts)
+    assert any(alt.startswith("Bar chart of net saving") for alt in alts)
+    assert tags.count("/Table") == tags.count("/THead")  # every table has its header row tagged as such
+
+
 def test_small_numbers_are_suppressed_before_the_pack_sees_them(demo_database):
     # the care-home admissions funnel across PCNs has small counts in the demo: blanked (value and position), not
     # drawn, and the figure says how many
@@ -228,8 +263,6 @@ def test_period_must_be_a_month(tmp_path, capsys):
 
 def test_a_pack_for_an_earlier_month_sees_only_the_data_ending_by_that_month(demo_database, tmp_path):
     """``--period 2022-03``: the monthly pack as it would have been written at the end of March 2022."""
-    from datetime import date
-
     with Session(make_engine(demo_database)) as session:
         latest = gather(session, PackFilters(borough=ENFIELD))
         march = gather(session, PackFilters(borough=ENFIELD, period=date(2022, 3, 1)))
@@ -247,3 +280,75 @@ def test_a_pack_for_an_earlier_month_sees_only_the_data_ending_by_that_month(dem
     get_settings.cache_clear()
     text = Pack(path, "").text
     assert "Mar 2022" in text and "31 March 2022" in text
+
+
+@pytest.fixture
+def deferred(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, object]]:
+    """The deferred downloads the app registered, in order, as (file name, callable): a download button's callable
+    is what the browser's click runs, so a test can run it too (``MediaFileManager.add_deferred`` recorded, then
+    passed on)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    made: list[tuple[str, object]] = []
+    original = MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        made.append((str(file_name), data_callable))
+        return original(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return made
+
+
+def _clicked_pack(app, deferred: list[tuple[str, object]]) -> tuple[str, Pack]:
+    """The Overview's board pack as its button would download it after the last run: (file name, the pack read
+    back)."""
+    assert not app.exception
+    name, build = [(n, b) for n, b in deferred if n.startswith("board-pack_")][-1]
+    path = Path(tempfile.mkdtemp()) / name
+    path.write_bytes(build())
+    return name, Pack(path, "")
+
+
+def test_overview_button_builds_the_pack_as_at_the_sidebar_period(app, deferred, demo_database):
+    """The button's pack is the view as at the sidebar's period: data date, latest values and the funnel's month
+    are March 2022's, and the cover says which filters apply (the Overview keeps showing everything loaded)."""
+    app.run()
+    app.selectbox(key="kpi").set_value("AE_RATE").run()
+    app.selectbox(key="period").set_value("2022-03-01").run()
+    assert any("as at Mar 2022, data ending by 31 Mar 2022" in c.value for c in app.caption)
+    name, pack = _clicked_pack(app, deferred)
+    assert name == "board-pack_north-central-london_2022-03.pdf"
+    cover = pack.pages[0]
+    assert "Data to 31 March 2022" in cover
+    assert "Period Mar 2022 (data ending by 31 Mar 2022)" in cover
+    assert "Variation KPI A&E attendances per 1,000 patients (AE_RATE)" in cover
+    assert "Data to 31 Mar 2022" in pack.pages[-1]  # every page's provenance
+    assert "Variation: A&E attendances per 1,000 patients across " in pack.text and ", Mar 2022" in pack.text
+    assert "Data to 31 Mar 2024" not in pack.text and "2024" not in cover  # nothing after the pack's month
+    # the latest values are March 2022's: those of the pack gathered for that month, not today's
+    with Session(make_engine(demo_database)) as session:
+        march = gather(session, PackFilters(kpi="AE_RATE", period=date(2022, 3, 1)))
+        latest = gather(session, PackFilters(kpi="AE_RATE"))
+    assert march.headline in cover and march.headline != latest.headline
+    assert pd.to_datetime(march.summary["latest_period"]).max() == pd.Timestamp("2022-03-01")
+    assert march.kpi_pages, "the demo has off-track KPIs in March 2022"
+    for page in march.kpi_pages:
+        row = page.trajectory.dropna(subset=["value"]).iloc[-1]
+        assert f"Latest {row['value']:,.1f} " in pack.text
+        assert pd.Timestamp(row["period_start"]) <= pd.Timestamp("2022-03-01")
+
+
+def test_overview_button_builds_the_borough_pack_of_the_view(app, deferred):
+    app.run()
+    app.selectbox(key="borough").set_value(ENFIELD).run()
+    name, pack = _clicked_pack(app, deferred)
+    assert name.startswith("board-pack_enfield")
+    cover = pack.pages[0]
+    assert "Area Enfield (E09000010)" in cover
+    assert re.search(r"\d+ of 15 KPIs off track in Enfield \(", cover)
+    assert "Integrated summary: Enfield" in pack.text
+    # the pack's headline is the one the page shows above the button
+    assert app.subheader[0].value in cover
+    for number, text in enumerate(pack.pages, start=1):
+        assert "Filters: Area: Enfield (E09000010)" in text, f"page {number}"

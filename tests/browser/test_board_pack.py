@@ -33,7 +33,8 @@ def test_overview_button_downloads_the_borough_pack(page, app_url):
     with page.expect_download(timeout=240_000) as info:  # built on the click: every chart, then the layout
         button.click()
     download = info.value
-    assert download.suggested_filename == "board-pack_enfield.pdf"
+    # the sidebar's period (the first KPI's newest month) is the pack's: in its name and on its cover
+    assert download.suggested_filename == "board-pack_enfield_2024-03.pdf"
     content = Path(download.path()).read_bytes()
     KEPT.mkdir(parents=True, exist_ok=True)
     (KEPT / download.suggested_filename).write_bytes(content)
@@ -43,6 +44,7 @@ def test_overview_button_downloads_the_borough_pack(page, app_url):
     assert len(pages) >= 7  # cover, summary, a page per off-track KPI, funnel, finance, milestones, risks
     assert headline.strip() in pages[0]
     assert "Data to 31 March 2024" in pages[0] and SYNTHETIC_LABEL in pages[0]
+    assert "Period Mar 2024 (data ending by 31 Mar 2024)" in pages[0]
     for number, text in enumerate(pages, start=1):
         assert "Filters: Area: Enfield (E09000010)" in text, f"page {number}"
         assert f"Page {number} of {len(pages)}" in text

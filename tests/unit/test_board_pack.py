@@ -75,3 +75,47 @@ def test_table_has_header_cells_escapes_and_aligns_numbers():
 def test_number_and_missing_values(value, text):
     assert number(value) == text
     assert esc(None) == "–"
+
+
+def test_crowded_milestones_share_one_label_and_the_caption_names_them_all():
+    from components.board_pack import milestone_words, spaced_labels
+
+    marks = pd.DataFrame({
+        "date": pd.to_datetime(["2018-05-01", "2017-12-01", "2018-06-01", "2018-09-01"]),
+        "label": ["Wave 2", "Wave 1", "Wave 3", "Wave 4"], "done": [True] * 4, "code": ["B", "A", "C", "D"],
+    })  # fmt: skip
+    # a 100-month axis: 2.5% is 2.5 months, so June (one month after May) loses its label, September keeps its own
+    spaced = spaced_labels(marks, pd.Timestamp("2016-04-01"), pd.Timestamp("2024-08-01"))
+    assert dict(zip(spaced["code"], spaced["label"], strict=True)) == {"A": "Wave 1", "B": "Wave 2", "C": "",
+                                                                         "D": "Wave 4"}  # fmt: skip
+    assert len(spaced) == len(marks)  # every rule is still drawn
+    assert milestone_words(marks) == (
+        "Milestones marked: Wave 2 (May 2018); Wave 1 (Dec 2017); Wave 3 (Jun 2018); Wave 4 (Sep 2018)."
+    )
+    assert milestone_words(marks.iloc[0:0]) == ""
+
+
+def test_chart_text_is_measured_in_the_font_the_pdf_draws_and_vertical_labels_fit_the_plot():
+    from components.board_pack import CHART_FONT
+
+    frame = pd.DataFrame({"x": [1, 2], "y": [3, 4], "t": ["A very long milestone label " * 5] * 2})
+    points = alt.Chart(frame).mark_point().encode(x="x:Q", y="y:Q")
+    labels = alt.Chart(frame).mark_text(angle=90, limit=280).encode(x="x:Q", y=alt.value(0), text="t:N")
+    html = svg_figure(alt.layer(points, labels).properties(height=150, width=300), "Alt text here")
+    svg = base64.b64decode(re.search(r"base64,([^\"]+)\"", html).group(1)).decode("utf-8")
+    fonts = set(re.findall(r'font-family="([^"]+)"', svg))
+    assert fonts == {CHART_FONT}
+    drawn = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    label = next(t for t in drawn if t.startswith("A very long"))
+    assert label.endswith("…") and len(label) < len("A very long milestone label " * 5)  # cut short to the plot
+
+
+def test_the_overview_pack_takes_every_sidebar_filter():
+    from components.board_pack import pack_filters_of
+    from components.state import Filters
+    from data.board_pack import PackFilters
+
+    chosen = Filters(borough="E09000010", pcn="U1", workstream="EHCH", kpi="AE_RATE", period=date(2022, 3, 1),
+                     neighbourhood="N1")  # fmt: skip
+    assert pack_filters_of(chosen) == PackFilters(borough="E09000010", pcn="U1", workstream="EHCH", kpi="AE_RATE",
+                                                  period=date(2022, 3, 1), neighbourhood="N1")  # fmt: skip

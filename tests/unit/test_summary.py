@@ -255,3 +255,20 @@ def test_table_and_image_export_carry_words_and_provenance():
     context = ExportContext("Integrated summary: Enfield", {"Area": "Enfield"}, date(2023, 1, 31), "Test", True)
     png = chart_png(chart, context)
     assert png.startswith(b"\x89PNG") and b"Integrated summary: Enfield" in png
+
+
+def test_cards_take_their_assurance_notes_from_the_summary_rows():
+    """One SPC per KPI: the Overview's cards read the assurance the summary computed (``card_notes``)."""
+    from data.summary import card_notes
+
+    cards = pd.DataFrame({
+        "kpi_code": ["A", "B", "C", "D"], "status": ["On track", "Off track", "On track", "At risk"],
+        "target_value": [100.0, 50.0, float("nan"), 10.0],
+    })  # fmt: skip
+    rows = pd.DataFrame({"kpi_code": ["A", "B", "C"], "assurance": ["consistent_fail", "consistent_pass", None]})
+    assert card_notes(cards, rows) == [
+        "SPC assurance: the process will consistently miss the target, unlike the status against plan.",
+        "SPC assurance: the process will consistently meet the target, unlike the status against plan.",
+        "",  # no assurance judgement (no target)
+        "",  # no summary row (fewer than two values)
+    ]
