@@ -10,7 +10,7 @@ import streamlit as st
 
 from components.exports import export_buttons
 from components.state import SUMMARY_ORDER_KEY
-from data.export import ExportContext, as_displayed
+from data.export import ExportContext, as_displayed, number_text
 from data.summary import summary_table
 
 ORDERS = {"workstream": "By workstream", "attention": "What needs attention first"}
@@ -23,6 +23,8 @@ _CHAR_PX = 6.0  # average width of a character of the image's 11 px font, for si
 _MAX_CHARS = {"KPI": 60, "Needs attention for": 70, "Source": 70}  # longer text is cut with an ellipsis
 _ROW_PX = 18
 _ROW_HEIGHT = 35  # st.dataframe row height in px
+NUMBER_COLUMNS = ("Latest", "Plan", "Target")
+KPI_COLUMN_PX = 240  # wide enough for "Hypertension prevalence (QOF register)" at the grid's font
 
 
 def summary_order() -> str:
@@ -59,7 +61,10 @@ def summary_image(table: pd.DataFrame) -> alt.HConcatChart:
 
 def _table(rows: pd.DataFrame, *, workstream: bool) -> None:
     """One st.dataframe of summary rows, tall enough to show them all (no inner scrolling)."""
-    shown = as_displayed(summary_table(rows)).assign(Recent=rows["spark"].to_numpy())
+    table = summary_table(rows)
+    shown = as_displayed(table).assign(Recent=rows["spark"].to_numpy())
+    for column in NUMBER_COLUMNS:  # counts and rates in one column: "1,828,516" and "86.8", a dash for none
+        shown[column] = number_text(table[column]).to_numpy()
     hidden = {"Source": None, "Code": None, "Data to": None, **({} if workstream else {"Workstream": None})}
     st.dataframe(
         shown,
@@ -67,7 +72,8 @@ def _table(rows: pd.DataFrame, *, workstream: bool) -> None:
         width="stretch",
         height=_ROW_HEIGHT * (len(shown) + 1) + 3,
         column_config={
-            "KPI": st.column_config.TextColumn("KPI", width="medium", pinned=True),
+            "KPI": st.column_config.TextColumn("KPI", width=KPI_COLUMN_PX, pinned=True),
+            **{c: st.column_config.TextColumn(c, alignment="right") for c in NUMBER_COLUMNS},
             "Rule fired": st.column_config.TextColumn("Rule fired", width="medium"),
             "Recent": st.column_config.LineChartColumn("Recent", help="The last 24 values", width="small"),
             **hidden,

@@ -86,6 +86,19 @@ def as_displayed(frame: pd.DataFrame, decimals: int = 1, places: Mapping[str, in
     return out
 
 
+def number_text(values: pd.Series, decimals: int = 1, missing: str = "—") -> pd.Series:
+    """Numbers as a table cell shows them: thousands separated, rounded to ``decimals`` unless whole ("1,828,516",
+    "86.8"), and a dash where there is none (a grid would print "None"). For columns that mix counts and rates."""
+    numbers = pd.to_numeric(values, errors="coerce")
+
+    def text(v: float) -> str:  # a count stays whole; a rate keeps its decimals even when they are zero
+        if pd.isna(v):
+            return missing
+        return f"{int(v):,}" if float(v).is_integer() else f"{round(v, decimals):,.{decimals}f}"
+
+    return numbers.map(text).astype(object)
+
+
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix an apostrophe to text cells a spreadsheet would treat as a formula (=, +, -, @, tab, CR)."""
     out = frame.copy()

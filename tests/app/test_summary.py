@@ -37,6 +37,8 @@ def test_summary_page_has_one_table_per_workstream_with_icons_in_words_and_expor
     assert rows["Status"].str.match(r"^(✔ On track|▲ At risk|✖ Off track)$").all()
     assert rows["Variation"].str.contains(r"[A-Za-z]").all() and rows["Assurance"].str.contains(r"[A-Za-z]").all()
     assert rows["Rule fired"].str.len().gt(0).all()
+    for column in ("Latest", "Plan", "Target"):  # read as displayed: separators, one decimal, a dash for none
+        assert rows[column].astype(str).str.fullmatch(r"\d{1,3}(,\d{3})*(\.\d)?|—").all(), rows[column]
     assert {b.label for b in app.get("download_button")} == {"PNG", "SVG", "CSV"}
     narratives = [m.value for m in app.markdown if m.value.startswith("- **")]
     assert len(narratives) == 15 and all("North Central London's" in n for n in narratives)

@@ -126,3 +126,12 @@ def test_charts_with_date_objects_in_their_data_export():
     assert b"Data to: 31 Mar 2024" in chart_svg(chart, CONTEXT)
     grid = small_multiples(frame.assign(name="Barnet"), unit="%", alt_text="G")
     assert b"<svg" in chart_svg(grid, CONTEXT)
+
+
+def test_numbers_in_a_mixed_column_read_as_displayed_with_a_dash_for_none():
+    """The integrated summary's Latest/Plan/Target mix counts and rates: a count whole with separators (a narrow
+    grid cut "1828516" to "828516"), a rate to one decimal, none as a dash (a grid prints "None")."""
+    from data.export import number_text
+
+    values = pd.Series([1828516.0, 86.8123, None, 0.0, float("nan"), 12.04, 12.0], dtype=object)
+    assert number_text(values).tolist() == ["1,828,516", "86.8", "—", "0", "—", "12.0", "12"]
