@@ -471,6 +471,27 @@ class KpiPlan(SQLModel, table=True):
     import_id: int | None = Field(default=None, foreign_key="import_log.id", index=True)
 
 
+class KpiCoverage(SQLModel, table=True):
+    """A stored summary of ``kpi_observation``: how many values each KPI has per level, period and import.
+
+    Written by ``data.coverage.refresh_coverage`` in the same transaction as every import and demo build, so the
+    pages' freshness, data date, period lists and the About page's coverage read a few hundred rows instead of
+    scanning every observation (issue 14). Never edited by hand; rebuilt from the observations when in doubt.
+    """
+
+    __tablename__ = "kpi_coverage"
+    __table_args__ = (Index("ix_kpi_coverage_kpi_level_period", "kpi_id", "level", "period_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kpi_id: int = Field(foreign_key="kpi.id")
+    level: AreaLevel = Field(sa_column=_enum_column(AreaLevel))
+    period_start: date
+    period_end: date
+    observations: int = Field(description="observation rows of the KPI, level and period from this import")
+    valued: int = Field(description="of those, the rows with a value (not missing)")
+    import_id: int | None = Field(default=None, foreign_key="import_log.id", index=True)
+
+
 # --------------------------------------------------------------------------------------- programme delivery
 
 

@@ -12,7 +12,10 @@ Debian's Chromium (``/usr/bin/chromium``):
 - **first view**: a new browser session opens the page; from navigation to the end of the first script run;
 - **warm rerun**: the sidebar borough filter is changed (caches primed by the first view); from the click on the
   option to the end of the run it starts, repeated ``--runs`` times over different boroughs;
-- **map click** (Map page only): a click on the middle of the map, to the end of the run it starts.
+- **map click** (Map page only): a click on the middle of the map, to the end of the run it starts;
+- **page control**: a click on one of the page's own controls (``CONTROLS``: the Variation's overdispersion
+  toggle, the Map's practices toggle, the Care homes' measure), to the end of the run it starts: these sit in
+  ``st.fragment`` regions, so only the region reruns (issue 14).
 
 A run's end is the moment Streamlit's app element reports ``notRunning`` and stays so for 0.5 s, recorded in the
 page by a MutationObserver (so the settling wait is not counted). Medians are printed with the ratio to the
@@ -39,6 +42,12 @@ REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PAGES = ("/", "/trajectories", "/variation", "/map", "/care_homes", "/about", "/finance", "/delivery", "/risks")
+# a page's own controls (labels clicked in turn) whose change reruns only their fragment
+CONTROLS = {
+    "/variation": ("Adjust for overdispersion",),
+    "/map": ("GP practices",),
+    "/care_homes": ("Ambulance call-outs", "Emergency admissions"),
+}
 OBSERVER = """() => {
   window.__runs = [];
   const app = document.querySelector('[data-testid="stApp"]');
@@ -55,6 +64,7 @@ class Timings:
     first: list[float] = field(default_factory=list)
     rerun: list[float] = field(default_factory=list)
     click: list[float] = field(default_factory=list)
+    control: list[float] = field(default_factory=list)
 
 
 def _free_port() -> int:
@@ -142,6 +152,15 @@ def _map_click(page: object) -> float:
     return clicked
 
 
+def _control_click(page: object, label: str) -> float:
+    """Click the page's own control labelled ``label`` (a toggle or a radio option); returns the click's time."""
+    target = page.locator('[data-testid="stMain"]').get_by_text(label, exact=True).first
+    target.wait_for(timeout=60_000)
+    clicked = page.evaluate("() => performance.now()")
+    target.click()
+    return clicked
+
+
 def measure(browser: object, base: str, path: str, runs: int, *, map_click: bool = False) -> Timings:
     """First views (``runs`` new sessions) and warm reruns after a borough change, for one page."""
     timings = Timings()
@@ -151,6 +170,11 @@ def measure(browser: object, base: str, path: str, runs: int, *, map_click: bool
         if attempt == 0:
             for i in range(runs):
                 timings.rerun.append(_run_end(page, _choose_borough(page, i + 1)))
+            for i in range(runs if path in CONTROLS else 0):
+                labels = CONTROLS[path]
+                with contextlib.suppress(TimeoutError):
+                    timings.control.append(_run_end(page, _control_click(page, labels[i % len(labels)]),
+                                                    timeout_s=60))
             if map_click:
                 for _ in range(runs):
                     with contextlib.suppress(TimeoutError):  # a click on a gap between areas starts no run
@@ -207,13 +231,15 @@ def main() -> None:
             base_line = measure(browser, floor, "/", args.runs)
             floor_first, floor_rerun = _median(base_line.first), _median(base_line.rerun)
             print(f"database: {url.split('@')[-1]}; {args.runs} runs; medians (ratio to the floor)")
-            print(f"{'page':16} {'first ever view':>18} {'first view':>18} {'warm rerun':>18} {'map click':>18}")
+            print(f"{'page':16} {'first ever view':>18} {'first view':>18} {'warm rerun':>18} {'map click':>18} "
+                  f"{'page control':>18}")
             print(f"{'bare floor':16} {_cell(floor_cold, None):>18} {_cell(floor_first, None):>18} "
-                  f"{_cell(floor_rerun, None):>18} {'-':>18}")
+                  f"{_cell(floor_rerun, None):>18} {'-':>18} {'-':>18}")
             for path in args.pages:
                 t = measure(browser, app, path, args.runs, map_click=path == "/map")
                 print(f"{path:16} {_cell(cold[path], floor_cold):>18} {_cell(_median(t.first), floor_first):>18} "
-                      f"{_cell(_median(t.rerun), floor_rerun):>18} {_cell(_median(t.click), floor_rerun):>18}",
+                      f"{_cell(_median(t.rerun), floor_rerun):>18} {_cell(_median(t.click), floor_rerun):>18} "
+                      f"{_cell(_median(t.control), floor_rerun):>18}",
                       flush=True)
             browser.close()
 

@@ -5,7 +5,9 @@
 A warm rerun is what a user's filter change costs the server: the page is run once (caches primed), the sidebar
 borough is changed, and the rerun after it is profiled with cProfile (``--revisit``: to boroughs already seen, so
 the caches keyed by borough are filled). Process CPU time (not wall-clock) is printed, so the figures stay
-meaningful on a shared machine; payload is the serialised size of the elements the last rerun drew.
+meaningful on a shared machine; payload is the serialised size of the elements the last rerun drew (the protobuf
+deltas a browser receives); "per rerun" splits the profiled CPU by the file that spent it (``CATEGORIES``: queries,
+statistics, Altair, frame shaping, serialisation, Streamlit's runtime).
 ``--app-dir /other/checkout`` profiles another checkout's app (before and after a change, on one database).
 Nothing is asserted: it is a tool for finding where time goes.
 """
@@ -22,6 +24,18 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# where a rerun's own (exclusive) CPU time is spent, by the file that spent it: first match wins
+CATEGORIES = (
+    ("queries (SQLAlchemy, drivers)", ("sqlalchemy", "sqlite3", "psycopg", "/data/queries.py", "/data/db.py")),
+    ("statistics (data/stats, analysis, narrative)", ("/data/stats/", "/data/analysis.py", "/data/narrative.py",
+                                                      "/data/summary.py", "/data/register.py", "scipy")),
+    ("Altair spec building and validation", ("altair", "jsonschema", "referencing", "/components/charts.py",
+                                             "/components/maps.py", "/components/programme.py")),
+    ("pydeck and geometry", ("pydeck", "shapely", "/geo/")),
+    ("frame shaping (pandas, numpy)", ("pandas", "numpy")),
+    ("serialisation (protobuf, Arrow, JSON)", ("protobuf", "pyarrow", "json", "narwhals")),
+    ("Streamlit runtime (elements, caching, hashing)", ("streamlit",)),
+)
 PAGES = ("overview", "trajectories", "variation", "map", "care_homes", "about", "finance", "delivery", "risks")
 
 
@@ -34,6 +48,16 @@ def _payload(node: object, sizes: dict[str, int]) -> None:
         sizes[kind] = sizes.get(kind, 0) + proto.ByteSize()
     for child in (children.values() if isinstance(children, dict) else children or []):
         _payload(child, sizes)
+
+
+def breakdown(profiler: cProfile.Profile) -> list[tuple[str, float]]:
+    """The profiled CPU seconds split by ``CATEGORIES`` (exclusive time of each function, by its file)."""
+    totals: dict[str, float] = {}
+    for (filename, _, _), (_, _, tottime, _, _) in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
+        name = next((label for label, marks in CATEGORIES if any(m in filename for m in marks)), "other (pages, "
+                    "components, the interpreter)")
+        totals[name] = totals.get(name, 0.0) + tottime
+    return sorted(totals.items(), key=lambda kv: -kv[1])
 
 
 def main() -> None:
@@ -94,7 +118,7 @@ def main() -> None:
         with Session(make_engine(args.database_url)) as session:
             options = boroughs(session=session, system_code=get_settings().system_code)["code"].tolist()
         cpus = []
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.thread_time)  # CPU of the script's thread: a busy machine adds no waits
         if args.revisit:  # visit each borough once first, so the profiled reruns find their caches filled
             for code in options:
                 at.selectbox(key="borough").set_value(code)
@@ -113,6 +137,10 @@ def main() -> None:
         print(f"{name:14s} payload {sum(sizes.values()) / 1e3:.0f} kB ({heavy})")
         print(f"{name:14s} first {first[0]:6.2f} s wall {first[1]:6.2f} s cpu | warm rerun cpu median "
               f"{cpus[len(cpus) // 2]:.3f} s {[round(c, 3) for c in cpus]}", flush=True)
+        split = breakdown(profiler)
+        whole = sum(seconds for _, seconds in split) or 1.0
+        print(f"{name:14s} where the CPU went: " + "; ".join(f"{label} {seconds / whole:.0%}" for label, seconds
+                                                             in split if seconds / whole >= 0.005), flush=True)
         if args.top:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)

@@ -97,7 +97,8 @@ def summary_section(rows: pd.DataFrame, context: ExportContext, *, key: str, by:
         else:
             _table(rows, workstream=True)
     table = summary_table(rows)
-    export_buttons(summary_image(table), summary_table(rows, narrative=True), context, key=key)
+    # the image is built only when PNG or SVG is clicked: drawing it cost a third of an Overview rerun (issue 14)
+    export_buttons(lambda: summary_image(table), summary_table(rows, narrative=True), context, key=key)
 
 
 def narrative_list(rows: pd.DataFrame) -> None:

@@ -40,6 +40,7 @@ from models import (
     Initiative,
     Kpi,
     KpiAreaLevel,
+    KpiCoverage,
     KpiObservation,
     KpiPlan,
     LinkCorrection,
@@ -408,15 +409,19 @@ BENCHMARKS = [lv.value for lv in BENCHMARK_LEVELS]
 
 def latest_period(*, session: Session) -> date | None:
     """The end of the latest period with any KPI observation of the footprint's areas (the dashboard's data date;
-    England and region benchmarks, which may be published ahead of the areas, do not count)."""
-    return session.execute(select(func.max(KpiObservation.period_end)).where(
-        KpiObservation.level.not_in(BENCHMARKS))).scalar_one_or_none()
+    England and region benchmarks, which may be published ahead of the areas, do not count).
+
+    Read from the stored coverage summary (``kpi_coverage``, refreshed with every import: ``data/coverage.py``),
+    not by scanning every observation.
+    """
+    return session.execute(select(func.max(KpiCoverage.period_end)).where(
+        KpiCoverage.level.not_in(BENCHMARKS))).scalar_one_or_none()
 
 
 def kpi_periods(*, session: Session, kpi_code: str) -> pd.DataFrame:
     """The periods a KPI has observations of areas for (benchmark-only periods left out), newest first: columns
-    period_start, period_end."""
-    o, r = KpiObservation, _reads()
+    period_start, period_end (from the stored coverage summary, ``kpi_coverage``)."""
+    o, r = KpiCoverage, _reads()
     stmt = (
         select(o.period_start, o.period_end)
         .join(r, r.c.data_id == o.kpi_id)
@@ -548,21 +553,35 @@ def level_plans(*, session: Session, kpi_code: str, level: AreaLevel | str) -> p
     return _frame(session, stmt, ["area_code", "period_start", "value"])
 
 
-def kpi_freshness(*, session: Session) -> pd.DataFrame:
-    """Per KPI: the latest period it has data for (of the footprint's areas; England and region benchmarks do not
-    count) and when that data was last imported.
+KPI_FRESHNESS_COLUMNS = ["kpi_code", "latest_period_end", "imported_at", "first_period_start", "values",
+                         "levels_with_data"]
 
-    Columns: kpi_code, latest_period_end, imported_at.
+
+def kpi_freshness(*, session: Session) -> pd.DataFrame:
+    """Per KPI with data: its coverage and freshness, from the stored coverage summary (``kpi_coverage``,
+    refreshed with every import), so this never scans the observations (issue 14: About's first view).
+
+    Columns: ``KPI_FRESHNESS_COLUMNS``: the latest period end, when its data was last imported (the newest finish
+    of an import that wrote its rows), the first period start, the number of values (rows with a value, at every
+    level) and ``levels_with_data`` (a tuple of the levels it has rows at, in ``AreaLevel`` order).
     """
-    o, r = KpiObservation, _reads()
+    c, r = KpiCoverage, _reads()
     stmt = (
-        select(r.c.code, func.max(o.period_end), func.max(ImportLog.finished_at))
-        .join(o, o.kpi_id == r.c.data_id)
-        .join(ImportLog, ImportLog.id == o.import_id, isouter=True)
-        .where(o.level.not_in(BENCHMARKS))
+        select(r.c.code, func.max(c.period_end), func.max(ImportLog.finished_at), func.min(c.period_start),
+               func.sum(c.valued))
+        .join(c, c.kpi_id == r.c.data_id)
+        .join(ImportLog, ImportLog.id == c.import_id, isouter=True)
+        .where(c.level.not_in(BENCHMARKS))
         .group_by(r.c.code)
     )
-    return _frame(session, stmt, ["kpi_code", "latest_period_end", "imported_at"])
+    frame = _frame(session, stmt, KPI_FRESHNESS_COLUMNS[:-1])
+    levels = _frame(session, select(r.c.code, c.level).join(c, c.kpi_id == r.c.data_id)
+                    .where(c.level.not_in(BENCHMARKS)).distinct(), ["kpi_code", "level"])
+    order = {level.value: rank for rank, level in enumerate(AreaLevel)}
+    by_kpi = levels.groupby("kpi_code")["level"].agg(lambda ls: tuple(sorted(set(ls), key=order.get)))
+    frame["values"] = frame["values"].fillna(0).astype(int)
+    frame["levels_with_data"] = [by_kpi.get(code, ()) for code in frame["kpi_code"]]
+    return frame[KPI_FRESHNESS_COLUMNS]
 
 
 # ------------------------------------------------------------------------------------- maps and care homes (issue 6)

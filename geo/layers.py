@@ -11,6 +11,7 @@ reach a tooltip: the area shows as "suppressed" and takes the no-data colour.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pydeck as pdk
 import shapely
+from pydeck.bindings.json_tools import default_serialize
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
@@ -344,15 +346,28 @@ def care_home_layer(homes: pd.DataFrame) -> pdk.Layer:
     )
 
 
+class CompactDeck(pdk.Deck):
+    """A pydeck ``Deck`` whose JSON is written without indentation.
+
+    pydeck indents its JSON by two spaces, which makes ``json`` use its pure-Python encoder (the C encoder
+    serves only compact output) and pads the message with whitespace: on the NCL Map that was nearly half of a
+    rerun's server time (issue 14). The same keys and values, sorted as pydeck sorts them, in compact form.
+    """
+
+    def to_json(self) -> str:
+        """The deck as compact JSON (what ``st.pydeck_chart`` sends to the browser)."""
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
 def build_deck(layers: Sequence[pdk.Layer], view: pdk.ViewState, *, basemap: str | None = None) -> pdk.Deck:
     """The deck: no basemap (no network) unless ``basemap`` names a MapLibre/CARTO style URL."""
     if basemap:
-        return pdk.Deck(
+        return CompactDeck(
             layers=list(layers), initial_view_state=view, tooltip=TOOLTIP, map_provider="carto", map_style=basemap
         )
     # map_provider=None keeps pydeck's "__MAP_STYLE__" placeholder, which Streamlit reads as "no basemap";
     # map_style=None would make Streamlit fall back to CARTO tiles from the internet.
-    return pdk.Deck(layers=list(layers), initial_view_state=view, tooltip=TOOLTIP, map_provider=None)
+    return CompactDeck(layers=list(layers), initial_view_state=view, tooltip=TOOLTIP, map_provider=None)
 
 
 def selected_code(selection: dict | None) -> tuple[str, str] | None:

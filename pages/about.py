@@ -1,4 +1,8 @@
-"""About: each KPI's definition, numerator and denominator, method, polarity, source, caveats and freshness."""
+"""About: each KPI's definition, numerator and denominator, method, polarity, source, caveats and freshness.
+
+Freshness and coverage come from the stored coverage summary (``data/coverage.py``), so the first view reads a few
+hundred rows rather than every observation.
+"""
 
 from __future__ import annotations
 
@@ -33,5 +37,7 @@ for workstream, kpis in catalogue.groupby("workstream", sort=False):
             fresh = freshness.loc[kpi["kpi_code"]] if kpi["kpi_code"] in freshness.index else None
             latest = shown(fresh["latest_period_end"], "no data yet") if fresh is not None else "no data yet"
             imported = f"{fresh['imported_at']:%d %b %Y %H:%M}" if fresh is not None and fresh["imported_at"] else "—"
+            span = (f" (from {shown(fresh['first_period_start'])}: {fresh['values']:,} values)"
+                    if fresh is not None else "")
             st.markdown(kpi_about(kpi, method=METHODS[kpi["value_type"]], polarity=POLARITY_TEXT[kpi["polarity"]],
-                                  freshness=f"Data to {latest}; imported {imported}."))
+                                  freshness=f"Data to {latest}{span}; imported {imported}."))

@@ -103,69 +103,87 @@ chart_with_table(
     key="ch_ratings",
 )
 
-st.markdown("#### Emergency admissions and ambulance call-outs per bed")
-code = st.radio("Measure", list(RATE_KPIS), format_func=RATE_KPIS.get, horizontal=True, key="ch_measure")
-kpi = kpi_row(code)
-periods = cache.kpi_periods(code)
-if kpi is None or periods.empty or "care_home" not in kpi["levels"]:
-    st.info(f"{RATE_KPIS[code]} are not reported by care home yet.")
-else:
-    chosen = filters.period if filters.kpi == code and filters.period else periods["period_start"].iloc[0]
-    first, last = twelve_months_to(chosen)
-    rows = cache.kpi_window_across_areas(code, "care_home", first.date(), last.date())
-    names = cache.area_names("care_home", system)
-    st.caption(
-        f"{kpi['kpi']}: each home's admissions or call-outs over the 12 months {first:%b %Y} to {last:%b %Y} per "
-        f"bed-year ({kpi['unit']}), with funnel limits around the NCL rate. Larger outlined points are in "
-        f"{area.name}."
-        if filters.borough or filters.pcn
-        else f"{kpi['kpi']}: each home over the 12 months {first:%b %Y} to {last:%b %Y} ({kpi['unit']}), with funnel "
-        "limits around the NCL rate."
-    )
-    try:
-        funnel = funnel_for(rows, kpi["value_type"], kpi["multiplier"])
-    except AnalysisError as exc:
-        st.info(str(exc))
-    else:
-        rule = suppression_rule(kpi).deriving("x", "x_label")
-        # the statistics use every home; what is drawn, tabled and exported has been through the suppression step
-        points = suppress(funnel_points(funnel, names, filters.pcn or filters.borough), rule, counts=rows)
-        st.markdown(
-            f"**{funnel_summary(funnel, outlier_table(funnel, names), 'care homes', RATE_KPIS[code].lower())}**"
-        )
-        chart = funnel_chart(
-            funnel,
-            shown(points),
-            unit=kpi["unit"],
-            x_title="Bed-years",
-            alt_text=f"Funnel plot of {kpi['kpi']} for {len(points)} care homes over the 12 months to {last:%B %Y}: "
-            f"each home's rate against its bed-years, with 95% and 99.8% limits around {funnel.centre:.1f}.",
-        )
-        rates = home_rates(rows, kpi["value_type"], kpi["multiplier"], small_number_max(kpi)).merge(
-            names[["area_code", "name", "pcn", "borough"]], on="area_code", how="left"
-        )
-        rates = rates.merge(points[["area_code", "outside"]], on="area_code", how="left")
-        rate_table = rates[
-            ["name", "area_code", "pcn", "borough", "numerator", "denominator", "value", "lower", "upper",
-             "outside", "suppression"]
-        ].rename(
-            columns={
-                "name": "Care home", "area_code": "CQC location ID", "pcn": "PCN", "borough": "Borough",
-                "numerator": RATE_KPIS[code], "denominator": "Bed-years", "value": kpi["unit"],
-                "lower": "95% CI lower", "upper": "95% CI upper", "outside": "Against 99.8% limits",
-                "suppression": "Suppression",
-            }
-        )  # fmt: skip
-        period_words = {**words, "KPI": f"{kpi['kpi']} ({code})", "Period": f"12 months {first:%b %Y} to {last:%b %Y}"}
-        chart_with_table(
-            chart,
-            rate_table,
-            export_context(f"Funnel: {kpi['kpi']}", period_words, kpi["source"],
-                           (last + pd.offsets.MonthEnd(0)).date()),
-            key="ch_funnel",
-        )  # fmt: skip
-        suppression_caption(points, "care homes")
+@st.fragment
+def rates_section() -> None:
+    """The per-bed funnel of care homes with its own measure picker.
 
-st.markdown("#### Care homes")
-listed = home_list(homes, key="ch_list")
-export_buttons(None, listed, export_context(f"Care homes in {area.name}", words, CQC_SOURCE, data_date), key="ch_list")
+    A fragment: choosing another measure reruns only this region, not the sidebar or the rest of the page
+    (issue 14); a sidebar change still reruns the whole page.
+    """
+    st.markdown("#### Emergency admissions and ambulance call-outs per bed")
+    code = st.radio("Measure", list(RATE_KPIS), format_func=RATE_KPIS.get, horizontal=True, key="ch_measure")
+    kpi = kpi_row(code)
+    periods = cache.kpi_periods(code)
+    if kpi is None or periods.empty or "care_home" not in kpi["levels"]:
+        st.info(f"{RATE_KPIS[code]} are not reported by care home yet.")
+    else:
+        chosen = filters.period if filters.kpi == code and filters.period else periods["period_start"].iloc[0]
+        first, last = twelve_months_to(chosen)
+        rows = cache.kpi_window_across_areas(code, "care_home", first.date(), last.date())
+        names = cache.area_names("care_home", system)
+        st.caption(
+            f"{kpi['kpi']}: each home's admissions or call-outs over the 12 months {first:%b %Y} to {last:%b %Y} per "
+            f"bed-year ({kpi['unit']}), with funnel limits around the NCL rate. Larger outlined points are in "
+            f"{area.name}."
+            if filters.borough or filters.pcn
+            else f"{kpi['kpi']}: each home over the 12 months {first:%b %Y} to {last:%b %Y} ({kpi['unit']}), with "
+            "funnel limits around the NCL rate."
+        )
+        try:
+            funnel = funnel_for(rows, kpi["value_type"], kpi["multiplier"])
+        except AnalysisError as exc:
+            st.info(str(exc))
+        else:
+            rule = suppression_rule(kpi).deriving("x", "x_label")
+            # the statistics use every home; what is drawn, tabled and exported has been through the suppression step
+            points = suppress(funnel_points(funnel, names, filters.pcn or filters.borough), rule, counts=rows)
+            st.markdown(
+                f"**{funnel_summary(funnel, outlier_table(funnel, names), 'care homes', RATE_KPIS[code].lower())}**"
+            )
+            chart = funnel_chart(
+                funnel,
+                shown(points),
+                unit=kpi["unit"],
+                x_title="Bed-years",
+                alt_text=f"Funnel plot of {kpi['kpi']} for {len(points)} care homes over the 12 months to "
+                f"{last:%B %Y}: each home's rate against its bed-years, with 95% and 99.8% limits around "
+                f"{funnel.centre:.1f}.",
+            )
+            rates = home_rates(rows, kpi["value_type"], kpi["multiplier"], small_number_max(kpi)).merge(
+                names[["area_code", "name", "pcn", "borough"]], on="area_code", how="left"
+            )
+            rates = rates.merge(points[["area_code", "outside"]], on="area_code", how="left")
+            rate_table = rates[
+                ["name", "area_code", "pcn", "borough", "numerator", "denominator", "value", "lower", "upper",
+                 "outside", "suppression"]
+            ].rename(
+                columns={
+                    "name": "Care home", "area_code": "CQC location ID", "pcn": "PCN", "borough": "Borough",
+                    "numerator": RATE_KPIS[code], "denominator": "Bed-years", "value": kpi["unit"],
+                    "lower": "95% CI lower", "upper": "95% CI upper", "outside": "Against 99.8% limits",
+                    "suppression": "Suppression",
+                }
+            )  # fmt: skip
+            period_words = {**words, "KPI": f"{kpi['kpi']} ({code})",
+                            "Period": f"12 months {first:%b %Y} to {last:%b %Y}"}
+            chart_with_table(
+                chart,
+                rate_table,
+                export_context(f"Funnel: {kpi['kpi']}", period_words, kpi["source"],
+                               (last + pd.offsets.MonthEnd(0)).date()),
+                key="ch_funnel",
+            )  # fmt: skip
+            suppression_caption(points, "care homes")
+
+
+@st.fragment
+def list_section() -> None:
+    """The list of homes with its filters and CSV export; a fragment, so filtering the list reruns only it."""
+    st.markdown("#### Care homes")
+    listed = home_list(homes, key="ch_list")
+    context = export_context(f"Care homes in {area.name}", words, CQC_SOURCE, data_date)
+    export_buttons(None, listed, context, key="ch_list")
+
+
+rates_section()
+list_section()

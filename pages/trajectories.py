@@ -89,65 +89,74 @@ milestones = kpi_milestones(
     series["period_start"].min(),
     data_date,
 )
-narrative = st.empty()  # the KPI's narrative, written once its SPC (below) is computed
+@st.fragment
+def trajectory_and_spc() -> None:
+    """The KPI's narrative, trajectory chart and SPC chart with its rebase and baseline controls.
 
-# name only what is drawn: a published indicator has neither plan nor target
-drawn = ["Actual", *(["plan"] if not plans.empty else []), *(["target"] if target is not None else [])]
-st.markdown("#### " + (", ".join(drawn[:-1]) + " and " + drawn[-1] if len(drawn) > 1 else "Actual values"))
-chart = trajectory_chart(
-    frame,
-    unit=kpi["unit"],
-    target=target,
-    target_date=kpi["target_date"],
-    alt_text=f"Line chart of {kpi['kpi']} for {area.name} by period: actual values with 95% confidence intervals, "
-    f"the planned trajectory (dashed) and the target of {target} by {kpi['target_date']}; "
-    f"{len(milestones)} milestone(s) of the initiative marked.",
-    milestones=milestones,
-)
-chart_with_table(
-    chart, table, export_context(f"{kpi['kpi']}: {area.name}", words, kpi["source"], data_date), key="trajectory"
-)
-suppression_caption(series)
+    A fragment: changing an SPC control reruns only this region (not the sidebar or the small multiples below,
+    which do not depend on it); a sidebar change still reruns the whole page (issue 14).
+    """
+    narrative = st.empty()  # the KPI's narrative, written once its SPC (below) is computed
 
-st.markdown("#### Statistical process control (Making Data Count)")
-scope = f"{kpi['kpi_code']}_{area.level}_{area.code}"
-options = rebase_options(series, milestones)
-choice = spc_rebase_control(options, [d.date().isoformat() for d in known_change_rebase(series, milestones)], scope)
-rebase_caption(options, choice.rebase)
-try:
-    result = spc_chart_data(
-        series, kpi["polarity"], target, rebase=choice.rebase, fix_after_n_points=choice.fix_after_n_points
-    )
-except AnalysisError as exc:
-    st.info(str(exc))
-    result = None
-else:
-    spc_icons(result.summary)
-    differ = status_and_assurance(
-        latest_status(frame, kpi["polarity"], get_settings().status_tolerance), result.summary.assurance_icon, target
-    )
-    if differ:
-        st.caption(f":material/compare_arrows: {differ}")
-    rebase_suggestion(rebase_suggestions(result.data), choice.rebase, scope)
-    shown = spc_display(result, kpi["value_type"], kpi["multiplier"])
-    spc = spc_chart(
-        shown,
+    # name only what is drawn: a published indicator has neither plan nor target
+    drawn = ["Actual", *(["plan"] if not plans.empty else []), *(["target"] if target is not None else [])]
+    st.markdown("#### " + (", ".join(drawn[:-1]) + " and " + drawn[-1] if len(drawn) > 1 else "Actual values"))
+    chart = trajectory_chart(
+        frame,
         unit=kpi["unit"],
         target=target,
+        target_date=kpi["target_date"],
+        alt_text=f"Line chart of {kpi['kpi']} for {area.name} by period: actual values with 95% confidence intervals, "
+        f"the planned trajectory (dashed) and the target of {target} by {kpi['target_date']}; "
+        f"{len(milestones)} milestone(s) of the initiative marked.",
         milestones=milestones,
-        alt_text=f"XmR chart of {kpi['kpi']} for {area.name}: values with the mean and process limits of each "
-        f"segment ({len(choice.rebase)} rebase point(s)); points coloured and shaped by special-cause variation.",
     )
-    spc_rows = spc_table(shown)
     chart_with_table(
-        spc, spc_rows, export_context(f"SPC: {kpi['kpi']}, {area.name}", words, kpi["source"], data_date), key="spc"
+        chart, table, export_context(f"{kpi['kpi']}: {area.name}", words, kpi["source"], data_date), key="trajectory"
     )
-narrative.info(
-    kpi_narrative(kpi=kpi["kpi"], area=area.name, unit=kpi["unit"], polarity=kpi["polarity"], periods=frame,
-                  spc=result, milestones=milestones, target=target, target_date=kpi["target_date"],
-                  tolerance=get_settings().status_tolerance),
-    icon=":material/article:",
-)  # fmt: skip
+    suppression_caption(series)
+
+    st.markdown("#### Statistical process control (Making Data Count)")
+    scope = f"{kpi['kpi_code']}_{area.level}_{area.code}"
+    options = rebase_options(series, milestones)
+    choice = spc_rebase_control(options, [d.date().isoformat() for d in known_change_rebase(series, milestones)], scope)
+    rebase_caption(options, choice.rebase)
+    try:
+        result = spc_chart_data(
+            series, kpi["polarity"], target, rebase=choice.rebase, fix_after_n_points=choice.fix_after_n_points
+        )
+    except AnalysisError as exc:
+        st.info(str(exc))
+        result = None
+    else:
+        spc_icons(result.summary)
+        status = latest_status(frame, kpi["polarity"], get_settings().status_tolerance)
+        differ = status_and_assurance(status, result.summary.assurance_icon, target)
+        if differ:
+            st.caption(f":material/compare_arrows: {differ}")
+        rebase_suggestion(rebase_suggestions(result.data), choice.rebase, scope)
+        shown = spc_display(result, kpi["value_type"], kpi["multiplier"])
+        spc = spc_chart(
+            shown,
+            unit=kpi["unit"],
+            target=target,
+            milestones=milestones,
+            alt_text=f"XmR chart of {kpi['kpi']} for {area.name}: values with the mean and process limits of each "
+            f"segment ({len(choice.rebase)} rebase point(s)); points coloured and shaped by special-cause variation.",
+        )
+        spc_rows = spc_table(shown)
+        chart_with_table(
+            spc, spc_rows, export_context(f"SPC: {kpi['kpi']}, {area.name}", words, kpi["source"], data_date), key="spc"
+        )
+    narrative.info(
+        kpi_narrative(kpi=kpi["kpi"], area=area.name, unit=kpi["unit"], polarity=kpi["polarity"], periods=frame,
+                      spc=result, milestones=milestones, target=target, target_date=kpi["target_date"],
+                      tolerance=get_settings().status_tolerance),
+        icon=":material/article:",
+    )  # fmt: skip
+
+
+trajectory_and_spc()
 
 level = comparison_level(area.level, kpi["levels"])
 if level is not None:

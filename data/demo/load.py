@@ -16,6 +16,7 @@ from sqlalchemy import Integer, Table, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel
 
+from data.coverage import refresh_coverage
 from data.db import create_schema, session_scope
 from data.demo.delivery import build_delivery
 from data.demo.facts import LIST_GROWTH, observations_for, plans_for
@@ -297,6 +298,7 @@ def build_demo(engine: Engine, *, scale: str = "ncl", seed: int = DEMO_SEED) -> 
             )
 
         _load_delivery(session, rng, initiative_ids, kpi_ids, workstream_ids, log.id, rows)
+        refresh_coverage(session)  # the stored summary the pages read (data/coverage.py), in the same transaction
 
         log.rows_accepted = sum(rows.values())
         log.finished_at = datetime.now(UTC)

@@ -42,6 +42,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
+from data.coverage import kpis_written_by, refresh_coverage
 from data.db import session_scope
 from data.importers.links import refresh_links
 from data.rollups import FOOTPRINT_TABLES, kpis_touched, refresh_rollups
@@ -1228,6 +1229,8 @@ def _load_and_refresh(session: Session, source: Source, frame: pd.DataFrame, imp
     rolled = refresh_rollups(session, kpi_ids=None if footprint else touched, import_id=import_id)
     if rolled:
         notes.append(f"rolled up {rolled:,} derived rows (practice sums to PCN, borough and system)")
+    # the stored coverage summary (data/coverage.py) of every KPI whose observations this import wrote or rolled
+    refresh_coverage(session, kpi_ids=None if footprint else touched | kpis_written_by(session, import_id))
     return written
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.app
@@ -67,6 +69,8 @@ def test_about_page_documents_every_kpi(app):
     assert len(app.expander) == 15
     body = " ".join(m.value for m in app.markdown)
     assert "**Numerator.**" in body and "**Method.**" in body and "**Freshness.** Data to 31 Mar 2024" in body
+    # coverage from the stored summary (kpi_coverage): the first period and how many values
+    assert re.search(r"Data to 31 Mar 2024 \(from \d{2} [A-Z][a-z]{2} \d{4}: [\d,]+ values\); imported", body)
 
 
 def test_kpi_options_follow_the_workstream_and_unknown_kpi_is_noticed(app):

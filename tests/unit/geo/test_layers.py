@@ -64,6 +64,17 @@ def test_the_deck_is_offline_and_every_layer_has_an_id(pcn_bounds, borough_bound
     assert deck["layers"][0]["pickable"] is True and deck["layers"][1]["pickable"] is False
 
 
+def test_the_deck_json_is_compact_and_says_what_pydecks_own_json_says(pcn_bounds, borough_bounds, values, practices,
+                                                                     homes):
+    import pydeck as pdk
+
+    deck = _model(pcn_bounds, borough_bounds, values, practices, homes).deck
+    compact = deck.to_json()
+    indented = pdk.Deck.to_json(deck)  # pydeck's own serialisation of the same deck, indented
+    assert json.loads(compact) == json.loads(indented)
+    assert "\n" not in compact and len(compact) < 0.8 * len(indented)  # no indentation padding the message
+
+
 def test_an_opt_in_basemap_names_its_style(pcn_bounds, borough_bounds, values):
     deck = _deck(_model(pcn_bounds, borough_bounds, values, basemap="https://example.org/style.json"))
     assert deck["mapStyle"] == "https://example.org/style.json" and deck["mapProvider"] == "carto"
