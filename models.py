@@ -472,7 +472,8 @@ class KpiPlan(SQLModel, table=True):
 
 
 class KpiCoverage(SQLModel, table=True):
-    """A stored summary of ``kpi_observation``: how many values each KPI has per level, period and import.
+    """A stored summary of ``kpi_observation``: how many values each KPI has per level and period, and the newest
+    import that wrote any of them (``import_id``).
 
     Written by ``data.coverage.refresh_coverage`` in the same transaction as every import and demo build, so the
     pages' freshness, data date, period lists and the About page's coverage read a few hundred rows instead of

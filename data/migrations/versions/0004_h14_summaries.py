@@ -23,8 +23,8 @@ depends_on: str | Sequence[str] | None = None
 
 FILL = (
     "INSERT INTO kpi_coverage (kpi_id, level, period_start, period_end, import_id, observations, valued) "
-    "SELECT kpi_id, level, period_start, period_end, import_id, count(*), count(value) FROM kpi_observation "
-    "GROUP BY kpi_id, level, period_start, period_end, import_id"
+    "SELECT kpi_id, level, period_start, period_end, max(import_id), count(*), count(value) FROM kpi_observation "
+    "GROUP BY kpi_id, level, period_start, period_end"
 )
 
 

@@ -23,10 +23,10 @@ PREVALENCE = (
 LATER = "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PRACTICE_LIST_SIZE\nE83003,HYP,1300,TOTAL,10100\n"
 
 STORED = ("SELECT kpi_id, level, period_start, period_end, import_id, observations, valued FROM kpi_coverage "
-          "ORDER BY kpi_id, level, period_start, import_id")
-SCANNED = ("SELECT kpi_id, level, period_start, period_end, import_id, count(*) AS observations, count(value) AS "
-           "valued FROM kpi_observation GROUP BY kpi_id, level, period_start, period_end, import_id "
-           "ORDER BY kpi_id, level, period_start, import_id")
+          "ORDER BY kpi_id, level, period_start")
+SCANNED = ("SELECT kpi_id, level, period_start, period_end, max(import_id), count(*) AS observations, count(value) "
+           "AS valued FROM kpi_observation GROUP BY kpi_id, level, period_start, period_end "
+           "ORDER BY kpi_id, level, period_start")
 
 
 def _rows(engine: Engine, sql: str) -> list[tuple]:
