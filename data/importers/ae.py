@@ -215,8 +215,7 @@ def parse_providers(data: bytes, file_name: str, options: Options | None = None)
     read = read_template(data, file_name, PROVIDERS)
     if read.refused:
         return read.rejected()
-    return Parsed(read.frame[["_row", "provider_code", "name", "system_code"]], read.problems,
-                  rows_read=read.rows_read)
+    return read.parsed(read.frame[["_row", "provider_code", "name", "system_code"]])
 
 
 def validate_providers(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:

@@ -37,7 +37,7 @@ def parse_areas(data: bytes, file_name: str, options: Options | None = None) -> 
         return read.rejected()
     frame = read.frame
     frame["detach"] = frame["detach"].fillna(False).astype(bool)
-    return Parsed(frame, read.problems, rows_read=read.rows_read)
+    return read.parsed(frame)
 
 
 def validate_areas(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:

@@ -143,7 +143,7 @@ def parse_kpi_observations(data: bytes, file_name: str, options: Options | None 
     frame["period_end"] = frame["period_end"].where(frame["period_end"].notna(), ends)
     out = frame[["_row", "kpi_code", "level", "area_code", "period_start", "period_end", "numerator",
                  "denominator", "value", "lower_ci", "upper_ci"]]
-    return Parsed(out, read.problems, rows_read=read.rows_read)
+    return read.parsed(out)
 
 
 def resolve_observations(
@@ -289,8 +289,7 @@ def parse_kpi_plans(data: bytes, file_name: str, options: Options | None = None)
     if read.refused:
         return read.rejected()
     frame = read.frame.rename(columns={"area_level": "level", "period": "period_start"})
-    return Parsed(frame[["_row", "kpi_code", "level", "area_code", "period_start", "value"]], read.problems,
-                  rows_read=read.rows_read)
+    return read.parsed(frame[["_row", "kpi_code", "level", "area_code", "period_start", "value"]])
 
 
 def validate_kpi_plans(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
@@ -336,7 +335,7 @@ def parse_register(data: bytes, file_name: str, options: Options | None = None) 
                 f"{int(rows['_row'].iloc[0])} calls it {rows['workstream_name'].iloc[0]!r}); use one name",
             )
         )
-    return Parsed(frame, problems, rows_read=read.rows_read)
+    return read.parsed(frame)
 
 
 def validate_register(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
@@ -401,7 +400,7 @@ def parse_kpi_definitions(data: bytes, file_name: str, options: Options | None =
         return read.rejected()
     frame = read.frame
     frame["multiplier"] = frame["multiplier"].fillna(1.0)
-    return Parsed(frame, read.problems, rows_read=read.rows_read)
+    return read.parsed(frame)
 
 
 def validate_kpi_definitions(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
@@ -500,7 +499,7 @@ def parse_kpi_targets(data: bytes, file_name: str, options: Options | None = Non
     if read.refused:
         return read.rejected()
     present = [c for c in TARGET_FIELDS if c in read.present]
-    return Parsed(read.frame[["_row", "kpi_code", *present]], read.problems, rows_read=read.rows_read)
+    return read.parsed(read.frame[["_row", "kpi_code", *present]])
 
 
 def validate_kpi_targets(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:

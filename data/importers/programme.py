@@ -88,7 +88,7 @@ def parse_finance(data: bytes, file_name: str, options: Options | None = None) -
     gross = frame["gross_saving"].fillna(0.0)
     frame["net_saving"] = frame["net_saving"].fillna(gross - investment)
     frame["investment"], frame["gross_saving"] = investment, gross
-    return Parsed(frame, read.problems, rows_read=read.rows_read)
+    return read.parsed(frame)
 
 
 def validate_finance(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
@@ -126,7 +126,7 @@ def parse_activity(data: bytes, file_name: str, options: Options | None = None) 
     frame = read.frame
     frame["financial_year"] = frame["financial_year"].astype("Int64")
     frame["_evidence_present"] = "evidence_kpi_code" in read.present
-    return Parsed(frame, read.problems, rows_read=read.rows_read)
+    return read.parsed(frame)
 
 
 def validate_activity(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
@@ -165,7 +165,7 @@ def parse_milestones(data: bytes, file_name: str, options: Options | None = None
     _row, initiative_code, milestone_code, name, owner, borough_code, planned_date, actual_date.
     """
     read = read_template(data, file_name, MILESTONES)
-    return read.rejected() if read.refused else Parsed(read.frame, read.problems, rows_read=read.rows_read)
+    return read.rejected() if read.refused else read.parsed(read.frame)
 
 
 def validate_milestones(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
@@ -215,7 +215,7 @@ def parse_risks(data: bytes, file_name: str, options: Options | None = None) -> 
     frame["revised_impact"] = frame["revised_impact"].fillna(frame["impact"])
     score = (frame["likelihood"] * frame["impact"]).fillna(0).astype(int)
     frame["escalation"] = frame["escalation"].where(frame["escalation"].notna(), score.map(default_escalation))
-    return Parsed(frame, read.problems, rows_read=read.rows_read)
+    return read.parsed(frame)
 
 
 def validate_risks(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
@@ -265,7 +265,7 @@ def parse_risk_reviews(data: bytes, file_name: str, options: Options | None = No
     frame = read.frame
     frame["revised_likelihood"] = frame["revised_likelihood"].fillna(frame["likelihood"])
     frame["revised_impact"] = frame["revised_impact"].fillna(frame["impact"])
-    return Parsed(frame, read.problems, rows_read=read.rows_read)
+    return read.parsed(frame)
 
 
 def validate_risk_reviews(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:

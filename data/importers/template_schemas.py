@@ -227,6 +227,12 @@ class Template:
         """The file's own header of column ``name`` (the canonical name when the file does not have it)."""
         return self.headers.get(name, name)
 
+    def parsed(self, frame: pd.DataFrame, notes: list[str] | None = None) -> Parsed:
+        """``frame`` as the parse step's result, carrying the file's headers (``attrs["headers"]``) so the checks
+        against the database name columns as the file does too (``run_import``)."""
+        frame.attrs["headers"] = dict(self.headers)
+        return Parsed(frame, self.problems, notes or [], rows_read=self.rows_read)
+
     def rejected(self) -> Parsed:
         """The refusal, nothing read."""
         return Parsed(self.frame.iloc[0:0], self.problems, rows_read=self.rows_read)
@@ -593,9 +599,9 @@ AREAS = Schema(
           for level, what in PARENT_HINT.items()],
     ),
     keys=(
-        Unique(("level", "code"), "level and code (a system, borough, pcn or practice)",
+        Unique(("code", "level"), "code and level (a system, borough, pcn or practice)",
                where=lambda t: ~_is_level("sub_icb", "place")(t)),
-        Unique(("level", "code", "parent_code"), "level, code and parent (a sub_icb or place)",
+        Unique(("code", "level", "parent_code"), "code, level and parent (a sub_icb or place)",
                where=_is_level("sub_icb", "place")),
     ),
     notes=("each parent is an area of the parent level, in this file or already loaded (checked against the "
