@@ -226,6 +226,7 @@ def resolve_observations(
             frame["numerator"].astype(float) > frame["denominator"].astype(float))
         problems += problems_where(
             over.fillna(False).to_numpy(dtype=bool), frame, file=file_name, column="numerator",
+            values=frame["numerator"].map(lambda v: None if pd.isna(v) else f"{v:g}"),
             message=lambda v: f"this KPI is a proportion, so its numerator ({v}) cannot be larger than its "
             "denominator; correct the numerator or the denominator")
     ratio = frame["value_type"].isin(
