@@ -124,6 +124,8 @@ class Field:
             out.append("unique (a repeat is refused naming both rows)")
         if self.severity == "warning":
             out.append("(a warning, not an error)")
+        if out and len(self.headers) > 1 and not self.headers[0][:1].isdigit():  # headerless files: by position
+            out.append("header also accepted as " + ", ".join(f"`{h}`" for h in self.headers[1:]))
         return out
 
 
