@@ -40,6 +40,7 @@ from data.importers.common import (
     upsert,
 )
 from data.importers.schemas import check_source
+from data.importers.template_schemas import PROVIDERS, read_template
 from models import AreaLevel, HealthSystem, Kpi, KpiObservation, Polarity, Provider, ValueType
 
 AE_SOURCE = "NHS England, A&E Attendances and Emergency Admissions (monthly, by provider; all types summed)"
@@ -84,25 +85,11 @@ def parse_ae(data: bytes, file_name: str, options: Options | None = None) -> Par
     problems += more
     if any(p.severity == "error" for p in problems):
         return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
+    # the schema has refused blank codes, bad dates and counts, breaches above attendances and repeated rows
     frame["org_code"] = clean_code(frame["org_code"])
-    problems += problems_where(frame["org_code"].isna(), frame, file=file_name, column="org_code",
-                               message="blank provider code")
-    dates, bad_date = to_date(frame["period"])
-    problems += problems_where(bad_date | frame["period"].isna(), frame, file=file_name, column="period",
-                               message="not a date; give the month's first day (YYYY-MM-DD)")
-    frame["period_start"] = dates
+    frame["period_start"] = to_date(frame["period"])[0]
     for col in ("attendances", "breaches", "admissions"):
-        raw_values = frame[col].copy()
-        frame[col], bad = to_number(raw_values)
-        problems += problems_where(bad | (frame[col] < 0) | (frame[col] % 1 != 0), frame, file=file_name,
-                                   column=col, values=raw_values, message="must be a whole number, 0 or more")
-    problems += problems_where(frame["breaches"] > frame["attendances"], frame, file=file_name, column="breaches",
-                               message="more 4-hour breaches than attendances; check the row")
-    dup = frame.duplicated(["period", "org_code", "type"], keep="first")
-    problems += problems_where(dup, frame, file=file_name, column="type", values=frame["type"],
-                               message="this provider, month and type appear twice; keep one row")
-    if any(p.severity == "error" for p in problems):
-        return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
+        frame[col] = to_number(frame[col])[0]
     frame["month"] = frame["period_start"].map(lambda d: d.replace(day=1))
     totals = frame.groupby(["org_code", "month"], as_index=False).agg(
         _row=("_row", "min"), attendances=("attendances", "sum"), breaches=("breaches", "sum"),
@@ -205,23 +192,9 @@ def parse_nhsuk_trust(data: bytes, file_name: str, options: Options | None = Non
     problems += more
     if any(p.severity == "error" for p in problems):
         return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
+    # the schema has refused blank or repeated codes, blank names, non-numbers and points outside Great Britain
     frame["code"] = clean_code(frame["code"])
-    problems += problems_where(frame["code"].isna(), frame, file=file_name, column="OrganisationCode",
-                               message="blank organisation code")
-    problems += problems_where(frame["name"].isna(), frame, file=file_name, column="OrganisationName",
-                               message="blank organisation name")
-    for col, label, low, high in [("latitude", "Latitude", 49.0, 61.0), ("longitude", "Longitude", -9.0, 2.5)]:
-        raw_values = frame[col].copy()
-        frame[col], bad = to_number(raw_values)
-        problems += problems_where(bad, frame, file=file_name, column=label, values=raw_values,
-                                   message="not a number")
-        outside = frame[col].notna() & ~frame[col].between(low, high)
-        problems += problems_where(outside, frame, file=file_name, column=label, values=raw_values,
-                                   severity="warning", message="outside Great Britain; the point is left empty")
-        frame[col] = frame[col].where(~outside.fillna(False).to_numpy(dtype=bool))
-    dup = frame["code"].notna() & frame["code"].duplicated(keep="first")
-    problems += problems_where(dup, frame, file=file_name, column="OrganisationCode", values=frame["code"],
-                               message="this trust appears twice; keep one row")
+    frame["latitude"], frame["longitude"] = to_number(frame["latitude"])[0], to_number(frame["longitude"])[0]
     out = frame[["_row", "code", "name", "postcode", "latitude", "longitude"]]
     return Parsed(out.reset_index(drop=True), problems, rows_read=len(raw))
 
@@ -236,30 +209,13 @@ def load_nhsuk_trust(session: Session, frame: pd.DataFrame, import_id: int, opti
     return {"provider": upsert(session, Provider, rows, keys=["code"])}
 
 
-PROVIDER_COLUMNS = [
-    Column("provider_code", ("provider", "trust code", "org code", "code")),
-    Column("name", ("provider name", "trust name"), required=False),
-    Column("system_code", ("system", "icb", "icb code", "parent code")),
-]
-
-
 def parse_providers(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
-    """Read the providers template: which system each trust counts towards (and, optionally, its name)."""
-    raw = read_table(data, file_name, header_hint=["provider code", "system code"])
-    frame, problems = match_columns(raw, PROVIDER_COLUMNS, file=file_name)
-    if any(p.severity == "error" for p in problems):
-        return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
-    frame["provider_code"] = clean_code(frame["provider_code"])
-    frame["system_code"] = clean_code(frame["system_code"])
-    problems += problems_where(frame["provider_code"].isna(), frame, file=file_name, column="provider_code",
-                               message="give the trust's ODS code (e.g. RAL)")
-    problems += problems_where(frame["system_code"].isna(), frame, file=file_name, column="system_code",
-                               message="give the system's ODS code (e.g. QMJ)")
-    dup = frame["provider_code"].notna() & frame["provider_code"].duplicated(keep="first")
-    problems += problems_where(dup, frame, file=file_name, column="provider_code",
-                               message="this provider appears twice; keep one row")
-    return Parsed(frame[["_row", "provider_code", "name", "system_code"]].reset_index(drop=True), problems,
-                  rows_read=len(raw))
+    """Read the providers template: which system each trust counts towards (and, optionally, its name); every
+    row is checked by the schema ``PROVIDERS``."""
+    read = read_template(data, file_name, PROVIDERS)
+    if read.refused:
+        return read.rejected()
+    return read.parsed(read.frame[["_row", "provider_code", "name", "system_code"]])
 
 
 def validate_providers(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:

@@ -20,70 +20,24 @@ from __future__ import annotations
 import pandas as pd
 from sqlmodel import Session
 
-from data.importers.common import (
-    Column,
-    Options,
-    Parsed,
-    Problem,
-    Source,
-    clean_code,
-    id_map,
-    problems_where,
-    text_or_none,
-    upsert,
-)
-from data.importers.kpi import TEMPLATE_EXTENSIONS, _duplicates, _read, _required_text
+from data.importers.common import Options, Parsed, Problem, Source, id_map, problems_where, text_or_none, upsert
+from data.importers.kpi import TEMPLATE_EXTENSIONS
+from data.importers.template_schemas import AREAS, read_template
 from models import AreaMember, Borough, HealthSystem, LinkCorrection, Pcn, Practice
 
-AREA_LEVELS = ("system", "borough", "pcn", "sub_icb", "place", "practice")
 PARENT_LEVEL = {"borough": ("system",), "pcn": ("borough",), "sub_icb": ("system", "borough"), "place": ("system",),
                 "practice": ("borough", "pcn")}
-NAMED_LEVELS = ("system", "borough", "pcn")
-PARENT_HINT = {
-    "borough": "a borough needs its system's code",
-    "place": "a place needs the code of the system it is added to",
-    "sub_icb": "a sub-ICB code needs its system's code (or a borough's ONS code for a former borough CCG)",
-    "pcn": "a PCN needs its borough's code (or detach=yes)",
-    "practice": "a practice correction needs its borough's ONS code or its PCN's code (or detach=yes)",
-}
-YES = {"yes", "y", "true", "1", "detach"}
-AREA_COLUMNS = [
-    Column("level", ("area level", "type", "area type")),
-    Column("code", ("area code", "ods code")),
-    Column("name", ("area name",)),
-    Column("parent_code", ("parent", "parent code", "system code", "borough code"), required=False),
-    Column("ons_code", ("ons", "ons system code"), required=False),
-    Column("detach", ("detached", "remove"), required=False),
-]
 
 
 def parse_areas(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
-    """Read the areas template; every borough and PCN names its parent."""
-    frame, problems, n = _read(data, file_name, AREA_COLUMNS)
-    if any(p.severity == "error" for p in problems):
-        return Parsed(frame.iloc[0:0], problems, rows_read=n)
-    raw_level = frame["level"]
-    frame["level"] = raw_level.astype("string").str.strip().str.lower().str.replace(
-        r"[\s-]+", "_", regex=True).astype(object)
-    problems += problems_where(~frame["level"].isin(AREA_LEVELS), frame, file=file_name, column="level",
-                               values=raw_level, message=f"unknown level; use one of: {', '.join(AREA_LEVELS)}")
-    frame["code"] = clean_code(frame["code"])
-    frame["parent_code"] = clean_code(frame["parent_code"])
-    frame["ons_code"] = clean_code(frame["ons_code"])
-    frame["detach"] = frame["detach"].astype("string").str.strip().str.lower().isin(YES).fillna(False).astype(bool)
-    problems += _required_text(frame, "code", file_name, "give the area's code")
-    named = frame["level"].isin(NAMED_LEVELS)
-    problems += problems_where(named & frame["name"].isna(), frame, file=file_name, column="name",
-                               message="name is blank; give the area's name")
-    can_detach = frame["level"].isin(["pcn", "practice"])
-    problems += problems_where(frame["detach"] & ~can_detach, frame, file=file_name, column="detach",
-                               message="only a pcn or practice row can be detached")
-    for level, what in PARENT_HINT.items():
-        needs_parent = (frame["level"] == level) & frame["parent_code"].isna() & ~frame["detach"]
-        problems += problems_where(needs_parent, frame, file=file_name, column="parent_code", message=what)
-    keys = frame.assign(key=frame["parent_code"].where(frame["level"].isin(["sub_icb", "place"]), ""))
-    problems += _duplicates(keys, ["level", "code", "key"], file_name, "code")
-    return Parsed(frame, problems, rows_read=n)
+    """Read the areas template, every row checked by the schema ``AREAS`` (levels, code formats, names, parents,
+    detach, one row per area); a blank ``detach`` is no."""
+    read = read_template(data, file_name, AREAS)
+    if read.refused:
+        return read.rejected()
+    frame = read.frame
+    frame["detach"] = frame["detach"].fillna(False).astype(bool)
+    return read.parsed(frame)
 
 
 def validate_areas(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:

@@ -29,7 +29,7 @@ import re
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 from xml.etree import ElementTree
@@ -1159,7 +1159,9 @@ def run_import(
             clean = frame[~frame["_row"].isin(bad_rows)] if "_row" in frame.columns else frame
             with session_scope(engine) as session:
                 checked = source.validate(session, clean.reset_index(drop=True), file_name, options)
-            problems += checked.problems
+            shown = parsed.frame.attrs.get("headers", {})  # canonical name -> the file's header (templates)
+            problems += [replace(p, column=shown.get(p.column, p.column)) if p.column else p
+                         for p in checked.problems]
             notes += checked.notes
             frame = checked.frame
     except DataImportError as exc:

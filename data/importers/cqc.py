@@ -21,7 +21,6 @@ from data.importers.common import (
     Source,
     errors_in,
     match_columns,
-    problems_where,
     read_table,
     text_or_none,
     to_date,
@@ -74,34 +73,14 @@ def parse_cqc(data: bytes, file_name: str, options: Options | None = None) -> Pa
     homes = _flag(frame["care_home"])
     notes = [f"skipped {int((~homes).sum()):,} locations that are not care homes"] if (~homes).any() else []
     frame = frame[homes].copy()
-    problems += problems_where(frame["location_id"].isna(), frame, file=file_name, column="Location ID",
-                               message="blank CQC location ID")
-    raw_beds = frame["beds"].copy()
-    frame["beds"], bad = to_number(raw_beds)
-    bad |= (frame["beds"].notna() & ((frame["beds"] < 0) | (frame["beds"] % 1 != 0))).fillna(False)
-    problems += problems_where(bad | raw_beds.isna(), frame, file=file_name, column="Care homes beds",
-                               values=raw_beds, message="a care home needs a whole number of beds (0 or more)")
-    ratings = frame["rating"].fillna("").astype(str).str.strip().str.lower().map(RATINGS)
-    problems += problems_where(ratings.isna(), frame, file=file_name, column="Location Latest Overall Rating",
-                               values=frame["rating"], message="unknown rating; CQC ratings are Outstanding, Good, "
-                               "Requires improvement, Inadequate, or blank when not yet rated")
-    frame["cqc_rating"] = ratings
-    raw_date = frame["rating_date"].copy()
-    frame["rating_date"], bad_date = to_date(raw_date)
-    problems += problems_where(bad_date, frame, file=file_name, column="Publication Date", values=raw_date,
-                               message="not a date; write it as YYYY-MM-DD or dd/mm/yyyy")
-    for col, low, high in [("latitude", 49.0, 61.0), ("longitude", -9.0, 2.5)]:
-        raw_values = frame[col].copy()
-        frame[col], bad_pt = to_number(raw_values)
-        bad_pt |= (frame[col].notna() & ~frame[col].between(low, high)).fillna(False)
-        problems += problems_where(bad_pt, frame, file=file_name, column=col, values=raw_values,
-                                   message="not a coordinate in England; give WGS84 degrees or leave it blank")
+    # the schema has refused blank or repeated IDs, bad bed counts, ratings, dates and points outside Great Britain
+    frame["beds"] = to_number(frame["beds"])[0]
+    frame["cqc_rating"] = frame["rating"].fillna("").astype(str).str.strip().str.lower().map(RATINGS)
+    frame["rating_date"] = to_date(frame["rating_date"])[0]
+    frame["latitude"], frame["longitude"] = to_number(frame["latitude"])[0], to_number(frame["longitude"])[0]
     nursing = _flag(frame["with_nursing"]) | frame["primary_category"].fillna("").str.lower().str.contains(
         "nursing")
     frame["care_type"] = [CareType.NURSING.value if n else CareType.RESIDENTIAL.value for n in nursing]
-    dup = frame["location_id"].duplicated() & frame["location_id"].notna()
-    problems += problems_where(dup, frame, file=file_name, column="Location ID", values=frame["location_id"],
-                               message="this location appears twice")
     out = frame[["_row", "location_id", "name", "beds", "care_type", "cqc_rating", "rating_date", "postcode",
                  "latitude", "longitude", "local_authority"]]
     return Parsed(out.reset_index(drop=True), problems, notes, rows_read=len(raw))

@@ -127,8 +127,6 @@ def parse_fingertips(data: bytes, file_name: str, options: Options | None = None
     notes: list[str] = []
     frame["indicator_id"] = clean_code(frame["indicator_id"])
     frame["area_code"] = clean_code(frame["area_code"])
-    problems += problems_where(frame["indicator_id"].isna(), frame, file=file_name, column="Indicator ID",
-                               message="blank indicator ID; re-export the data from Fingertips")
     for col in ("sex", "age", "category_type", "category"):
         frame[col] = frame[col].astype("string").str.strip().astype(object).where(frame[col].notna(), None)
     frame, chosen = _chosen_breakdowns(frame, file_name, options, problems)
@@ -136,12 +134,8 @@ def parse_fingertips(data: bytes, file_name: str, options: Options | None = None
     frame["period_start"], frame["period_end"] = start, end
     problems += problems_where(bad, frame, file=file_name, column="Time period", values=frame["period"],
                                message="a time period this dashboard cannot place on a calendar; report it")
-    for col, label in [("value", "Value"), ("lower_ci", "Lower CI 95.0 limit"), ("upper_ci", "Upper CI 95.0 limit"),
-                       ("count", "Count"), ("denominator", "Denominator")]:
-        raw_values = frame[col].copy()
-        frame[col], bad_number = to_number(raw_values)
-        problems += problems_where(bad_number, frame, file=file_name, column=label, values=raw_values,
-                                   message="not a number; re-export the data from Fingertips")
+    for col in ("value", "lower_ci", "upper_ci", "count", "denominator"):  # the schema has refused non-numbers
+        frame[col] = to_number(frame[col])[0]
     frame["kpi_code"] = _codes(frame, options)
     metadata = _metadata(frame)
     frame["level"] = frame["area_type"].map(lambda t: area_level(t).value if area_level(t) else None)

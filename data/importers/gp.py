@@ -240,26 +240,13 @@ def parse_nhsuk_gp(data: bytes, file_name: str, options: Options | None = None) 
     problems += more
     if any(p.severity == "error" for p in problems):
         return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
+    # the schema has refused blank or repeated codes, non-numbers and points outside Great Britain
     frame["practice_code"] = clean_code(frame["practice_code"])
-    problems += problems_where(frame["practice_code"].isna(), frame, file=file_name, column="OrganisationCode",
-                               message="blank organisation code")
     length = frame["practice_code"].str.len().fillna(0)
     frame["record"] = np.where(length > 6, "site", "practice")
     frame["site_code"] = frame["practice_code"].where(length > 6)
     frame["practice_code"] = frame["practice_code"].str.slice(0, 6)
-    for col, label, low, high in [("latitude", "Latitude", 49.0, 61.0), ("longitude", "Longitude", -9.0, 2.5)]:
-        raw_values = frame[col].copy()
-        frame[col], bad = to_number(raw_values)
-        problems += problems_where(bad, frame, file=file_name, column=label, values=raw_values,
-                                   message="not a number")
-        outside = frame[col].notna() & ~frame[col].between(low, high)
-        problems += problems_where(outside, frame, file=file_name, column=label, values=raw_values,
-                                   severity="warning", message="outside Great Britain; the point is left empty")
-        frame[col] = frame[col].where(~outside.fillna(False).to_numpy(dtype=bool))
-    key = frame["site_code"].fillna(frame["practice_code"])
-    dup = key.notna() & key.duplicated(keep="first")
-    problems += problems_where(dup, frame, file=file_name, column="OrganisationCode", values=key,
-                               message="this organisation appears twice; keep one row")
+    frame["latitude"], frame["longitude"] = to_number(frame["latitude"])[0], to_number(frame["longitude"])[0]
     frame["parent_code"] = clean_code(frame["parent_code"])
     sites = int((frame["record"] == "site").sum())
     notes = [f"{int((frame['record'] == 'practice').sum()):,} practices and {sites:,} branch sites in the file"]

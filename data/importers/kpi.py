@@ -21,20 +21,27 @@ from data.importers.common import (
     Parsed,
     Problem,
     Source,
-    clean_code,
     id_map,
     known_codes,
     match_columns,
-    normalise_header,
     problems_where,
     read_table,
     records,
     text_or_none,
     to_date,
-    to_number,
     to_period,
     update_changed,
     upsert,
+)
+from data.importers.template_schemas import (
+    KPI_DEFINITIONS,
+    KPI_OBSERVATIONS,
+    KPI_PLANS,
+    KPI_TARGETS,
+    LEVEL_ALIASES,
+    LEVEL_CHOICES,
+    REGISTER,
+    read_template,
 )
 from models import (
     FOOTPRINT_LEVELS,
@@ -45,33 +52,11 @@ from models import (
     KpiAreaLevel,
     KpiObservation,
     KpiPlan,
-    Polarity,
     ValueType,
     Workstream,
 )
 
 TEMPLATE_EXTENSIONS = (".csv", ".xlsx", ".ods", ".txt")
-LEVEL_ALIASES = {
-    "gp": AreaLevel.PRACTICE,
-    "gp practice": AreaLevel.PRACTICE,
-    "practice": AreaLevel.PRACTICE,
-    "pcn": AreaLevel.PCN,
-    "primary care network": AreaLevel.PCN,
-    "borough": AreaLevel.BOROUGH,
-    "la": AreaLevel.BOROUGH,
-    "local authority": AreaLevel.BOROUGH,
-    "lad": AreaLevel.BOROUGH,
-    "system": AreaLevel.SYSTEM,
-    "icb": AreaLevel.SYSTEM,
-    "ics": AreaLevel.SYSTEM,
-    "stp": AreaLevel.SYSTEM,
-    "care home": AreaLevel.CARE_HOME,
-    "care_home": AreaLevel.CARE_HOME,
-    "ward": AreaLevel.WARD,
-    "lsoa": AreaLevel.LSOA,
-    "msoa": AreaLevel.MSOA,
-}
-LEVEL_CHOICES = ", ".join(lv.value for lv in FOOTPRINT_LEVELS)
 
 
 def _read(data: bytes, file_name: str, columns: list[Column]) -> tuple[pd.DataFrame, list[Problem], int]:
@@ -83,23 +68,6 @@ def _read(data: bytes, file_name: str, columns: list[Column]) -> tuple[pd.DataFr
 
 def _required_text(frame: pd.DataFrame, column: str, file: str, what: str) -> list[Problem]:
     return problems_where(frame[column].isna(), frame, file=file, column=column, message=f"{column} is blank; {what}")
-
-
-def _numbers(frame: pd.DataFrame, columns: list[str], file: str) -> list[Problem]:
-    """Convert ``columns`` to numbers in place; report non-numbers."""
-    problems = []
-    for col in columns:
-        raw = frame[col].copy()
-        frame[col], bad = to_number(raw)
-        problems += problems_where(
-            bad,
-            frame,
-            file=file,
-            column=col,
-            values=raw,
-            message="not a number; write digits only (e.g. 1234.5), or leave it blank",
-        )
-    return problems
 
 
 def _dates(frame: pd.DataFrame, columns: list[str], file: str) -> list[Problem]:
@@ -138,22 +106,6 @@ def _levels(frame: pd.DataFrame, column: str, file: str) -> list[Problem]:
     )
 
 
-def _periods(frame: pd.DataFrame, file: str) -> list[Problem]:
-    raw = frame["period"]
-    frame["period_start"], frame["period_end_parsed"], bad = to_period(raw)
-    return problems_where(
-        bad | raw.isna(),
-        frame,
-        file=file,
-        column="period",
-        values=raw,
-        message=(
-            "not a period; write a month (2024-03), a financial year (2023/24), a quarter (2023/24 Q1) or a "
-            "calendar year (2023)"
-        ),
-    )
-
-
 def _duplicates(frame: pd.DataFrame, keys: list[str], file: str, column: str) -> list[Problem]:
     """An error for each row repeating an earlier row's natural key (which of the two should win is unknowable)."""
     usable = frame.dropna(subset=keys)
@@ -177,84 +129,22 @@ def _duplicates(frame: pd.DataFrame, keys: list[str], file: str, column: str) ->
 # ---------------------------------------------------------------------------------------- KPI observations
 
 
-OBSERVATION_COLUMNS = [
-    Column("kpi_code", ("kpi", "kpi code", "indicator code", "measure code")),
-    Column("area_level", ("level", "area level", "area type", "geography level")),
-    Column("area_code", ("area", "area code", "org code", "organisation code", "geography code")),
-    Column("period", ("time period", "period start", "month", "date")),
-    Column("period_end", ("period end", "end date"), required=False),
-    Column("numerator", ("count", "num"), required=False),
-    Column("denominator", ("denom", "population"), required=False),
-    Column("value", ("rate", "percentage", "indicator value"), required=False),
-    Column("lower_ci", ("lower ci", "lower ci 95 0 limit", "lcl"), required=False),
-    Column("upper_ci", ("upper ci", "upper ci 95 0 limit", "ucl"), required=False),
-]
-
-
 def parse_kpi_observations(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
-    """Read the KPI observations template (one row per KPI, area and period) and check each cell.
+    """Read the KPI observations template (one row per KPI, area and period), every row checked by its schema.
 
     Output columns: _row, kpi_code, level, area_code, period_start, period_end, numerator, denominator, value,
-    lower_ci, upper_ci. A row needs a value or a numerator (the value is then computed from the KPI's definition).
+    lower_ci, upper_ci. A row needs a value or a numerator (the value is then computed from the KPI's definition);
+    a blank period end is the end of the period.
     """
-    frame, problems, n = _read(data, file_name, OBSERVATION_COLUMNS)
-    if any(p.severity == "error" for p in problems):
-        return Parsed(frame.iloc[0:0], problems, rows_read=n)
-    frame["kpi_code"] = clean_code(frame["kpi_code"])
-    frame["area_code"] = clean_code(frame["area_code"])
-    problems += _required_text(frame, "kpi_code", file_name, "give the code of a KPI in the KPI definitions")
-    problems += _required_text(frame, "area_code", file_name, "give the area's code (ODS or ONS)")
-    problems += _levels(frame, "area_level", file_name)
-    problems += _periods(frame, file_name)
-    problems += _numbers(frame, ["numerator", "denominator", "value", "lower_ci", "upper_ci"], file_name)
-    end, bad_end = to_date(frame["period_end"])
-    problems += problems_where(
-        bad_end,
-        frame,
-        file=file_name,
-        column="period_end",
-        message="not a date; write it as YYYY-MM-DD or leave it blank",
-    )
-    frame["period_end"] = end.where(end.notna(), frame["period_end_parsed"])
-    problems += problems_where(
-        pd.Series([bool(s and e and e < s) for s, e in zip(frame["period_start"], frame["period_end"], strict=True)]),
-        frame,
-        file=file_name,
-        column="period_end",
-        message="ends before the period starts; correct the dates",
-    )
-    problems += problems_where(
-        frame["denominator"] < 0,
-        frame,
-        file=file_name,
-        column="denominator",
-        message="a denominator cannot be negative",
-    )
-    problems += problems_where(
-        frame["value"].isna() & frame["numerator"].isna(),
-        frame,
-        file=file_name,
-        column="value",
-        message="give a value, or a numerator (and denominator) to compute it",
-    )
-    frame = frame.rename(columns={"area_level": "level"})
-    problems += _duplicates(frame, ["kpi_code", "level", "area_code", "period_start"], file_name, "period")
-    out = frame[
-        [
-            "_row",
-            "kpi_code",
-            "level",
-            "area_code",
-            "period_start",
-            "period_end",
-            "numerator",
-            "denominator",
-            "value",
-            "lower_ci",
-            "upper_ci",
-        ]
-    ]
-    return Parsed(out, problems, rows_read=n)
+    read = read_template(data, file_name, KPI_OBSERVATIONS)
+    if read.refused:
+        return read.rejected()
+    frame = read.frame.rename(columns={"area_level": "level", "period": "period_start"})
+    ends = to_period(read.raw["period"].astype(object).where(read.raw["period"].notna(), None))[1]
+    frame["period_end"] = frame["period_end"].where(frame["period_end"].notna(), ends)
+    out = frame[["_row", "kpi_code", "level", "area_code", "period_start", "period_end", "numerator",
+                 "denominator", "value", "lower_ci", "upper_ci"]]
+    return read.parsed(out)
 
 
 def resolve_observations(
@@ -264,12 +154,15 @@ def resolve_observations(
     *,
     unknown_area: str = "error",
     kpi_hint: str = "import it with the KPI definitions template first",
+    parts: bool = False,
 ) -> Parsed:
     """Check observation rows against the database and attach ``kpi_id``; compute missing values.
 
     Unknown KPI codes and levels a KPI is not reported at are errors. Unknown area codes are errors for the
     dashboard's own template (``unknown_area="error"``) and warnings that skip the row for national publications
     (``"warning"``: a Fingertips or NHS Digital file covers all of England, the register only this system).
+    With ``parts``, a proportion's numerator larger than its denominator is an error (a share cannot exceed the
+    whole; the KPI's value type is only known here).
     """
     problems: list[Problem] = []
     notes: list[str] = []
@@ -329,6 +222,14 @@ def resolve_observations(
                 f"(e.g. {examples}); {hint} to include them"
             )
     frame = frame.loc[~skip].copy()
+    if parts:
+        over = (frame["value_type"] == ValueType.PROPORTION.value) & (
+            frame["numerator"].astype(float) > frame["denominator"].astype(float))
+        problems += problems_where(
+            over.fillna(False).to_numpy(dtype=bool), frame, file=file_name, column="numerator",
+            values=frame["numerator"].map(lambda v: None if pd.isna(v) else f"{v:g}"),
+            message=lambda v: f"this KPI is a proportion, so its numerator ({v}) cannot be larger than its "
+            "denominator; correct the numerator or the denominator")
     ratio = frame["value_type"].isin(
         [ValueType.PROPORTION.value, ValueType.RATE.value, ValueType.RATIO.value, ValueType.STANDARDISED_RATIO.value]
     )
@@ -357,7 +258,7 @@ def resolve_observations(
 
 def validate_kpi_observations(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
     """KPI codes, levels and area codes of the template must all exist (errors, with the fix, per row)."""
-    return resolve_observations(session, frame, file_name, unknown_area="error")
+    return resolve_observations(session, frame, file_name, unknown_area="error", parts=True)
 
 
 OBSERVATION_FIELDS = [
@@ -384,37 +285,13 @@ def load_kpi_observations(session: Session, frame: pd.DataFrame, import_id: int,
 # ------------------------------------------------------------------------------------------------- plans
 
 
-PLAN_COLUMNS = [
-    Column("kpi_code", ("kpi", "kpi code")),
-    Column("area_level", ("level", "area level", "area type")),
-    Column("area_code", ("area", "area code", "org code")),
-    Column("period", ("time period", "period start", "month", "date")),
-    Column("value", ("planned value", "plan", "trajectory")),
-]
-
-
 def parse_kpi_plans(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
     """Read the plans template: the value each KPI should reach for an area in each period (its trajectory)."""
-    frame, problems, n = _read(data, file_name, PLAN_COLUMNS)
-    if any(p.severity == "error" for p in problems):
-        return Parsed(frame.iloc[0:0], problems, rows_read=n)
-    frame["kpi_code"] = clean_code(frame["kpi_code"])
-    frame["area_code"] = clean_code(frame["area_code"])
-    problems += _required_text(frame, "kpi_code", file_name, "give the code of a KPI in the KPI definitions")
-    problems += _required_text(frame, "area_code", file_name, "give the area's code (ODS or ONS)")
-    problems += _levels(frame, "area_level", file_name)
-    problems += _periods(frame, file_name)
-    problems += _numbers(frame, ["value"], file_name)
-    problems += problems_where(
-        frame["value"].isna(),
-        frame,
-        file=file_name,
-        column="value",
-        message="the planned value is blank; give the value the KPI should reach",
-    )
-    frame = frame.rename(columns={"area_level": "level"})
-    problems += _duplicates(frame, ["kpi_code", "level", "area_code", "period_start"], file_name, "period")
-    return Parsed(frame[["_row", "kpi_code", "level", "area_code", "period_start", "value"]], problems, rows_read=n)
+    read = read_template(data, file_name, KPI_PLANS)
+    if read.refused:
+        return read.rejected()
+    frame = read.frame.rename(columns={"area_level": "level", "period": "period_start"})
+    return read.parsed(frame[["_row", "kpi_code", "level", "area_code", "period_start", "value"]])
 
 
 def validate_kpi_plans(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
@@ -434,31 +311,15 @@ def load_kpi_plans(session: Session, frame: pd.DataFrame, import_id: int, option
 # ------------------------------------------------------------------------------------------ benefits register
 
 
-REGISTER_COLUMNS = [
-    Column("workstream_code", ("workstream", "workstream id")),
-    Column("workstream_name", ("workstream title",), required=False),
-    Column("initiative_code", ("initiative", "initiative id", "scheme code")),
-    Column("initiative_name", ("initiative title", "scheme", "scheme name")),
-    Column("owner", ("lead", "senior responsible owner", "sro"), required=False),
-    Column("borough_code", ("borough", "la code"), required=False),
-    Column("description", ("initiative description",), required=False),
-    Column("start_date", ("start",), required=False),
-    Column("end_date", ("end",), required=False),
-]
-
-
 def parse_register(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
-    """Read the benefits register template: one row per initiative, with its workstream."""
-    frame, problems, n = _read(data, file_name, REGISTER_COLUMNS)
-    if any(p.severity == "error" for p in problems):
-        return Parsed(frame.iloc[0:0], problems, rows_read=n)
-    frame["workstream_code"] = clean_code(frame["workstream_code"])
-    frame["initiative_code"] = clean_code(frame["initiative_code"])
-    frame["borough_code"] = clean_code(frame["borough_code"])
-    problems += _required_text(frame, "workstream_code", file_name, "give the workstream's code")
-    problems += _required_text(frame, "initiative_code", file_name, "give the initiative's code")
-    problems += _required_text(frame, "initiative_name", file_name, "give the initiative's name")
-    problems += _dates(frame, ["start_date", "end_date"], file_name)
+    """Read the benefits register template: one row per initiative, with its workstream (schema ``REGISTER``).
+
+    One rule spans rows and so lives here: a workstream has one name in the file.
+    """
+    read = read_template(data, file_name, REGISTER)
+    if read.refused:
+        return read.rejected()
+    frame, problems = read.frame, read.problems
     names = (
         frame.dropna(subset=["workstream_code", "workstream_name"])
         .groupby("workstream_code")["workstream_name"]
@@ -470,13 +331,13 @@ def parse_register(data: bytes, file_name: str, options: Options | None = None) 
             Problem(
                 file_name,
                 int(rows["_row"].iloc[-1]),
-                "workstream_name",
-                code,
-                f"workstream {code} has {names[code]} different names in this file; use one name",
+                read.header("workstream_name"),
+                str(rows["workstream_name"].iloc[-1]),
+                f"workstream {code} has {names[code]} different names in this file (row "
+                f"{int(rows['_row'].iloc[0])} calls it {rows['workstream_name'].iloc[0]!r}); use one name",
             )
         )
-    problems += _duplicates(frame, ["initiative_code"], file_name, "initiative_code")
-    return Parsed(frame, problems, rows_read=n)
+    return read.parsed(frame)
 
 
 def validate_register(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
@@ -531,140 +392,17 @@ def load_register(session: Session, frame: pd.DataFrame, import_id: int, options
 # ---------------------------------------------------------------------------------------- KPI definitions
 
 
-DEFINITION_COLUMNS = [
-    Column("kpi_code", ("code", "kpi")),
-    Column("initiative_code", ("initiative",)),
-    Column("name", ("kpi name", "title")),
-    Column("definition", ("description",)),
-    Column("numerator_definition", ("numerator",), required=False),
-    Column("denominator_definition", ("denominator",), required=False),
-    Column("unit", ("units",)),
-    Column("value_type", ("type", "value type")),
-    Column("multiplier", ("per",), required=False),
-    Column("polarity", ("direction", "improvement direction")),
-    Column("source", ("data source",)),
-    Column("caveats", ("notes",), required=False),
-    Column("counts_people", ("suppress small numbers", "counts people"), required=False),
-    Column("summable", ("rolled up", "roll up", "additive"), required=False),
-    Column("levels", ("area levels", "reported at"), required=False),
-    Column("baseline_value", ("baseline",), required=False),
-    Column("baseline_period", (), required=False),
-    Column("target_value", ("target",), required=False),
-    Column("target_date", (), required=False),
-    Column("validation_date", (), required=False),
-    Column("indicator_code", ("published indicator", "published indicator code", "reads indicator"), required=False),
-]
-POLARITY_ALIASES = {
-    "higher": "higher_is_better",
-    "up": "higher_is_better",
-    "lower": "lower_is_better",
-    "down": "lower_is_better",
-    "neither": "no_judgement",
-    "none": "no_judgement",
-}
-
-
-def _enum(frame: pd.DataFrame, column: str, choices: list[str], aliases: dict[str, str], file: str) -> list[Problem]:
-    raw = frame[column]
-    norm = raw.astype("string").str.strip().str.lower().str.replace(r"[\s-]+", "_", regex=True)
-    # plain objects: a column that is blank throughout would otherwise become an Arrow null array, which isin refuses
-    norm = pd.Series([aliases.get(v, v) if isinstance(v, str) else None for v in norm], index=norm.index, dtype=object)
-    frame[column] = norm.where(norm.isin(choices), None).astype(object)
-    return problems_where(
-        frame[column].isna(), frame, file=file, column=column, values=raw, message=f"use one of: {', '.join(choices)}"
-    )
-
-
 def parse_kpi_definitions(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
-    """Read the KPI definitions template: what each KPI measures, how, which way is better, target and levels."""
-    frame, problems, n = _read(data, file_name, DEFINITION_COLUMNS)
-    if any(p.severity == "error" for p in problems):
-        return Parsed(frame.iloc[0:0], problems, rows_read=n)
-    frame["kpi_code"] = clean_code(frame["kpi_code"])
-    frame["initiative_code"] = clean_code(frame["initiative_code"])
-    for col, what in [
-        ("kpi_code", "give the KPI a short code"),
-        ("name", "give the KPI a name"),
-        ("definition", "say what is measured"),
-        ("unit", "give the display unit, e.g. %"),
-        ("source", "name the data source"),
-        ("initiative_code", "name the initiative it serves"),
-    ]:
-        problems += _required_text(frame, col, file_name, what)
-    problems += _enum(frame, "value_type", [v.value for v in ValueType], {"percentage": "proportion"}, file_name)
-    problems += _enum(frame, "polarity", [v.value for v in Polarity], POLARITY_ALIASES, file_name)
-    problems += _numbers(frame, ["multiplier", "baseline_value", "target_value"], file_name)
+    """Read the KPI definitions template: what each KPI measures, how, which way is better, target and levels.
+
+    Every row is checked by the schema ``KPI_DEFINITIONS``; a blank multiplier is 1, blank yes/no columns yes.
+    """
+    read = read_template(data, file_name, KPI_DEFINITIONS)
+    if read.refused:
+        return read.rejected()
+    frame = read.frame
     frame["multiplier"] = frame["multiplier"].fillna(1.0)
-    raw_people = frame["counts_people"].astype("string").str.strip().str.lower()
-    frame["counts_people"] = raw_people.map(
-        lambda v: (
-            True
-            if pd.isna(v) or v in {"", "true", "yes", "y", "1"}
-            else False
-            if v in {"false", "no", "n", "0"}
-            else None
-        )
-    ).astype(object)
-    problems += problems_where(
-        frame["counts_people"].isna(),
-        frame,
-        file=file_name,
-        column="counts_people",
-        values=raw_people,
-        message="write yes or no (no only for counts of organisations such as practices)",
-    )
-    raw_summable = frame["summable"].astype("string").str.strip().str.lower()
-    frame["summable"] = raw_summable.map(
-        lambda v: True if pd.isna(v) or v in {"", "true", "yes", "y", "1"} else False if v in {"false", "no", "n", "0"}
-        else None).astype(object)
-    problems += problems_where(
-        frame["summable"].isna(), frame, file=file_name, column="summable", values=raw_summable,
-        message="write yes or no (no for modelled estimates, medians and ratios without expected counts: "
-                "they are not rolled up from practices)",
-    )
-    problems += problems_where(
-        frame["multiplier"] <= 0,
-        frame,
-        file=file_name,
-        column="multiplier",
-        message="the multiplier must be positive (100 for a percentage, 1000 per 1,000)",
-    )
-    problems += _dates(frame, ["target_date", "validation_date"], file_name)
-    start, _end, bad = to_period(frame["baseline_period"])
-    problems += problems_where(
-        bad,
-        frame,
-        file=file_name,
-        column="baseline_period",
-        message="not a period; write a month (2019-04) or a financial year (2019/20)",
-    )
-    frame["baseline_period"] = start
-    valid_levels = {lv.value for lv in FOOTPRINT_LEVELS}
-    parsed_levels, bad_levels = [], []
-    for raw in frame["levels"]:
-        items = [] if pd.isna(raw) else [s.strip().lower() for s in str(raw).replace(",", ";").split(";") if s.strip()]
-        items = [LEVEL_ALIASES.get(i, i) for i in items]
-        items = [str(i.value) if isinstance(i, AreaLevel) else i for i in items]
-        parsed_levels.append(tuple(dict.fromkeys(i for i in items if i in valid_levels)))
-        bad_levels.append(any(i not in valid_levels for i in items))
-    frame["levels"] = parsed_levels
-    problems += problems_where(
-        np.array(bad_levels),
-        frame,
-        file=file_name,
-        column="levels",
-        message=f"unknown level; list levels separated by ';' from: {LEVEL_CHOICES}",
-    )
-    frame["indicator_code"] = clean_code(frame["indicator_code"])
-    problems += problems_where(
-        frame["indicator_code"].notna() & (frame["indicator_code"] == frame["kpi_code"]),
-        frame,
-        file=file_name,
-        column="indicator_code",
-        message="a KPI cannot read itself; give the code of a published indicator (e.g. QOF_HYP) or leave it blank",
-    )
-    problems += _duplicates(frame, ["kpi_code"], file_name, "kpi_code")
-    return Parsed(frame, problems, rows_read=n)
+    return read.parsed(frame)
 
 
 def validate_kpi_definitions(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
@@ -751,14 +489,6 @@ def load_kpi_definitions(session: Session, frame: pd.DataFrame, import_id: int, 
 # ------------------------------------------------------------------------------------------------ targets
 
 
-TARGET_COLUMNS = [
-    Column("kpi_code", ("code", "kpi")),
-    Column("target_value", ("target",), required=False),
-    Column("target_date", (), required=False),
-    Column("baseline_value", ("baseline",), required=False),
-    Column("baseline_period", (), required=False),
-    Column("validation_date", (), required=False),
-]
 TARGET_FIELDS = ["target_value", "target_date", "baseline_value", "baseline_period", "validation_date"]
 
 
@@ -767,34 +497,11 @@ def parse_kpi_targets(data: bytes, file_name: str, options: Options | None = Non
 
     Only the columns present in the file are changed; a blank cell in a present column clears the value.
     """
-    hint = [a for c in TARGET_COLUMNS for a in c.accepts()]
-    raw = read_table(data, file_name, header_hint=hint)
-    frame, problems = match_columns(raw, TARGET_COLUMNS, file=file_name)
-    headers = {normalise_header(h) for h in raw.columns}
-    present = [c.name for c in TARGET_COLUMNS[1:] if headers & set(c.accepts())]
-    if not present:
-        problems.append(
-            Problem(
-                file_name, 1, None, None, "no target columns found; add at least one of: " + ", ".join(TARGET_FIELDS)
-            )
-        )
-    if any(p.severity == "error" for p in problems):
-        return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
-    frame["kpi_code"] = clean_code(frame["kpi_code"])
-    problems += _required_text(frame, "kpi_code", file_name, "give the KPI's code")
-    problems += _numbers(frame, ["target_value", "baseline_value"], file_name)
-    problems += _dates(frame, ["target_date", "validation_date"], file_name)
-    start, _end, bad = to_period(frame["baseline_period"])
-    problems += problems_where(
-        bad,
-        frame,
-        file=file_name,
-        column="baseline_period",
-        message="not a period; write a month (2019-04) or a financial year (2019/20)",
-    )
-    frame["baseline_period"] = start
-    problems += _duplicates(frame, ["kpi_code"], file_name, "kpi_code")
-    return Parsed(frame[["_row", "kpi_code", *present]], problems, rows_read=len(raw))
+    read = read_template(data, file_name, KPI_TARGETS)
+    if read.refused:
+        return read.rejected()
+    present = [c for c in TARGET_FIELDS if c in read.present]
+    return read.parsed(read.frame[["_row", "kpi_code", *present]])
 
 
 def validate_kpi_targets(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:

@@ -32,6 +32,7 @@ import pandas as pd
 from data.importers.common import Problem, Severity, normalise_header, to_date, to_number
 
 Kind = Literal["text", "code", "integer", "number", "date"]
+Converter = Callable[[pd.Series], "tuple[pd.Series, pd.Series]"]  # stripped text (NA blanks) -> (typed, invalid)
 MAX_PER_CHECK = 50  # problems listed per rule (then one summary line with the count of the rest)
 MAX_PROBLEMS = 1_000  # problems listed per file, over all rules
 
@@ -86,6 +87,9 @@ class Field:
     unique: bool = False
     hint: str = ""  # what to do, appended to this column's messages
     severity: Severity = "error"
+    length: int | None = None  # at most this many characters
+    convert: Converter | None = None  # a value of the project's own vocabulary -> (typed value, invalid)
+    expect: str = ""  # what ``convert`` accepts, in words ("a financial year, e.g. 2019/20")
 
     def accepts(self) -> set[str]:
         """Normalised header spellings that name this column."""
@@ -103,6 +107,10 @@ class Field:
             out.append(kind)
         if self.whole:
             out.append("a whole number")
+        if self.convert is not None:
+            out.append(self.expect)
+        if self.length is not None:
+            out.append(f"at most {self.length} characters")
         if self.pattern:
             out.append(f"matches `{self.pattern}` ({PATTERN_HINT.get(self.pattern, 'the published format')})")
         if self.choices:
@@ -119,6 +127,8 @@ class Field:
             out.append("unique (a repeat is refused naming both rows)")
         if self.severity == "warning":
             out.append("(a warning, not an error)")
+        if out and len(self.headers) > 1 and not self.headers[0][:1].isdigit():  # headerless files: by position
+            out.append("header also accepted as " + ", ".join(f"`{h}`" for h in self.headers[1:]))
         return out
 
 
@@ -169,6 +179,7 @@ class Schema:
     where: Check | None = None  # only rows where this holds are checked (e.g. CQC care homes)
     where_text: str = ""
     headerless: bool = False  # columns are named by position (``headers[0]``, e.g. ``13 Status Code``)
+    one_of: tuple[tuple[str, ...], ...] = ()  # the file has at least one column of each group (a file-level rule)
 
     def field(self, name: str) -> Field:
         """The field called ``name``."""
@@ -191,6 +202,31 @@ class Schema:
         """Canonical field name -> the header as shown in messages (as written; by position if headerless)."""
         return {k: self.field(k).headers[0] if self.headerless else shown(str(v))
                 for k, v in self.columns_of(frame).items()}
+
+    def convert(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` (canonical column names, raw text) with each field's values as the schema reads them.
+
+        Numbers become floats, dates ``datetime.date``, codes upper case without spaces, converted fields their
+        typed value; a value the schema refuses becomes NA (run :meth:`check` first: this step reports nothing).
+        """
+        out = frame.copy()
+        for f in self.fields:
+            if f.name not in out.columns:
+                continue
+            raw = out[f.name].astype("string").str.strip()
+            raw = raw.where(raw != "", pd.NA)
+            if f.convert is not None:
+                typed = f.convert(raw)[0]
+            elif f.kind in ("integer", "number"):
+                typed = to_number(raw)[0]
+            elif f.kind == "date":
+                typed = to_date(raw)[0]
+            elif f.kind == "code":
+                typed = raw.str.replace(r"\s+", "", regex=True).str.upper().astype(object).where(raw.notna(), None)
+            else:
+                typed = raw.astype(object).where(raw.notna(), None)
+            out[f.name] = typed
+        return out
 
     def check(self, frame: pd.DataFrame, file: str, *, lines: Mapping[int, int] | None = None) -> list[Problem]:
         """Problems of every row of ``frame`` (raw strings, a ``_row`` column) against this schema, capped.
@@ -264,6 +300,15 @@ class _Checker:
                     self.file, 1, f.headers[0], None, f"required column '{f.headers[0]}'{also} is missing; "
                     f"the file's columns are: {found or 'none'}. Rename the header or choose the right file"))
             return self.problems
+        for group in self.schema.one_of:
+            if not any(c in self.headers for c in group):
+                names = ", ".join(repr(self.schema.field(c).headers[0]) for c in group)
+                found = ", ".join(repr(c) for c in self.found)
+                self.problems.append(Problem(
+                    self.file, 1, None, None, f"the file needs at least one of the columns {names}; its columns "
+                    f"are: {found or 'none'}. Add one of them or choose the right file"))
+        if self.problems:
+            return self.problems
         if self.schema.where is not None and len(self.raw):
             self.raw = self.raw[np.asarray(self.schema.where(self.raw), dtype=bool)].reset_index(drop=True)
         typed = self.raw.copy()
@@ -291,7 +336,14 @@ class _Checker:
             self._report(raw.isna(), f.name, _say(f, "blank, but every row needs a value here",
                                                   "fill it in or remove the row"), sev)
         present = raw.notna().to_numpy(dtype=bool)
-        if f.kind in ("integer", "number"):
+        if f.length is not None:
+            self._report(present & (raw.str.len() > f.length).fillna(False).to_numpy(dtype=bool), f.name,
+                         _say(f, f"longer than {f.length} characters", "shorten it"), sev)
+        if f.convert is not None:
+            typed, bad = f.convert(raw)
+            self.invalid[f.name] = np.asarray(bad, dtype=bool)
+            self._report(bad, f.name, _say(f, f"not {f.expect}", "correct the value"), sev)
+        elif f.kind in ("integer", "number"):
             values, bad = to_number(raw)
             self.invalid[f.name] = bad.to_numpy(dtype=bool)
             self._report(bad, f.name, _say(f, "not a number", "write digits only (a decimal point and thousands "
@@ -409,20 +461,32 @@ def ci_order(lower: str, value: str, upper: str) -> Rule:
 
 
 def coordinates(lat: str, lon: str) -> tuple[Rule, ...]:
-    """WGS84 degrees in Great Britain: a swapped pair, or British National Grid metres, are named as such."""
+    """WGS84 degrees in Great Britain: a swapped pair, or British National Grid metres, are named as such.
+
+    Each coordinate is judged on its own when the other is blank or absent (a lone latitude outside Great
+    Britain is refused too), so no point outside Great Britain ever reaches an importer.
+    """
+    def both(t: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+        nan = pd.Series(np.nan, index=t.index, dtype=float)
+        return (t[lat].astype(float) if lat in t.columns else nan), (t[lon].astype(float) if lon in t.columns
+                                                                       else nan)
+
     def swapped(t: pd.DataFrame) -> pd.Series:
-        la, lo = t[lat].astype(float), t[lon].astype(float)
+        la, lo = both(t)
         return la.between(-9.0, 2.5) & lo.between(49.0, 61.0)
 
     def grid(t: pd.DataFrame) -> pd.Series:
-        la, lo = t[lat].astype(float), t[lon].astype(float)
+        la, lo = both(t)
         return (la.abs() > 1000) | (lo.abs() > 1000)
 
     def outside(column: str, low: float, high: float) -> Check:
         """Points whose ``column`` is outside Great Britain (a swapped or grid pair has its own message)."""
         def check(t: pd.DataFrame) -> pd.Series:
-            la, lo = t[lat].astype(float), t[lon].astype(float)
-            return ~t[column].astype(float).between(low, high) & ~swapped(t) & ~grid(t) & la.notna() & lo.notna()
+            value = t[column].astype(float)
+            out = value.notna() & ~value.between(low, high)
+            if lat in t.columns and lon in t.columns:  # the pair rules run and name these themselves
+                out &= ~swapped(t) & ~grid(t)
+            return out
         return check
 
     return (
@@ -432,12 +496,12 @@ def coordinates(lat: str, lon: str) -> tuple[Rule, ...]:
         Rule(f"`{lat}`/`{lon}` are degrees, not British National Grid metres (values above 1,000 are refused)",
              (lat, lon), grid, "this looks like a British National Grid easting/northing in metres, not WGS84 "
              "degrees; give latitude and longitude in degrees (convert from EPSG:27700)"),
-        Rule(f"`{lat}` from 49 to 61 (Great Britain)", (lat, lon), outside(lat, 49.0, 61.0),
-             "this latitude is not in Great Britain (49 to 61 degrees north); correct it or leave both "
-             "coordinates blank"),
-        Rule(f"`{lon}` from -9 to 2.5 (Great Britain)", (lon, lat), outside(lon, -9.0, 2.5),
-             "this longitude is not in Great Britain (-9 to 2.5 degrees); correct it or leave both coordinates "
-             "blank"),
+        Rule(f"`{lat}` from 49 to 61 (Great Britain), with or without a longitude", (lat,),
+             outside(lat, 49.0, 61.0), "this latitude is not in Great Britain (49 to 61 degrees north); correct it "
+             "or leave both coordinates blank"),
+        Rule(f"`{lon}` from -9 to 2.5 (Great Britain), with or without a latitude", (lon,),
+             outside(lon, -9.0, 2.5), "this longitude is not in Great Britain (-9 to 2.5 degrees); correct it or "
+             "leave both coordinates blank"),
     )
 
 
@@ -457,6 +521,8 @@ def rule_lines(schema: Schema) -> list[str]:
     out += [f"- {_as_headers(schema, r.text)}" + (" (a warning)" if r.severity == "warning" and "warning" not in
                                                      r.text else "") for r in schema.rules]
     out += [f"- {_as_headers(schema, k.text)}" for k in schema.keys]
+    out += ["- at least one of the columns " + ", ".join(f"`{schema.field(c).headers[0]}`" for c in group)
+            for group in schema.one_of]
     out += [f"- {n}" for n in schema.notes]
     return out
 

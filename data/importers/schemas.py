@@ -40,6 +40,7 @@ from data.importers.schema import (
     ordered,
     rules_markdown,
 )
+from data.importers.template_schemas import TEMPLATE_SCHEMAS
 
 ODS_DATE = "write dates as YYYYMMDD, as ODS does (e.g. 19740401)"
 QOF_GROUP = r"[A-Z][A-Z0-9]{1,5}"
@@ -380,6 +381,7 @@ SCHEMAS: dict[str, tuple[Schema, ...]] = {
     "imd2019": (IMD,),
     "cqc": (CQC,),
     "boundaries": BOUNDARIES,
+    **TEMPLATE_SCHEMAS,  # the dashboard's own templates (data/importers/template_schemas.py)
 }
 
 

@@ -50,7 +50,7 @@ def test_pcns_link_to_boroughs_and_practices_take_their_borough(engine):
 
 
 def test_unknown_parent_is_rejected_with_row_and_fix(engine):
-    report = load_upload(engine, "areas", b"level,code,name,parent_code\npcn,U1,X PCN,E09999999\n", "bad.csv")
+    report = load_upload(engine, "areas", b"level,code,name,parent_code\npcn,U60177,X PCN,E09999999\n", "bad.csv")
     assert report.status == "rejected"
     problem = report.problems[0]
     assert (problem.row, problem.column, problem.value) == (2, "parent_code", "E09999999")
@@ -62,9 +62,9 @@ def test_unknown_parent_is_rejected_with_row_and_fix(engine):
 @pytest.mark.parametrize(
     ("text", "column", "fragment"),
     [
-        (b"level,code,name,parent_code\nward,X,Y,\n", "level", "unknown level"),
+        (b"level,code,name,parent_code\nward,X,Y,\n", "level", "not an area level"),
         (b"level,code,name,parent_code\nborough,E09000003,Barnet,\n", "parent_code", "needs its system"),
-        (b"level,code,name,parent_code\nsystem,QMJ,A,\nsystem,QMJ,B,\n", "code", "repeats row 2"),
+        (b"level,code,name,parent_code\nsystem,QMJ,A,\nsystem,QMJ,B,\n", "code", "as row 2"),
     ],
 )
 def test_parse_errors_name_the_column(text, column, fragment):

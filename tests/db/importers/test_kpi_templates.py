@@ -96,7 +96,8 @@ FLU65,pcn,U60176,2023-13,1,2,
     report = load_upload(geography, "kpi_observations", bad, "bad.csv")
     assert report.status == "rejected"
     where = {(p.row, p.column) for p in report.errors}
-    assert where == {(5, "kpi_code"), (6, "area_code"), (7, "area_level"), (8, "period")}
+    # every column as the file heads it (KPI Code, ...), in the database checks as in the schema's
+    assert where == {(5, "KPI Code"), (6, "Area Code"), (7, "Area Level"), (8, "Period")}
     by_row = {p.row: p.message for p in report.errors}
     assert "KPI definitions" in by_row[5] and "epraccur" in by_row[6] and "levels" in by_row[7]
     assert _count(geography, KpiObservation) == 0  # nothing written, not even the three good rows

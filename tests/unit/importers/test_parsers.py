@@ -255,9 +255,12 @@ def test_kpi_templates_report_each_bad_cell() -> None:
            b"A,I,n,d,%,percent,higher,s,practice;planet,0\n"
     parsed = parse_kpi_definitions(data, "k.csv", {})
     assert {p.column for p in parsed.problems} == {"value_type", "levels", "multiplier"}
-    obs = parse_kpi_observations(b"kpi,level,area,period,value\nA,gp,x1,2023-04,1\nA,practice,X1,2023-04-09,2\n",
-                                 "o.csv", {})
-    assert [(p.row, "repeats row 2" in p.message) for p in obs.problems] == [(3, True)]
+    obs = parse_kpi_observations(b"kpi,level,area,period,value\nA,gp,f83004,2023-04,1\n"
+                                 b"A,practice,F83004,2023-04-09,2\n", "o.csv", {})
+    assert [(p.row, p.column, "as row 2" in p.message) for p in obs.problems] == [(3, "kpi", True)]
+    # a practice is named by its ODS code (a letter and 5 digits): x1 is refused, in the file's own column
+    bad = parse_kpi_observations(b"kpi,level,area,period,value\nA,gp,x1,2023-04,1\n", "o.csv", {})
+    assert [(p.row, p.column, p.value) for p in bad.problems] == [(2, "area", "x1")]
 
 
 def test_cqc_columns_the_importer_does_not_load_are_checked_too() -> None:

@@ -141,3 +141,39 @@ def test_rules_are_documented_in_words_with_the_files_headers() -> None:
                     rules=(ordered("start", "end", "opening"),))
     assert rule_lines(schema) == ["- `Open Date`: never blank; a date", "- `Close Date`: a date",
                                   "- `Close Date` is on or after `Open Date` (opening)"]
+
+
+def test_a_lone_coordinate_outside_great_britain_is_refused_with_or_without_the_other() -> None:
+    """A latitude with a blank longitude, or a file with a latitude column only, is judged on its own: no point
+    outside Great Britain reaches an importer (which therefore has no check of its own)."""
+    both = Schema("s", "S", (Field("lat", ("Latitude",), "number"), Field("lon", ("Longitude",), "number")),
+                  rules=coordinates("lat", "lon"))
+    assert _found(both, "Latitude,Longitude\n51.5,-0.1\n95,\n,7.5\n") == [
+        ("error", 3, "Latitude", "95"), ("error", 4, "Longitude", "7.5")]
+    alone = Schema("s", "S", (Field("lat", ("Latitude",), "number"), Field("lon", ("Longitude",), "number")),
+                   rules=coordinates("lat", "lon"))
+    assert _found(alone, "Latitude\n51.5\n530000\n") == [("error", 3, "Latitude", "530000")]
+
+
+def test_converters_lengths_and_one_of_columns() -> None:
+    """A field's own converter (the project's vocabulary), a length limit, and a group of columns of which the file
+    needs one; ``convert`` reads what ``check`` accepted."""
+    def years(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+        typed = pd.Series([int(v[:4]) if isinstance(v, str) and v[:4].isdigit() else None for v in raw],
+                          index=raw.index, dtype=object)
+        return typed, raw.notna().to_numpy(dtype=bool) & typed.isna().to_numpy(dtype=bool)
+
+    schema = Schema("s", "S", (Field("fy", ("Year",), convert=years, expect="a financial year (2019/20)"),
+                               Field("code", ("Code",), "code", length=4), Field("a", ("A",), "number"),
+                               Field("b", ("B",), "number")), one_of=(("a", "b"),))
+    text = "Year,Code,A\n2019/20,ab,1\nnext,ABCDE,2\n"
+    problems = schema.check(_table(text), "f.csv")
+    assert [(p.row, p.column, p.value) for p in problems] == [(3, "Year", "next"), (3, "Code", "ABCDE")]
+    assert "not a financial year (2019/20)" in problems[0].message and "longer than 4" in problems[1].message
+    typed = schema.convert(_table(text).rename(columns={"Year": "fy", "Code": "code", "A": "a"}))
+    assert typed["fy"].tolist() == [2019, None] and typed["code"].tolist() == ["AB", "ABCDE"]
+    missing = schema.check(_table("Year,Code\n2019/20,ab\n"), "f.csv")
+    assert [(p.row, p.column) for p in missing] == [(1, None)] and "'A', 'B'" in missing[0].message
+    lines = rule_lines(schema)
+    assert "- `Year`: a financial year (2019/20)" in lines and "- `Code`: at most 4 characters" in lines
+    assert "- at least one of the columns `A`, `B`" in lines
