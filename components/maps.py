@@ -63,13 +63,15 @@ def interactive_map(deck: pdk.Deck, *, pcn_boroughs: Mapping[str, str], alt_text
     )
 
 
-def legend(sections: Sequence[tuple[str, Sequence[LegendEntry], str]]) -> None:
-    """The map's legend: for each section a heading and colour swatches with their words, side by side.
+def legend(sections: Sequence[tuple[str, Sequence[LegendEntry], str]], *, stacked: bool = False) -> None:
+    """The map's legend: for each section a heading and colour swatches with their words, side by side (or one
+    under another, ``stacked``, for a legend in a column of its own).
 
     ``sections`` holds (title, entries, shape) with shape "square" or "circle". Drawn as charts, not HTML.
     """
-    for column, (title, entries, shape) in zip(st.columns(len(sections)), sections, strict=True):
-        with column:
+    places = [st.container() for _ in sections] if stacked else st.columns(len(sections))
+    for place, (title, entries, shape) in zip(places, sections, strict=True):
+        with place:
             spec = _legend_spec(title, tuple((e.colour, e.label) for e in entries), shape)
             st.vega_lite_chart(copy.deepcopy(spec), width="stretch")
 

@@ -182,15 +182,20 @@ def map_region() -> None:
         + (f"Outlined in black: {area.name}. " if filters.borough or filters.pcn else "")
         + (f"{INDICATIVE_TEXT}." if indicative else "")
     )
-    interactive_map(model.deck, pcn_boroughs=dict(zip(pcns["code"], pcns["borough_code"], strict=True)),
-                    alt_text=alt_text)
     sections = [(scale.title, scale.legend(), "square")] if scale else []
     if show_homes and homes is not None and len(homes):
         sections.append(("Care homes by CQC rating (size: beds)", rating_legend(), "circle"))
     if show_practices and practices is not None and len(practices):
         sections.append(("Points", [LegendEntry(PRACTICE_COLOUR, "GP practice")], "circle"))
-    if sections:
-        legend(sections)
+    # the legend beside the map on a wide screen (the view fits a phone's map, so a full-width desktop map left
+    # the footprint small in a wide empty frame); the columns stack on a phone, the legend under the map
+    map_column, legend_column = st.columns([2, 1]) if sections else (st.container(), None)
+    with map_column:
+        interactive_map(model.deck, pcn_boroughs=dict(zip(pcns["code"], pcns["borough_code"], strict=True)),
+                        alt_text=alt_text)
+    if legend_column is not None:
+        with legend_column:
+            legend(sections, stacked=True)
     if values is not None:
         suppression_caption(values, f"{LEVEL_WORDS[kpi_level]}s")
         without = ~pcn_bounds["code"].isin(values["area_code"])
