@@ -46,7 +46,6 @@ TITLE = "Benefits realisation board pack"
 # The README's one required font (fonts-dejavu-core): the pack's text, and the charts' (see ``svg_figure``)
 CHART_FONT = "DejaVu Sans"
 CHART_HEIGHT = 210  # px: a KPI's trajectory and SPC chart share one A4 page with its facts and narrative
-LABEL_GAP = 0.025  # milestones closer than this share of a chart's time axis share one label (``spaced_labels``)
 # the integrated summary's columns (% of a landscape page): the same in every workstream's table
 SUMMARY_WIDTHS = {"KPI": 11.5, "Code": 12.0, "Period": 5.5, "Latest": 5.5, "Plan": 5.0, "Target": 6.0, "Status": 6.5,
                   "Variation": 8.5, "Assurance": 8.5, "Trend": 8.0, "Rule fired": 13.0,
@@ -115,7 +114,8 @@ def _fit_vertical_labels(spec: dict) -> dict:
     def fit(node: object) -> None:
         if isinstance(node, dict):
             mark = node.get("mark")
-            if isinstance(mark, dict) and mark.get("type") == "text" and mark.get("angle") in (90, 270):
+            if isinstance(mark, dict) and mark.get("type") == "text" and mark.get("angle") in (90, 270) and \
+                    isinstance(mark.get("limit", height), int | float):  # an expression ("height - 6") fits already
                 mark["limit"] = min(float(mark.get("limit", height)), height - 8)
             for value in node.values():
                 fit(value)
@@ -190,22 +190,6 @@ def milestone_words(milestones: pd.DataFrame) -> str:
     return f"Milestones marked: {marks}."
 
 
-def spaced_labels(milestones: pd.DataFrame, first: object, last: object, gap: float = LABEL_GAP) -> pd.DataFrame:
-    """The milestones with the label blanked of any that falls within ``gap`` (a share of the time axis from
-    ``first`` to ``last``) of the previous labelled one: the rules are all drawn, the labels do not overprint,
-    and the figure's caption names every milestone (:func:`milestone_words`)."""
-    if milestones.empty or pd.isna(first) or pd.isna(last) or pd.Timestamp(last) <= pd.Timestamp(first):
-        return milestones
-    width = pd.Timestamp(last) - pd.Timestamp(first)
-    out = milestones.assign(_when=pd.to_datetime(milestones["date"])).sort_values("_when")
-    labels, previous = [], None
-    for when, label in zip(out["_when"], out["label"], strict=True):
-        crowded = previous is not None and (when - previous) < width * gap
-        labels.append("" if crowded else label)
-        previous = previous if crowded else when
-    return out.assign(label=labels).drop(columns="_when")
-
-
 def cover(pack: BoardPack) -> str:
     """Title, area, headline, data date, filters, the synthetic label and the contents."""
     filters = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in pack.filters.items())
@@ -265,8 +249,7 @@ def kpi_section(pack: BoardPack, page: KpiPage) -> str:
         if latest is not None
         else "No reported value."
     )
-    span = pd.to_datetime(frame["period_start"]) if "period_start" in frame else pd.Series(dtype="datetime64[ns]")
-    marks = spaced_labels(page.milestones, span.min(), span.max())
+    marks = page.milestones  # crowded labels share dated lines (components.charts.milestone_label_layout)
     trajectory_alt = (
         f"Line chart of {kpi['kpi']} for {pack.area_name} by period: actual values with 95% confidence intervals, "
         f"the planned trajectory (dashed) and the target; {len(page.milestones)} milestone(s) of the initiative marked."

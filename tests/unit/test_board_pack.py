@@ -9,6 +9,7 @@ import re
 from datetime import date
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import pypdf
 import pytest
@@ -77,22 +78,34 @@ def test_number_and_missing_values(value, text):
     assert esc(None) == "–"
 
 
-def test_crowded_milestones_share_one_label_and_the_caption_names_them_all():
-    from components.board_pack import milestone_words, spaced_labels
+def test_the_caption_names_every_milestone():
+    from components.board_pack import milestone_words
 
     marks = pd.DataFrame({
         "date": pd.to_datetime(["2018-05-01", "2017-12-01", "2018-06-01", "2018-09-01"]),
         "label": ["Wave 2", "Wave 1", "Wave 3", "Wave 4"], "done": [True] * 4, "code": ["B", "A", "C", "D"],
     })  # fmt: skip
-    # a 100-month axis: 2.5% is 2.5 months, so June (one month after May) loses its label, September keeps its own
-    spaced = spaced_labels(marks, pd.Timestamp("2016-04-01"), pd.Timestamp("2024-08-01"))
-    assert dict(zip(spaced["code"], spaced["label"], strict=True)) == {"A": "Wave 1", "B": "Wave 2", "C": "",
-                                                                         "D": "Wave 4"}  # fmt: skip
-    assert len(spaced) == len(marks)  # every rule is still drawn
     assert milestone_words(marks) == (
         "Milestones marked: Wave 2 (May 2018); Wave 1 (Dec 2017); Wave 3 (Jun 2018); Wave 4 (Sep 2018)."
     )
     assert milestone_words(marks.iloc[0:0]) == ""
+
+
+def test_a_time_chart_with_crowded_milestones_draws_in_the_pack_with_every_label_inside_the_plot():
+    """The screen's milestone layout (labels sharing dated lines, each line's length an expression of the plot's
+    height) is drawn as it is in the pack's shorter charts: no error, and every label word is in the SVG."""
+    from components.charts import trajectory_chart
+
+    months = pd.date_range("2016-04-01", "2024-03-01", freq="MS")
+    series = pd.DataFrame({"period_start": months, "value": 50.0, "lower": np.nan, "upper": np.nan, "plan": 55.0})
+    marks = pd.DataFrame({"date": pd.to_datetime(["2017-12-01", "2018-05-01", "2018-06-01", "2018-09-01"]),
+                          "label": ["Wave 1 live", "Wave 2 live", "Wave 3 live", "Wave 4 live"], "done": True})
+    chart = trajectory_chart(series, unit="%", target=60.0, target_date=None, alt_text="T", milestones=marks)
+    html = svg_figure(chart.properties(height=170), "Alt text")
+    svg = base64.b64decode(re.search(r"base64,([^\"]+)\"", html).group(1)).decode("utf-8")
+    drawn = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+    for wave in ("1", "2", "3", "4"):
+        assert f"Wave {wave}" in drawn, drawn
 
 
 def test_chart_text_is_measured_in_the_font_the_pdf_draws_and_vertical_labels_fit_the_plot():
