@@ -25,6 +25,7 @@ _ROW_PX = 18
 _ROW_HEIGHT = 35  # st.dataframe row height in px
 NUMBER_COLUMNS = ("Latest", "Plan", "Target")
 KPI_COLUMN_PX = 240  # wide enough for "Hypertension prevalence (QOF register)" at the grid's font
+NUMBER_COLUMN_PX = 88  # "1,828,516" whole (a narrower cell cut it to "828,516")
 
 
 def summary_order() -> str:
@@ -73,7 +74,7 @@ def _table(rows: pd.DataFrame, *, workstream: bool) -> None:
         height=_ROW_HEIGHT * (len(shown) + 1) + 3,
         column_config={
             "KPI": st.column_config.TextColumn("KPI", width=KPI_COLUMN_PX, pinned=True),
-            **{c: st.column_config.TextColumn(c, alignment="right") for c in NUMBER_COLUMNS},
+            **{c: st.column_config.TextColumn(c, alignment="right", width=NUMBER_COLUMN_PX) for c in NUMBER_COLUMNS},
             "Rule fired": st.column_config.TextColumn("Rule fired", width="medium"),
             "Recent": st.column_config.LineChartColumn("Recent", help="The last 24 values", width="small"),
             **hidden,
