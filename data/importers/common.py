@@ -1226,11 +1226,10 @@ def _load_and_refresh(session: Session, source: Source, frame: pd.DataFrame, imp
     written = source.load(session, frame, import_id, options)
     links = refresh_links(session)
     written = {**written, **links.counts}
+    notes += links.notes  # StateNotes: ``load-folder`` says each once, not after every file
     # roll practice values up (data/rollups.py): the KPIs this import wrote, or all after a footprint change
     touched = kpis_touched(session, import_id)
     footprint = any(n and t in FOOTPRINT_TABLES for t, n in written.items())
-    if footprint:  # the links' notes describe the footprint: say them when it changed, not after every import
-        notes += links.notes
     rolled = refresh_rollups(session, kpi_ids=None if footprint else touched, import_id=import_id)
     if rolled:
         notes.append(f"rolled up {rolled:,} derived rows (practice sums to PCN, borough and system)")

@@ -30,6 +30,7 @@ from data.importers import SOURCES
 from data.importers.boundaries import catchments_derivable, run_indicative_catchments
 from data.importers.common import ImportReport, decode_text, normalise_header, run_import, sniff_delimiter
 from data.importers.derived_footprint import derivable, run_derived_footprint
+from data.importers.links import StateNote
 
 HEAD_BYTES = 65_536
 SKIP_NAMES = ("readme", ".ds_store", "thumbs.db")
@@ -114,16 +115,23 @@ class FolderReport:
 
     def text(self) -> str:
         """A plain-text summary: each file's outcome, then the skipped files and why."""
-        lines = []
+        lines: list[str] = []
+        said: set[str] = set()  # notes on the register's state (links.StateNote) are said once, where they arise
+
+        def notes(report: ImportReport, limit: int) -> list[str]:
+            fresh = [n for n in report.notes if not (isinstance(n, StateNote) and n in said)]
+            said.update(n for n in fresh if isinstance(n, StateNote))
+            return [f"{'':9} note: {n}" for n in fresh[:limit]]
+
         for d, r in zip([d for d in self.detected if d.source], self.reports, strict=False):
             written = ", ".join(f"{t} {n:,}" for t, n in r.written.items())
             lines.append(f"{r.status.upper():9} {d.source:16} {d.path}" + (f": {written}" if written else ""))
-            lines += [f"{'':9} note: {n}" for n in r.notes[:6]]
+            lines += notes(r, 6)
             lines += [f"{'':9} {p}" for p in r.errors[:10]]
         for r in self.derived:
             written = ", ".join(f"{t} {n:,}" for t, n in r.written.items())
             lines.append(f"{r.status.upper():9} {r.source:16} {r.file_name}" + (f": {written}" if written else ""))
-            lines += [f"{'':9} note: {n}" for n in r.notes[:12]]
+            lines += notes(r, 12)
             lines += [f"{'':9} {p}" for p in r.errors[:10]]
         skipped = [d for d in self.detected if not d.source]
         lines += [f"{'SKIPPED':9} {'':16} {d.path}: {d.reason}" for d in skipped]

@@ -34,9 +34,17 @@ from models import AreaLevel, Borough, Boundary, CareHome, LinkCorrection, Pcn, 
 EXAMPLES = 5
 
 
+class StateNote(str):
+    """A note about the register as it stands after an import (a link conflict), not about the file imported: it
+    is true after every later import too, so a run of many files (``load-folder``) says it once."""
+
+    __slots__ = ()
+
+
 @dataclass
 class LinkReport:
-    """Links changed by one refresh (``counts``) and what a person should know (``notes``: conflicts)."""
+    """Links changed by one refresh (``counts``) and what a person should know (``notes``: conflicts, as
+    :class:`StateNote`: they describe the register after the import, not the file imported)."""
 
     counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -152,17 +160,17 @@ def refresh_links(session: Session) -> LinkReport:
         report.counts["practice borough"] = _set(session, Practice, "borough_id", _changed(current, chosen))
         foreign = place.notna() & ~rule.ok(place, commissioner)
         if foreign.any():
-            report.notes.append(
+            report.notes.append(StateNote(
                 f"{plural(int(foreign.sum()), 'practice')} {'lies' if foreign.sum() == 1 else 'lie'} inside a borough "
                 "of a system that does not commission them "
                 f"(by their ODS commissioner) and were not put in it, e.g. {_examples(practices.loc[foreign, 'code'])}"
-                "; to include one, reassign it in the areas template")
+                "; to include one, reassign it in the areas template"))
         elsewhere = place.notna() & chosen.notna() & (place != chosen).fillna(False) & ~foreign
         if elsewhere.any():
-            report.notes.append(
+            report.notes.append(StateNote(
                 f"{plural(int(elsewhere.sum()), 'practice')} {'lies' if elsewhere.sum() == 1 else 'lie'} outside the "
                 "borough their ODS codes or corrections give "
-                f"(kept in that borough), e.g. {_examples(practices.loc[elsewhere, 'code'])}")
+                f"(kept in that borough), e.g. {_examples(practices.loc[elsewhere, 'code'])}"))
 
     # PCNs: the borough most of their open member practices are in, if the PCN's sub-ICB allows it
     pcns = _frame(session, select(Pcn.id, Pcn.code, Pcn.borough_id, Pcn.sub_icb_code),
@@ -185,10 +193,10 @@ def refresh_links(session: Session) -> LinkReport:
         report.counts["pcn borough"] = _set(session, Pcn, "borough_id", _changed(current, chosen))
         refused = current.notna() & chosen.isna() & fix["detach"].isna()
         if refused.any():
-            report.notes.append(
+            report.notes.append(StateNote(
                 f"{plural(int(refused.sum()), 'PCN')} {'was' if refused.sum() == 1 else 'were'} taken out of a "
                 "borough whose system does not commission them "
-                f"(by their ODS parent sub-ICB), e.g. {_examples(pcns.loc[refused, 'code'])}")
+                f"(by their ODS parent sub-ICB), e.g. {_examples(pcns.loc[refused, 'code'])}"))
 
     homes = _frame(session, select(CareHome.id, CareHome.longitude, CareHome.latitude).where(
         CareHome.pcn_id.is_(None), CareHome.longitude.is_not(None), CareHome.latitude.is_not(None)),
