@@ -925,11 +925,16 @@ def _copy_upsert(
             + ", ".join(f'EXCLUDED."{c}"' for c in compared) + ")")
     else:
         action = "DO NOTHING"
-    result = connection.exec_driver_sql(
-        f'INSERT INTO "{table.name}" ({quoted}) SELECT DISTINCT ON ({key_list}) {quoted} FROM "{staging}" '
-        f'ORDER BY {key_list}, "_row" DESC ON CONFLICT ({key_list}) {action}'
-    )
-    changed = result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(frame)
+    return _merge_staged(connection, staging, len(frame),
+                         f'INSERT INTO "{table.name}" ({quoted}) SELECT DISTINCT ON ({key_list}) {quoted} FROM '
+                         f'"{staging}" ORDER BY {key_list}, "_row" DESC ON CONFLICT ({key_list}) {action}')
+
+
+def _merge_staged(connection: Connection, staging: str, rows: int, merge: str) -> int:
+    """Run the staged paths' one merging statement, drop the staging table and count the rows inserted or changed
+    (also into the import's :class:`ChangeCounter`: textual SQL is not counted by its listener)."""
+    result = connection.exec_driver_sql(merge)
+    changed = result.rowcount if result.rowcount is not None and result.rowcount >= 0 else rows
     connection.exec_driver_sql(f'DROP TABLE "{staging}"')
     counter = connection.info.get(ChangeCounter.KEY)
     if counter is not None:
@@ -991,16 +996,10 @@ def _sqlite_staged_upsert(
     else:
         action = "DO NOTHING"
     # the last row of each key wins, as with the chunked path; the WHERE also parts SELECT from ON CONFLICT
-    result = connection.exec_driver_sql(
-        f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{staging}" WHERE rowid IN '
-        f'(SELECT max(rowid) FROM "{staging}" GROUP BY {key_list}) ORDER BY rowid ON CONFLICT ({key_list}) {action}'
-    )
-    changed = result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(frame)
-    connection.exec_driver_sql(f'DROP TABLE "{staging}"')
-    counter = connection.info.get(ChangeCounter.KEY)
-    if counter is not None:
-        counter.rows += changed
-    return changed
+    return _merge_staged(connection, staging, len(frame),
+                         f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{staging}" WHERE rowid IN '
+                         f'(SELECT max(rowid) FROM "{staging}" GROUP BY {key_list}) ORDER BY rowid '
+                         f'ON CONFLICT ({key_list}) {action}')
 
 
 # --------------------------------------------------------------------------------------------- the pipeline
