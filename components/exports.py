@@ -13,12 +13,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components.chart_cache import Drawable, altair_of, draw
 from data.export import ExportContext, as_displayed, chart_png, chart_svg, csv_bytes, file_stem
 from data.suppression import suppressed_note
 
 
 def export_buttons(
-    chart: alt.TopLevelMixin | Callable[[], alt.TopLevelMixin] | None,
+    chart: Drawable | Callable[[], Drawable] | None,
     rows: pd.DataFrame,
     context: ExportContext,
     *,
@@ -29,10 +30,14 @@ def export_buttons(
     displayed (``data.export.as_displayed``: 1 decimal, or ``places`` by column).
 
     ``chart`` may be a callable that builds the chart: it is then built only when PNG or SVG is clicked (the
-    Map's static map costs more to build than the page's own map, issue 14).
+    Map's static map costs more to build than the page's own map, issue 14); so is a cached chart's Altair chart
+    (``components.chart_cache``).
     """
     stem = file_stem(context.title, context.data_date)
-    built = chart if callable(chart) else (lambda: chart)
+
+    def built() -> alt.TopLevelMixin:
+        return altair_of(chart)  # type: ignore[arg-type]
+
     formats = [
         ("PNG", "png", "image/png", ":material/image:", "Chart with title, filters and source",
          lambda: chart_png(built(), context)),
@@ -51,14 +56,14 @@ def export_buttons(
 
 
 def chart_with_table(
-    chart: alt.TopLevelMixin,
+    chart: Drawable,
     table: pd.DataFrame,
     context: ExportContext,
     *,
     key: str,
     export_rows: pd.DataFrame | None = None,
     places: Mapping[str, int] | None = None,
-    panels: Sequence[alt.TopLevelMixin] = (),
+    panels: Sequence[Drawable] = (),
 ) -> None:
     """The chart (with its alt text), a table view of the same numbers as displayed, and its exports.
 
@@ -71,9 +76,9 @@ def chart_with_table(
     with chart_tab:
         if panels:
             for column, panel in zip(st.columns(len(panels)), panels, strict=True):
-                column.altair_chart(panel, width="stretch")
+                draw(panel, column)
         else:
-            st.altair_chart(chart, width="stretch")
+            draw(chart)
     with table_tab:
         st.dataframe(as_displayed(table, places=places), hide_index=True, width="stretch")
     export_buttons(chart, table if export_rows is None else export_rows, context, key=key, places=places)

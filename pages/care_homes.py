@@ -8,6 +8,7 @@ import streamlit as st
 
 from components.area import selected_area, system_code
 from components.care_homes import headline_metrics, home_list, homes_beds_chart, homes_in_area, ratings_chart
+from components.chart_cache import cached
 from components.charts import funnel_chart
 from components.exports import chart_with_table, export_buttons, suppression_caption
 from components.page import export_context, filter_wording, kpi_row, small_number_max, suppression_rule
@@ -55,7 +56,8 @@ by = "pcn" if filters.borough or filters.pcn else "borough"
 by_word = "PCN" if by == "pcn" else "Borough"
 st.markdown(f"#### Homes and beds by {by_word.lower()}")
 summary = care_home_summary(homes, by)
-beds = homes_beds_chart(
+beds = cached(
+    homes_beds_chart,
     summary,
     area_word=by_word,
     alt_text=f"Bar chart of care-home beds by {by_word.lower()} in {area.name}, each bar labelled "
@@ -88,7 +90,8 @@ st.caption(
 
 st.markdown("#### CQC ratings")
 mix = ratings_mix(homes, by)
-ratings = ratings_chart(
+ratings = cached(
+    ratings_chart,
     mix,
     alt_text=f"Stacked bar chart of the share of care homes by latest CQC overall rating for each "
     f"{by_word.lower()} in {area.name}: Outstanding, Good, Requires improvement, Inadequate, Not yet rated.",
@@ -140,7 +143,8 @@ def rates_section() -> None:
             st.markdown(
                 f"**{funnel_summary(funnel, outlier_table(funnel, names), 'care homes', RATE_KPIS[code].lower())}**"
             )
-            chart = funnel_chart(
+            chart = cached(
+                funnel_chart,
                 funnel,
                 shown(points),
                 unit=kpi["unit"],

@@ -7,6 +7,7 @@ from datetime import date
 import streamlit as st
 
 from components.area import selected_area, system_code
+from components.chart_cache import cached
 from components.exports import chart_with_table, export_buttons
 from components.filters import page_filters
 from components.messages import provenance_caption
@@ -84,7 +85,8 @@ timeline = status.assign(
     borough_label=status["scope"],
     actual_text=status["actual_date"].map(lambda d: f"{d:%d %b %Y}" if d is not None and d == d else "not yet"),
 )
-chart = milestone_timeline(
+chart = cached(
+    milestone_timeline,
     timeline,
     as_at=as_at,
     alt_text=f"Timeline of {plural(summary['total'], 'milestone')}: each line runs from the planned date (black "
@@ -102,7 +104,8 @@ progress = prog.rollout(status)
 if progress.empty:
     st.info("No milestone here is tied to a borough, so there is no borough roll-out to show.")
 else:
-    chart = rollout_chart(
+    chart = cached(
+        rollout_chart,
         progress,
         alt_text="Bar chart of roll-out progress per initiative and borough: filled bars count the milestones live "
         "out of all planned (outline), each labelled like '3 of 4 live'.",

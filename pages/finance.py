@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.area import selected_area, system_code
+from components.chart_cache import cached
 from components.exports import chart_with_table
 from components.filters import page_filters
 from components.messages import provenance_caption
@@ -68,14 +69,16 @@ else:
     name = prog.MEASURES[measure]
     by_year = prog.finance_by_year(lines, measure)
     if view == "Cumulative":
-        chart = cumulative_chart(
+        chart = cached(
+            cumulative_chart,
             by_year,
             value_title=f"Cumulative {name.lower()} (£)",
             alt_text=f"Line chart of cumulative {name.lower()} by financial year: plan dashed, actual solid. "
             f"{prog.headline(totals, measure)}",
         )
     else:
-        chart = plan_actual_bars(
+        chart = cached(
+            plan_actual_bars,
             by_year,
             category="year",
             category_title="Financial year",
@@ -107,7 +110,8 @@ else:
             f"{w}: {prog.money_short(v)} {prog.direction_word(v, measure)}"
             for w, v in zip(what, variance["variance"], strict=True)
         ]
-        chart = variance_chart(
+        chart = cached(
+            variance_chart,
             variance, category="label", value_title=f"{name}: actual - plan to date (£)",
             alt_text=f"Bar chart of the {name.lower()} variance against plan to date by {group.lower()}; each bar is "
             "labelled with the amount and whether it is ahead of or behind plan.",
@@ -127,7 +131,8 @@ else:
     st.markdown("#### Recurrent and non-recurrent")
     recurrence = prog.recurrence_by_year(lines, measure)
     recurrence["label"] = recurrence["year"] + " " + recurrence["recurrence"].str.lower()
-    chart = plan_actual_bars(
+    chart = cached(
+        plan_actual_bars,
         recurrence, category="label", category_title="Financial year and recurrence", value_title=f"{name} (£)",
         horizontal=True,
         alt_text=f"Bar chart of {name.lower()} by financial year split into recurrent and non-recurrent, plan "
@@ -151,7 +156,8 @@ else:
         key="activity_year",
     )
     pods = prog.activity_by_pod(activity, year)
-    chart = plan_actual_bars(
+    chart = cached(
+        plan_actual_bars,
         pods, category="label", category_title="Point of delivery",
         value_title="Change in activity (negative = fewer)", money=False, horizontal=True,
         alt_text=f"Bar chart of the planned and actual change in activity by point of delivery in "

@@ -6,6 +6,7 @@ import streamlit as st
 
 from components.area import selected_area, system_code
 from components.board_pack import board_pack_button, pack_caption, pack_filters_of
+from components.chart_cache import cached
 from components.charts import status_heatmap
 from components.exports import chart_with_table, export_buttons
 from components.filters import page_filters
@@ -92,7 +93,8 @@ kpi_card_grid(cache.register_cards(area.level, area.code, filters.workstream, pu
 
 st.markdown("#### Status by workstream and borough")
 matrix = cache.borough_status_matrix(system_code(), filters.workstream)
-heatmap = status_heatmap(
+heatmap = cached(
+    status_heatmap,
     matrix,
     alt_text="Grid of workstreams by borough; each cell is coloured by the worst status of the workstream's KPIs "
     "in the borough and says how many KPIs have that status, e.g. '2 of 6 at risk'.",

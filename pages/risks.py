@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.area import selected_area, system_code
+from components.chart_cache import cached, cached_panels
 from components.exports import chart_with_table, export_buttons
 from components.filters import page_filters
 from components.messages import provenance_caption
@@ -75,7 +76,8 @@ else:
 
 st.markdown("#### Likelihood × impact, before and after mitigation")
 cells = prog.risk_matrix(risks)
-chart = risk_matrix_chart(
+chart = cached(
+    risk_matrix_chart,
     cells,
     alt_text=f"Two 5 by 5 risk matrices, likelihood across and impact up, before and after mitigation; each cell "
     f"names the risks in it and is shaded by band. {int((scored['band'] == 'Extreme').sum())} of {len(scored)} risks "
@@ -83,7 +85,8 @@ chart = risk_matrix_chart(
 )
 matrix_table = cells[cells["count"] > 0][["stage", "likelihood", "impact", "score", "band", "count", "codes"]].rename(
     columns=str.capitalize)
-panels = [risk_matrix_panel(cells, stage, alt_text=f"{stage}: the 5 by 5 risk matrix; each cell names its risks.")
+panels = [cached(risk_matrix_panel, cells, stage,
+                 alt_text=f"{stage}: the 5 by 5 risk matrix; each cell names its risks.")
           for stage in (prog.BEFORE, prog.AFTER)]  # each with the band legend, so that both are the same size
 chart_with_table(chart, matrix_table, export_context("Risk matrix", words, SOURCE, data_date), key="risk_matrix",
                  panels=panels)
@@ -95,7 +98,8 @@ else:
     long = prog.risk_trend(reviews)
     titles = dict(zip(scored["code"], scored["title"], strict=True))
     long["risk"] = long["risk_code"] + " " + long["risk_code"].map(titles)  # whole titles: the chart wraps them
-    chart = risk_trend_chart(
+    chart = cached(
+        risk_trend_chart,
         long,
         alt_text=f"Small multiples, one per risk, of its score at each of {reviews['review_date'].nunique()} reviews: "
         f"before mitigation solid with circles, after mitigation dashed with squares. {plural(len(rising), 'risk')} "
@@ -103,13 +107,14 @@ else:
     )
     chart_with_table(chart, long[["risk_code", "review_date", "stage", "score"]],
                      export_context("Risk scores over reviews", words, SOURCE, data_date), key="risk_trend",
-                     panels=risk_trend_panels(long, alt_text=chart.description))
+                     panels=cached_panels(risk_trend_panels, long, alt_text=chart.description))
 
 st.markdown("#### Top risks per workstream")
 top = prog.top_risks(scored)
 top = top.assign(summary=[f"{s} {b.lower()} → {r} after; {t}" for s, b, r, t in
                           zip(top["score"], top["band"], top["residual_score"], top["trend"].fillna(""), strict=True)])
-chart = top_risks_chart(
+chart = cached(
+    top_risks_chart,
     top,
     alt_text="Bar chart of the three highest-scoring risks in each workstream: bar length is the score before "
     "mitigation (shaded by band), the black tick the score after, and each bar is labelled with both scores and "

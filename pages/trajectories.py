@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.area import Area, selected_area, system_code
+from components.chart_cache import cached, cached_panels
 from components.charts import small_multiple_panels, small_multiples, spc_chart, trajectory_chart
 from components.exports import chart_with_table, suppression_caption
 from components.filters import page_filters
@@ -101,7 +102,8 @@ def trajectory_and_spc() -> None:
     # name only what is drawn: a published indicator has neither plan nor target
     drawn = ["Actual", *(["plan"] if not plans.empty else []), *(["target"] if target is not None else [])]
     st.markdown("#### " + (", ".join(drawn[:-1]) + " and " + drawn[-1] if len(drawn) > 1 else "Actual values"))
-    chart = trajectory_chart(
+    chart = cached(
+        trajectory_chart,
         frame,
         unit=kpi["unit"],
         target=target,
@@ -136,7 +138,8 @@ def trajectory_and_spc() -> None:
             st.caption(f":material/compare_arrows: {differ}")
         rebase_suggestion(rebase_suggestions(result.data), choice.rebase, scope)
         shown = spc_display(result, kpi["value_type"], kpi["multiplier"])
-        spc = spc_chart(
+        spc = cached(
+            spc_chart,
             shown,
             unit=kpi["unit"],
             target=target,
@@ -168,7 +171,8 @@ if level is not None:
     multiples = multiples.merge(plans, on=["area_code", "period_start"], how="left")
     if not multiples.empty:
         st.markdown(f"#### Compare {'boroughs' if level == 'borough' else 'PCNs'}")
-        grid = small_multiples(
+        grid = cached(
+            small_multiples,
             multiples,
             unit=kpi["unit"],
             alt_text=f"Small multiples of {kpi['kpi']}, one panel per {level}, with plans dashed.",
@@ -179,6 +183,6 @@ if level is not None:
         )  # fmt: skip
         context = export_context(f"{kpi['kpi']} by {'PCN' if level == 'pcn' else level}", words, kpi["source"],
                                  data_date)  # fmt: skip
-        panels = small_multiple_panels(multiples, unit=kpi["unit"], alt_text=grid.description)
+        panels = cached_panels(small_multiple_panels, multiples, unit=kpi["unit"], alt_text=grid.description)
         chart_with_table(grid, shown, context, key="multiples", panels=panels)
         suppression_caption(multiples, "area-periods")

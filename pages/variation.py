@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.area import selected_area, system_code
+from components.chart_cache import cached
 from components.charts import comparison_chart, funnel_chart
 from components.exports import chart_with_table, export_buttons, suppression_caption
 from components.page import chosen_period, export_context, filter_wording, kpi_row, suppression_rule
@@ -91,7 +92,8 @@ def funnel_section() -> None:
         f"{' (limits widened)' if funnel.result.adjusted else ' (limits not widened)'}."
         + (f" Larger outlined points are in {area.name}." if highlight else "")
     )
-    chart = funnel_chart(
+    chart = cached(
+        funnel_chart,
         funnel,
         shown(points),
         unit=kpi["unit"],
@@ -146,7 +148,8 @@ if "borough" in kpi["levels"] and not boroughs.empty and not system.empty:
         suppression_rule(kpi).deriving("comparison"),
     )
     compared = compared.merge(cache.area_names("borough", system_code())[["area_code", "name"]], on="area_code")
-    bars = comparison_chart(
+    bars = cached(
+        comparison_chart,
         shown(compared),
         unit=kpi["unit"],
         benchmark=benchmark,
