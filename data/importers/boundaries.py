@@ -56,6 +56,7 @@ from data.importers.common import (
     to_number,
     upsert,
 )
+from data.importers.template_schemas import PCN_CATCHMENTS, PCN_CATCHMENTS_WARD, read_template
 from geo.catchments import INDICATIVE, assign_areas, dissolve, representative_points
 from models import FOOTPRINT_LEVELS, AreaLevel, Borough, Boundary, Pcn, Practice
 
@@ -323,30 +324,16 @@ def load_boundaries(session: Session, frame: pd.DataFrame, import_id: int, optio
 # ----------------------------------------------------------------------------------------------- catchments
 
 
-CATCHMENT_COLUMNS = [
-    Column("area_code", ("LSOA11CD", "LSOA21CD", "lsoa code", "lsoa", "ward code", "WD13CD", "WD22CD", "area")),
-    Column("pcn_code", ("pcn", "pcn code", "PCN_ODS_CODE")),
-]
-
-
 def parse_catchment_lookup(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
-    """Read an area -> PCN lookup (one row per LSOA or ward); an area may belong to one PCN only."""
-    raw = read_table(data, file_name, header_hint=[a for c in CATCHMENT_COLUMNS for a in c.accepts()])
-    frame, problems = match_columns(raw, CATCHMENT_COLUMNS, file=file_name)
-    if any(p.severity == "error" for p in problems):
-        return Parsed(frame.iloc[0:0], problems, rows_read=len(raw))
-    frame["area_code"] = clean_code(frame["area_code"])
-    frame["pcn_code"] = clean_code(frame["pcn_code"])
-    problems += problems_where(frame["area_code"].isna(), frame, file=file_name, column="area_code",
-                               message="blank area code")
-    problems += problems_where(frame["pcn_code"].isna(), frame, file=file_name, column="pcn_code",
-                               message="blank PCN code")
-    first = frame.drop_duplicates("area_code").set_index("area_code")["pcn_code"]
-    clash = frame["area_code"].duplicated() & (frame["area_code"].map(first) != frame["pcn_code"])
-    problems += problems_where(clash, frame, file=file_name, column="pcn_code", message=lambda v: (
-        "this area is already given to another PCN above; a catchment needs each area in one PCN"))
-    return Parsed(frame.drop_duplicates(["area_code", "pcn_code"]).reset_index(drop=True), problems,
-                  rows_read=len(raw))
+    """Read an area -> PCN lookup (one row per LSOA, or ward with ``from_level=ward``) through its schema
+    (``PCN_CATCHMENTS``): codes in their published format and an area in one PCN only. An exact repeat of a row
+    is accepted and kept once."""
+    ward = str((options or {}).get("from_level") or "").strip().lower() == AreaLevel.WARD.value
+    read = read_template(data, file_name, PCN_CATCHMENTS_WARD if ward else PCN_CATCHMENTS)
+    if read.refused:
+        return read.rejected()
+    frame = read.frame[["_row", "area_code", "pcn_code"]]
+    return read.parsed(frame.drop_duplicates(["area_code", "pcn_code"]).reset_index(drop=True))
 
 
 def validate_catchments(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:

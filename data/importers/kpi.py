@@ -16,19 +16,15 @@ from sqlmodel import Session
 
 from data.importers.common import (
     REGISTER_HINT,
-    Column,
     Options,
     Parsed,
     Problem,
     Source,
     id_map,
     known_codes,
-    match_columns,
     problems_where,
-    read_table,
     records,
     text_or_none,
-    to_date,
     to_period,
     update_changed,
     upsert,
@@ -38,13 +34,10 @@ from data.importers.template_schemas import (
     KPI_OBSERVATIONS,
     KPI_PLANS,
     KPI_TARGETS,
-    LEVEL_ALIASES,
-    LEVEL_CHOICES,
     REGISTER,
     read_template,
 )
 from models import (
-    FOOTPRINT_LEVELS,
     AreaLevel,
     Borough,
     Initiative,
@@ -57,73 +50,6 @@ from models import (
 )
 
 TEMPLATE_EXTENSIONS = (".csv", ".xlsx", ".ods", ".txt")
-
-
-def _read(data: bytes, file_name: str, columns: list[Column]) -> tuple[pd.DataFrame, list[Problem], int]:
-    hint = [a for c in columns for a in c.accepts()]
-    raw = read_table(data, file_name, header_hint=hint)
-    frame, problems = match_columns(raw, columns, file=file_name)
-    return frame, problems, len(raw)
-
-
-def _required_text(frame: pd.DataFrame, column: str, file: str, what: str) -> list[Problem]:
-    return problems_where(frame[column].isna(), frame, file=file, column=column, message=f"{column} is blank; {what}")
-
-
-def _dates(frame: pd.DataFrame, columns: list[str], file: str) -> list[Problem]:
-    problems = []
-    for col in columns:
-        raw = frame[col].copy()
-        frame[col], bad = to_date(raw)
-        problems += problems_where(
-            bad,
-            frame,
-            file=file,
-            column=col,
-            values=raw,
-            message="not a date; write it as YYYY-MM-DD (e.g. 2024-03-31)",
-        )
-    return problems
-
-
-def _levels(frame: pd.DataFrame, column: str, file: str) -> list[Problem]:
-    raw = frame[column]
-    frame[column] = (
-        raw.astype("string")
-        .str.strip()
-        .str.lower()
-        .map(lambda v: LEVEL_ALIASES.get(v, v) if isinstance(v, str) else None)
-        .map(lambda v: AreaLevel(v).value if v in {lv.value for lv in FOOTPRINT_LEVELS} else None)
-        .astype(object)
-    )
-    return problems_where(
-        frame[column].isna(),
-        frame,
-        file=file,
-        column=column,
-        values=raw,
-        message=f"unknown area level; use one of: {LEVEL_CHOICES}",
-    )
-
-
-def _duplicates(frame: pd.DataFrame, keys: list[str], file: str, column: str) -> list[Problem]:
-    """An error for each row repeating an earlier row's natural key (which of the two should win is unknowable)."""
-    usable = frame.dropna(subset=keys)
-    dup = usable.duplicated(subset=keys, keep="first")
-    if not dup.any():
-        return []
-    first = usable.drop_duplicates(subset=keys, keep="first").set_index(keys)["_row"]
-    rows = usable.loc[dup]
-    return [
-        Problem(
-            file,
-            int(r["_row"]),
-            column,
-            str(r[column]),
-            f"repeats row {int(first.loc[tuple(r[k] for k in keys)])} (same {', '.join(keys)}); keep one of them",
-        )
-        for _, r in rows.iterrows()
-    ]
 
 
 # ---------------------------------------------------------------------------------------- KPI observations

@@ -39,6 +39,7 @@ MAX_PROBLEMS = 1_000  # problems listed per file, over all rules
 # Published code patterns (ONS Code History Database; ODS code formats; CQC location IDs)
 GSS = r"[EWSNK]\d{8}"
 LSOA = r"[EW]01\d{6}"
+WARD = r"[EW]05\d{6}"
 ODS_PRACTICE = r"[A-Z]\d{5}"
 ODS_PRACTICE_OR_BRANCH = r"[A-Z]\d{5}(\d{3})?"
 PCN = r"U\d{5}"
@@ -51,6 +52,7 @@ POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}"  # a UK postcode, spaces removed (R
 PATTERN_HINT = {
     GSS: "an ONS (GSS) code: E, W, S, N or K and 8 digits, e.g. E09000007",
     LSOA: "an LSOA code: E01 (or W01) and 6 digits, e.g. E01000001",
+    WARD: "an ONS electoral ward code: E05 (or W05) and 6 digits, e.g. E05000026",
     ODS_PRACTICE: "an ODS GP practice code: a letter and 5 digits, e.g. F83004",
     ODS_PRACTICE_OR_BRANCH: "an ODS practice code (a letter and 5 digits, e.g. F83004) or a branch surgery code "
                             "(the practice code and 3 digits, e.g. F83004001)",
@@ -141,6 +143,8 @@ class Rule:
 
     The problem is pinned on ``columns[0]`` (as written in the file) with that column's value; ``text`` documents
     the rule and ``message`` says what is wrong and what to do. A rule is skipped when any of its columns is absent.
+    A rule across rows (one name per neighbourhood, a chain of successors) may give ``explain``: one message per
+    row of the typed frame (used for the failing rows instead of ``message``), so it can name the other row.
     """
 
     text: str
@@ -148,6 +152,7 @@ class Rule:
     check: Check
     message: str | Callable[[pd.Series], str]
     severity: Severity = "error"
+    explain: Callable[[pd.DataFrame], Sequence[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -262,7 +267,8 @@ class _Checker:
     # -- reporting
 
     def _report(self, mask: pd.Series | np.ndarray, column: str, message: str | Callable[[object], str],
-                severity: Severity, values: pd.Series | None = None, frame: pd.DataFrame | None = None) -> None:
+                severity: Severity, values: pd.Series | None = None, frame: pd.DataFrame | None = None,
+                said: Sequence[str] | None = None) -> None:
         frame = self.raw if frame is None else frame
         if isinstance(mask, pd.Series):
             mask = mask.astype("boolean").fillna(False).to_numpy(dtype=bool)
@@ -273,13 +279,14 @@ class _Checker:
         source = values if values is not None else frame[column] if column in frame.columns else None
         rows = frame["_row"].to_numpy()[mask]
         vals = source.to_numpy(dtype=object)[mask] if source is not None else [None] * count
+        says = np.asarray(said, dtype=object)[mask] if said is not None else None  # per-row messages (explain)
         header = self.headers.get(column, column)
         room = max(MAX_PROBLEMS - len(self.problems), 0)
         limit = min(MAX_PER_CHECK, room)
-        for row, value in list(zip(rows, vals, strict=True))[:limit]:
+        for i, (row, value) in enumerate(list(zip(rows, vals, strict=True))[:limit]):
             text = None if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) \
                 else str(value)
-            msg = message(value) if callable(message) else message
+            msg = str(says[i]) if says is not None else message(value) if callable(message) else message
             self.problems.append(Problem(self.file, int(row), header, text, msg, severity,
                                          self.lines.get(int(row))))
         if count > limit:
@@ -322,7 +329,8 @@ class _Checker:
                 for c in rule.columns:  # a value already refused as the wrong type is not judged again
                     mask &= ~self.invalid.get(c, np.zeros(len(mask), dtype=bool))
                 column = rule.columns[0]
-                self._report(mask, column, rule.message, rule.severity, values=self.raw[column])
+                said = rule.explain(typed) if rule.explain is not None and mask.any() else None
+                self._report(mask, column, rule.message, rule.severity, values=self.raw[column], said=said)
         for key in self.schema.keys:
             if all(c in typed.columns for c in key.columns if c not in key.optional):
                 self._unique(typed, key)
@@ -544,6 +552,6 @@ def rules_markdown(schemas: Sequence[Schema]) -> str:
 
 __all__ = [
     "CQC_LOCATION", "GSS", "LSOA", "ODS_COMMISSIONER", "ODS_ORGANISATION", "ODS_PRACTICE", "ODS_PRACTICE_OR_BRANCH",
-    "ODS_TRUST", "PCN", "Field", "Rule", "Schema", "Unique", "ci_order", "coordinates", "not_above", "ordered",
+    "ODS_TRUST", "PCN", "WARD", "Field", "Rule", "Schema", "Unique", "ci_order", "coordinates", "not_above", "ordered",
     "rule_lines", "rules_markdown",
 ]

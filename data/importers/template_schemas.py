@@ -31,6 +31,7 @@ from data.importers.schema import (
     ODS_ORGANISATION,
     ODS_PRACTICE,
     PCN,
+    WARD,
     Converter,
     Field,
     Rule,
@@ -622,6 +623,176 @@ PROVIDERS = Schema(
 )
 
 
+# ------------------------------------------------------------------------- neighbourhoods, successors, catchments
+
+
+def _first(t: pd.DataFrame, column: str, key: str) -> tuple[pd.Series, pd.Series]:
+    """For each row, the first non-blank ``column`` value given for its ``key`` in the file, and that row."""
+    given = t[[key, column, "_row"]].dropna(subset=[key, column]).drop_duplicates(key)
+    first = t[key].map(dict(zip(given[key], given[column], strict=True)))
+    row = t[key].map(dict(zip(given[key], given["_row"], strict=True)))
+    return first, row
+
+
+def one_per(column: str, key: str, what: str, whose: str) -> Rule:
+    """Every row of one ``key`` gives the same ``column`` (blanks pass): a second value names the first's row."""
+    def check(t: pd.DataFrame) -> np.ndarray:
+        first, _row = _first(t, column, key)
+        return (t[column].notna() & t[key].notna() & first.notna() & (t[column] != first)).to_numpy(dtype=bool)
+
+    def explain(t: pd.DataFrame) -> list[str]:
+        first, row = _first(t, column, key)
+        return [f"this {whose} ({k}) is given more than one {what}: row {int(r) if pd.notna(r) else '?'} gives "
+                f"{f!r}; use one {what} in every row of the {whose}" for k, f, r in zip(t[key], first, row,
+                                                                                          strict=True)]
+    return Rule(f"one `{column}` per `{key}`: a row giving another is refused, naming the first row", (column, key),
+                check, f"this {whose} is given more than one {what}; use one", explain=explain)
+
+
+MEMBER_LEVELS = (AreaLevel.PRACTICE.value, AreaLevel.LSOA.value)
+MEMBER_READ = {k: v for k, v in AREA_LEVEL_READ.items() if v in MEMBER_LEVELS}
+MEMBER_PATTERNS = {AreaLevel.PRACTICE.value: ODS_PRACTICE, AreaLevel.LSOA.value: LSOA}
+
+NEIGHBOURHOODS = Schema(
+    "neighbourhoods", "Neighbourhoods template (neighbourhoods.csv)",
+    (
+        Field("neighbourhood_code", ("neighbourhood", "code"), "code", required=True, blank=False, length=20,
+              hint="give the neighbourhood's code (at most 20 characters)"),
+        Field("neighbourhood_name", ("name",), required=True, blank=False, length=200,
+              hint="give the neighbourhood's name"),
+        Field("place_code", ("place", "borough code", "borough"), "code", pattern=GSS,
+              hint="give the place's (borough's) ONS code, e.g. E09000019, or leave it blank"),
+        Field("member_level", ("level", "member type"), required=True, blank=False, convert=choice(
+            MEMBER_READ, key=_level_key), expect="a member level: practice or lsoa (or gp)",
+              hint="a neighbourhood's members are practices or LSOAs: write practice or lsoa"),
+        Field("member_code", ("member", "practice code", "lsoa code"), "code", required=True, blank=False,
+              length=20, hint="give the practice's ODS code or the LSOA code"),
+    ),
+    rules=(
+        code_of_level("member_level", "member_code", MEMBER_PATTERNS, "practice an ODS practice code (F83004), "
+                      "lsoa E01 (or W01) and 6 digits (E01002726)"),
+        one_per("neighbourhood_name", "neighbourhood_code", "name", "neighbourhood"),
+        one_per("place_code", "neighbourhood_code", "place", "neighbourhood"),
+    ),
+    keys=(Unique(("member_code", "member_level"), "practice or LSOA member"),),
+    notes=("a practice or an LSOA is in one neighbourhood: a member given to two is a repeat, refused naming both "
+           "rows; a re-import moves a practice or LSOA to the neighbourhood the new file gives it",
+           "the place is a borough of the dashboard, a practice is in the register and an LSOA's boundary is loaded "
+           "(checked against the database)"),
+)
+
+SUCCESSION_LEVELS = (AreaLevel.PRACTICE.value, AreaLevel.PCN.value, AreaLevel.BOROUGH.value, AreaLevel.SYSTEM.value)
+SUCCESSION_READ = {k: v for k, v in AREA_LEVEL_READ.items() if v in SUCCESSION_LEVELS}
+SUCCESSION_PATTERNS = {AreaLevel.PRACTICE.value: ODS_PRACTICE, AreaLevel.PCN.value: PCN,
+                       AreaLevel.BOROUGH.value: GSS, AreaLevel.SYSTEM.value: ODS_COMMISSIONER}
+SUCCESSION_FORMATS = ("practice an ODS practice code (F83004), pcn U and 5 digits (U12345), borough an ONS code "
+                      "(E09000007), system an ODS code of 3 to 5 characters (QMJ)")
+
+
+def _chains(t: pd.DataFrame) -> dict[int, list[tuple[str, int]]]:
+    """Rows (positions) whose chain of successors leads back to their predecessor (A -> B -> A): the chain as
+    (code, row) steps. Rows without a level or a code, and self-successions, take no part."""
+    usable = [(i, lv, p, s, r) for i, (lv, p, s, r) in enumerate(zip(t["level"], t["predecessor_code"],
+                                                                     t["successor_code"], t["_row"], strict=True))
+              if isinstance(lv, str) and isinstance(p, str) and isinstance(s, str) and p != s]
+    nxt = {(lv, p): (s, int(r)) for _i, lv, p, s, r in usable}
+    out = {}
+    for i, lv, start, _s, _r in usable:
+        steps, (code, row) = [], nxt[(lv, start)]
+        while len(steps) <= len(nxt):
+            steps.append((code, row))
+            if code == start:
+                out[i] = steps
+                break
+            if (lv, code) not in nxt:
+                break
+            code, row = nxt[(lv, code)]
+    return out
+
+
+def _cyclic(t: pd.DataFrame) -> np.ndarray:
+    bad = _chains(t)
+    return np.array([i in bad for i in range(len(t))], dtype=bool)
+
+
+def _cycle_message(t: pd.DataFrame) -> list[str]:
+    chains = _chains(t)
+    out = []
+    for i, start in enumerate(t["predecessor_code"]):
+        steps = chains.get(i, [])
+        path = " -> ".join([str(start), *(c for c, _r in steps)])
+        rows = ", ".join(str(r) for _c, r in steps)
+        out.append(f"this chain of successors leads back to the predecessor ({path}; rows {rows}); an organisation "
+                   "cannot succeed its own successor: remove one row")
+    return out
+
+
+SUCCESSORS = Schema(
+    "successors", "Successors template (successors.csv)",
+    (
+        Field("level", ("area level", "area_level", "organisation type"), required=True, blank=False,
+              convert=choice(SUCCESSION_READ, key=_level_key),
+              expect="a succession level: one of " + ", ".join(SUCCESSION_LEVELS) + " (or gp, la, icb, ...)",
+              hint="successions are recorded for " + ", ".join(SUCCESSION_LEVELS) + " only"),
+        Field("predecessor_code", ("predecessor", "old code", "from code", "closed code"), "code", required=True,
+              blank=False, length=20, hint="give the organisation's ODS (or ONS) code"),
+        Field("successor_code", ("successor", "new code", "to code"), "code", required=True, blank=False,
+              length=20, hint="give the organisation's ODS (or ONS) code"),
+        Field("effective_date", ("effective", "date", "merger date", "succession date"), "date", required=True,
+              blank=False, hint="give the first day the successor reports, as YYYY-MM-DD (e.g. 2024-04-01)"),
+        Field("successor_name", ("name", "new name"), length=200,
+              hint="a successor system new to the dashboard is named by it (at most 200 characters)"),
+    ),
+    rules=(
+        code_of_level("level", "predecessor_code", SUCCESSION_PATTERNS, SUCCESSION_FORMATS),
+        code_of_level("level", "successor_code", SUCCESSION_PATTERNS, SUCCESSION_FORMATS),
+        not_same("successor_code", "predecessor_code", "an organisation cannot succeed itself; give the code of the "
+                 "organisation that took it over, or remove the row", "`successor_code` is not the row's own "
+                 "`predecessor_code` (an organisation cannot succeed itself)"),
+        Rule("no chain of successors leads back to its predecessor (A -> B -> A is refused, naming the rows)",
+             ("successor_code", "level", "predecessor_code"), _cyclic,
+             "this chain of successors leads back to the predecessor; remove one row", explain=_cycle_message),
+    ),
+    keys=(Unique(("predecessor_code", "level"), "predecessor and level"),),
+    notes=("a successor is in its level's register (a successor system may be new: it is created, named by "
+           "`successor_name`); the predecessor may be closed or never loaded (checked against the database)",),
+)
+
+
+def _reassigned(t: pd.DataFrame) -> np.ndarray:
+    first, _row = _first(t, "pcn_code", "area_code")
+    return (t["pcn_code"].notna() & first.notna() & (t["pcn_code"] != first)).to_numpy(dtype=bool)
+
+
+def _reassigned_message(t: pd.DataFrame) -> list[str]:
+    first, row = _first(t, "pcn_code", "area_code")
+    return [f"area {a} is already given to PCN {f} in row {int(r) if pd.notna(r) else '?'}; a catchment needs "
+            "each area in one PCN: keep the right row and remove the other" for a, f, r in zip(t["area_code"], first,
+                                                                                               row, strict=True)]
+
+
+AREA_HEADERS = ("area code", "area", "LSOA11CD", "LSOA21CD", "lsoa", "WD13CD", "WD22CD", "ward")
+PCN_CATCHMENTS = Schema(
+    "pcn_catchments", "PCN catchments lookup (pcn_catchments.csv): LSOA -> PCN",
+    (
+        Field("area_code", ("lsoa_code", *AREA_HEADERS, "ward_code"), "code", required=True, blank=False, pattern=LSOA,
+              hint="give the LSOA's code (E01...); for a lookup by ward import with the option from_level=ward"),
+        Field("pcn_code", ("pcn_code", "pcn", "PCN_ODS_CODE"), "code", required=True, blank=False, pattern=PCN,
+              hint="give the PCN's ODS code (U and 5 digits)"),
+    ),
+    rules=(Rule("an area is in one PCN: a row giving an area already given to another PCN is refused, naming the "
+                "first row", ("pcn_code", "area_code"), _reassigned, "this area is already given to another PCN "
+                "above; a catchment needs each area in one PCN", explain=_reassigned_message),),
+    notes=("an exact repeat of a row (the same area and the same PCN) is accepted and loaded once",
+           "each area's boundary is loaded and each PCN is in the register (checked against the database)"),
+)
+PCN_CATCHMENTS_WARD = replace(
+    PCN_CATCHMENTS, title="PCN catchments lookup by ward (option from_level=ward): ward -> PCN",
+    fields=(replace(PCN_CATCHMENTS.fields[0], headers=("ward_code", *AREA_HEADERS, "lsoa_code"), pattern=WARD,
+                    hint="give the ward's ONS code (E05...); for a lookup by LSOA import without from_level=ward"),
+            PCN_CATCHMENTS.fields[1]))
+
+
 
 def _headed_as_templates(schema: Schema) -> Schema:
     """The schema with each column's template header (its canonical name, as ``docs/templates`` head it) first:
@@ -634,9 +805,11 @@ AREAS, PROVIDERS, REGISTER, KPI_DEFINITIONS, KPI_TARGETS, KPI_PLANS, KPI_OBSERVA
     _headed_as_templates, (AREAS, PROVIDERS, REGISTER, KPI_DEFINITIONS, KPI_TARGETS, KPI_PLANS, KPI_OBSERVATIONS))
 FINANCE, ACTIVITY, MILESTONES, RISKS, RISK_REVIEWS = map(
     _headed_as_templates, (FINANCE, ACTIVITY, MILESTONES, RISKS, RISK_REVIEWS))
+NEIGHBOURHOODS, SUCCESSORS = map(_headed_as_templates, (NEIGHBOURHOODS, SUCCESSORS))
 TEMPLATE_SCHEMAS: dict[str, tuple[Schema, ...]] = {
     "areas": (AREAS,), "providers": (PROVIDERS,), "register": (REGISTER,), "kpi_definitions": (KPI_DEFINITIONS,),
     "kpi_targets": (KPI_TARGETS,), "kpi_plans": (KPI_PLANS,), "kpi_observations": (KPI_OBSERVATIONS,),
     "finance": (FINANCE,), "activity": (ACTIVITY,), "milestones": (MILESTONES,), "risks": (RISKS,),
-    "risk_reviews": (RISK_REVIEWS,),
+    "risk_reviews": (RISK_REVIEWS,), "neighbourhoods": (NEIGHBOURHOODS,), "successors": (SUCCESSORS,),
+    "pcn_catchments": (PCN_CATCHMENTS, PCN_CATCHMENTS_WARD),
 }

@@ -1,6 +1,8 @@
 """Malformed and tricky-valid files of the dashboard's own templates, made at test time from ``docs/templates``.
 
-Every template is loaded, in the documented order, into one database per backend; then:
+Every template is loaded, in the documented order, into one database per backend (the successors, neighbourhoods
+and catchments templates need registers: the practices, PCNs and LSOA boundaries that epraccur, ePCN and the
+boundaries import would have loaded are added first, ``REGISTERED``); then:
 
 - **Malformed** (at least 40 cases): one value, row or column of a shipped template is damaged; the import is
   REJECTED with an error naming the row, the column as the template heads it and the value, the database is
@@ -19,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import pytest
+import shapely
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -27,12 +30,19 @@ from sqlalchemy.engine import Engine
 from data.db import create_schema, session_scope
 from data.importers import load_upload
 from data.importers.common import ImportReport
-from models import Borough, ImportLog, ImportStatus, Practice
+from models import AreaLevel, Borough, Boundary, ImportLog, ImportStatus, Pcn, Practice
 from tests.conftest import BACKENDS, backend_engine
 from tests.db.importers.test_corpus import Bad, _points
 from tests.db.importers.test_idempotence import snapshot
 from tests.unit.importers.corpus import Table
-from tests.unit.importers.corpus_templates import ALIASES, KEYS, ORDER, template_file, template_table
+from tests.unit.importers.corpus_templates import (
+    ALIASES,
+    KEYS,
+    ORDER,
+    REPEAT_ACCEPTED,
+    template_file,
+    template_table,
+)
 
 pytestmark = pytest.mark.db
 
@@ -95,6 +105,24 @@ def _register_with_two_names(t: Table) -> bytes:
 
 def _targets_without_targets(t: Table) -> bytes:
     return Table(["kpi_code"], [[r[0]] for r in t.rows]).to_bytes()
+
+
+def _appended(source: str, record: list[str], *, column: str, value: str | None = None, words: str) -> Bad:
+    """``record`` added after the template's records: the error is on it (or names it)."""
+    t = template_table(source)
+    return Bad(source, f"{column}: extra row {', '.join(record)}", lambda t: t.with_rows([*t.rows, record]).to_bytes(),
+               row=t.line_of(len(t.rows)), column=column, value=value, words=words)
+
+
+def _clash(source: str = "pcn_catchments", row: int = 0) -> Bad:
+    """An area of the catchments template given again to another PCN (an exact repeat would be accepted)."""
+    t = template_table(source)
+    pcns = sorted({r[t.col("pcn_code")] for r in t.rows})
+    record = list(t.rows[row])
+    first = record[t.col("pcn_code")]
+    record[t.col("pcn_code")] = next(p for p in pcns if p != first)
+    return _appended(source, record, column="pcn_code", value=record[t.col("pcn_code")],
+                     words=f"already given to PCN {first} in row {t.line_of(row)}")
 
 
 def bad_cases() -> list[Bad]:
@@ -192,6 +220,50 @@ def bad_cases() -> list[Bad]:
         _value("risk_reviews", 1, "revised_impact", "0", words="from 1 to 5"),
         _value("risk_reviews", 0, "risk_code", "EX-R9", words="no risk"),
         _duplicate("risk_reviews", 1),
+        # successors
+        _value("successors", 0, "level", "", words="blank"),
+        _value("successors", 0, "level", "care_home", words="succession level"),
+        _value("successors", 1, "level", "county", words="succession level"),
+        _value("successors", 0, "successor_code", "Y99001", words="cannot succeed itself"),
+        _appended("successors", ["pcn", "U99002", "U99001", "2024-04-01"], column="successor_code", value="U99001",
+                  words="leads back to the predecessor (U99002 -> U99001 -> U99002"),
+        _value("successors", 0, "effective_date", "2022-02-30", words="not a date"),
+        _value("successors", 1, "effective_date", "04/13/2023", words="not a date"),
+        _value("successors", 1, "effective_date", "", words="blank"),
+        _value("successors", 0, "predecessor_code", "Y9900", words="format"),
+        _value("successors", 1, "successor_code", "X99002", words="format"),
+        _value("successors", 0, "successor_name", "N" * 201, words="200 characters"),
+        _value("successors", 0, "successor_code", "Y99003", words="not a known practice"),
+        _duplicate("successors", 0),
+        _without("successors", "effective_date"),
+        # neighbourhoods
+        _value("neighbourhoods", 0, "member_level", "", words="blank"),
+        _value("neighbourhoods", 4, "member_level", "ward", words="write practice or lsoa"),
+        _value("neighbourhoods", 0, "member_code", "E01002726", words="format"),
+        _value("neighbourhoods", 4, "member_code", "F83004", words="format"),
+        _value("neighbourhoods", 1, "member_code", "F8303", words="format"),
+        _appended("neighbourhoods", ["ISL-SOUTH", "Islington South neighbourhood", "E09000019", "practice", "F83004"],
+                  column="member_code", value="F83004 / practice", words="as row 2"),
+        _value("neighbourhoods", 1, "neighbourhood_name", "Islington N", words="more than one name: row 2 gives"),
+        _value("neighbourhoods", 5, "place_code", "E09000007", words="more than one place: row 6 gives"),
+        _value("neighbourhoods", 0, "place_code", "Islington", words="ONS"),
+        _value("neighbourhoods", 2, "neighbourhood_code", "", words="blank"),
+        _value("neighbourhoods", 6, "neighbourhood_code", "N" * 21, words="20 characters"),
+        _value("neighbourhoods", 0, "neighbourhood_name", "N" * 201, words="200 characters"),
+        _value("neighbourhoods", 4, "place_code", "E09000033", words="not a borough of this dashboard"),
+        _value("neighbourhoods", 0, "member_code", "Z99999", words="not a practice in the register"),
+        _value("neighbourhoods", 4, "member_code", "E01999999", words="not a loaded LSOA"),
+        _without("neighbourhoods", "member_code"),
+        # PCN catchments
+        _value("pcn_catchments", 0, "lsoa_code", "", words="blank"),
+        _value("pcn_catchments", 1, "lsoa_code", "E0100011", words="LSOA code"),
+        _value("pcn_catchments", 2, "lsoa_code", "E05000026", words="from_level=ward"),
+        _value("pcn_catchments", 0, "pcn_code", "U0001", words="PCN code"),
+        _value("pcn_catchments", 1, "pcn_code", "", words="blank"),
+        _clash(),
+        _value("pcn_catchments", 2, "lsoa_code", "E01000118", words="no lsoa boundary"),
+        _value("pcn_catchments", 2, "pcn_code", "U00003", words="not a PCN of this dashboard"),
+        _without("pcn_catchments", "pcn_code"),
     ]
 
 
@@ -225,6 +297,14 @@ def _spelled(source: str, **words: dict[str, str]) -> Callable[[Table], Table]:
     return make
 
 
+def _place_once(t: Table) -> Table:
+    """Each neighbourhood's place on its last row only (blank on the others)."""
+    code, place = t.col("neighbourhood_code"), t.col("place_code")
+    last = {r[code]: i for i, r in enumerate(t.rows)}
+    return t.with_rows([[*r[:place], r[place] if last[r[code]] == i else "", *r[place + 1:]]
+                        for i, r in enumerate(t.rows)])
+
+
 def good_cases() -> list[Good]:
     """At least 10 tricky-valid templates: the same records, other bytes and spellings."""
     out = [Good(s, label, make) for s in ORDER for label, make in (
@@ -249,6 +329,21 @@ def good_cases() -> list[Good]:
         Good("risks", "escalation capitalised", _spelled("risks", escalation={"medium": "Medium"})),
         Good("providers", "codes lower case and padded", _spelled(
             "providers", provider_code={"RAL": " ral ", "RAP": "rap"}, system_code={"QMJ": "qmj"})),
+        Good("successors", "levels GP practice / Primary Care Network, dates dd/mm/yyyy and YYYYMMDD", _spelled(
+            "successors", level={"practice": "GP practice", "pcn": "Primary Care Network"},
+            effective_date={"2022-04-01": "01/04/2022", "2023-04-01": "20230401"})),
+        Good("successors", "codes lower case and padded", _spelled(
+            "successors", predecessor_code={"Y99001": " y99001"}, successor_code={"U99002": "u99002 "})),
+        Good("neighbourhoods", "member levels GP / LSOA, codes lower case", _spelled(
+            "neighbourhoods", member_level={"practice": "GP", "lsoa": "LSOA"},
+            member_code={"F83004": " f83004 ", "E01002726": "e01002726"})),
+        Good("neighbourhoods", "the place given on one row of each neighbourhood only", _place_once),
+        Good("neighbourhoods", "rows shuffled (a neighbourhood's rows apart)", lambda t: t.reordered_rows(
+            [4, 0, 5, 1, 6, 2, 3])),
+        Good("pcn_catchments", "an exact repeat of a row (accepted, loaded once)", lambda t: t.with_rows(
+            [*t.rows, t.rows[0]])),
+        Good("pcn_catchments", "codes lower case and padded", _spelled(
+            "pcn_catchments", lsoa_code={"E01000115": " e01000115"}, pcn_code={"U00002": "u00002 "})),
     ]
     return out
 
@@ -273,6 +368,24 @@ class Prepared:
     accepted: dict[str, int]  # the shipped template's accepted records, per source
 
 
+def _lsoa(code: str, x: float) -> Boundary:
+    """A small square LSOA boundary at longitude ``x`` (as the boundaries import would store it)."""
+    square = shapely.box(x, 51.5, x + 0.01, 51.51)
+    wkb = shapely.to_wkb(square)
+    return Boundary(level=AreaLevel.LSOA, code=code, name=code, geometry_wkb=wkb, display_wkb=wkb, min_lon=x,
+                    min_lat=51.5, max_lon=x + 0.01, max_lat=51.51, vintage="2011", source="test squares")
+
+
+REGISTERED = {  # what epraccur, ePCN and the LSOA boundaries would have loaded before these templates
+    "successors": lambda: [Practice(code="Y99002", name="Successor practice"), Pcn(code="U99002", name="PCN B")],
+    "neighbourhoods": lambda: [*(Practice(code=c, name=c) for c in ("F83004", "F83039", "F83015", "F83060")),
+                               *(_lsoa(c, i / 50) for i, c in enumerate(("E01002726", "E01002795", "E01002696")))],
+    "pcn_catchments": lambda: [Pcn(code="U00001", name="PCN 1"), Pcn(code="U00002", name="PCN 2"),
+                               *(_lsoa(c, -0.2 + i / 100) for i, c in enumerate(("E01000115", "E01000116",
+                                                                                 "E01000117")))],
+}
+
+
 def _load_templates(engine: Engine) -> dict[str, int]:
     accepted = {}
     for source in ORDER:
@@ -280,6 +393,9 @@ def _load_templates(engine: Engine) -> dict[str, int]:
             with session_scope(engine) as session:
                 barnet = session.execute(select(Borough.id).where(Borough.code == "E09000003")).scalar_one()
                 session.add(Practice(code="Y00001", name="Example practice", borough_id=barnet))
+        if source in REGISTERED:
+            with session_scope(engine) as session:
+                session.add_all(REGISTERED[source]())
         report = load_upload(engine, source, template_table(source).to_bytes(), template_file(source))
         assert report.status == ImportStatus.LOADED.value, report.text()
         accepted[source] = report.rows_accepted
@@ -373,6 +489,9 @@ DAMAGE = {  # template -> column -> values its schema refuses, whatever the reco
     "milestones": {"planned_date": ["", "2020-02-31"], "milestone_code": [LONG], "name": [""]},
     "risks": {"likelihood": ["0", "6", "x"], "impact": [""], "risk_code": [""]},
     "risk_reviews": {"review_date": ["31/31/2020"], "likelihood": ["9"], "revised_impact": ["1.5"]},
+    "successors": {"level": ["county", ""], "effective_date": ["2022-13-01", ""], "predecessor_code": ["", LONG]},
+    "neighbourhoods": {"member_level": ["ward", ""], "member_code": ["", "X1"], "neighbourhood_code": [""]},
+    "pcn_catchments": {"lsoa_code": ["", "E0100011"], "pcn_code": ["U1", ""]},
 }
 
 
@@ -383,7 +502,9 @@ def test_a_defect_in_any_template_record_is_refused_where_it_is(ready: Prepared)
     def check(source: str, pick: int, repeat: bool) -> None:
         t = template_table(source)
         row = pick % len(t.rows)
-        if repeat:
+        if repeat and source in REPEAT_ACCEPTED:  # an exact repeat loads: give the area to another PCN instead
+            case = replace(_clash(source, row), words=None)
+        elif repeat:
             case = replace(_duplicate(source, row), words=None)
         else:
             column = sorted(DAMAGE[source])[pick % len(DAMAGE[source])]

@@ -78,12 +78,12 @@ def test_practice_values_roll_up_to_neighbourhoods_by_practice_and_by_lsoa(loade
 
 def test_the_lookup_refuses_unknown_places_practices_lsoas_and_levels(loaded) -> None:
     bad = ("neighbourhood_code,neighbourhood_name,place_code,member_level,member_code\n"
-           "X1,Somewhere,E09999999,practice,F83004\nX1,Somewhere,E09999999,practice,ZZZZZZ\n"
+           "X1,Somewhere,E09999999,practice,F83004\nX1,Somewhere,E09999999,practice,Z99999\n"
            "X1,Somewhere,E09999999,lsoa,E01999999\nX1,Somewhere,E09999999,ward,E05000001\n"
            "X2,Elsewhere,E09000019,practice,F83004\n")
     report = load_upload(loaded, "neighbourhoods", bad.encode(), "neighbourhoods.csv")
     assert report.status == "rejected"
     text = " ".join(p.message for p in report.problems)
     for expected in ("not a borough of this dashboard", "not a practice in the register", "not a loaded LSOA",
-                     "write practice or lsoa", "repeats row"):
+                     "write practice or lsoa", "as row 2"):
         assert expected in text, text

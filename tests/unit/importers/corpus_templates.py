@@ -13,7 +13,8 @@ from tests.unit.importers.corpus import Table
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "docs" / "templates"
 ORDER = ("areas", "providers", "register", "kpi_definitions", "kpi_targets", "kpi_plans", "kpi_observations",
-         "finance", "activity", "milestones", "risks", "risk_reviews")
+         "finance", "activity", "milestones", "risks", "risk_reviews", "successors", "neighbourhoods",
+         "pcn_catchments")
 KEYS: dict[str, tuple[str, ...]] = {  # the columns that identify a record of each template
     "areas": ("code", "level"), "providers": ("provider_code",), "register": ("initiative_code",),
     "kpi_definitions": ("kpi_code",), "kpi_targets": ("kpi_code",),
@@ -22,8 +23,10 @@ KEYS: dict[str, tuple[str, ...]] = {  # the columns that identify a record of ea
     "finance": ("initiative_code", "financial_year", "scenario", "recurrent"),
     "activity": ("initiative_code", "financial_year", "point_of_delivery", "scenario"),
     "milestones": ("initiative_code", "milestone_code"), "risks": ("risk_code",),
-    "risk_reviews": ("risk_code", "review_date"),
+    "risk_reviews": ("risk_code", "review_date"), "successors": ("predecessor_code", "level"),
+    "neighbourhoods": ("member_code", "member_level"), "pcn_catchments": ("lsoa_code",),
 }
+REPEAT_ACCEPTED = {"pcn_catchments"}  # an exact repeat of a row is accepted (and loaded once); a clash is refused
 ALIASES: dict[str, dict[str, str]] = {  # template header -> another accepted header, per template
     "areas": {"level": "Area type", "code": "Area code", "name": "Area name", "parent_code": "Parent"},
     "providers": {"provider_code": "Trust code", "name": "Trust name", "system_code": "ICB code"},
@@ -38,6 +41,11 @@ ALIASES: dict[str, dict[str, str]] = {  # template header -> another accepted he
     "milestones": {"milestone_code": "Milestone ID", "planned_date": "Due date", "actual_date": "Completion date"},
     "risks": {"risk_code": "Risk ref", "likelihood": "Inherent likelihood", "revised_impact": "Residual impact"},
     "risk_reviews": {"review_date": "Reviewed", "revised_likelihood": "Likelihood after"},
+    "successors": {"level": "Organisation type", "predecessor_code": "Old code", "successor_code": "New code",
+                   "effective_date": "Merger date"},
+    "neighbourhoods": {"neighbourhood_code": "Neighbourhood", "neighbourhood_name": "Name",
+                       "place_code": "Borough code", "member_level": "Member type", "member_code": "Member"},
+    "pcn_catchments": {"lsoa_code": "LSOA11CD", "pcn_code": "PCN_ODS_CODE"},
 }
 
 

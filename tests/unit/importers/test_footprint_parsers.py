@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from data.importers.areas import parse_areas
+from data.importers.boundaries import parse_catchment_lookup
+from data.importers.neighbourhoods import parse_neighbourhoods
 from data.importers.ods import parse_epraccur
 from data.importers.successors import parse_successors
 
@@ -65,11 +67,41 @@ def test_areas_template_errors_name_the_column(text: bytes, column: str, fragmen
 def test_successors_refuse_self_succession_cycles_and_bad_levels() -> None:
     text = b"""level,predecessor_code,successor_code,effective_date
 practice,F83001,F83001,2022-04-01
-pcn,U1,U2,2022-04-01
-pcn,U2,U1,2023-04-01
+pcn,U00001,U00002,2022-04-01
+pcn,U00002,U00001,2023-04-01
 care_home,1-1,1-2,2022-04-01
 system,QMJ,WNL,2026-04-01
 """
     problems = parse_successors(text, "successors.csv").problems
     where = sorted((p.row, p.column) for p in problems)
     assert where == [(2, "successor_code"), (3, "successor_code"), (4, "successor_code"), (5, "level")]
+
+
+def test_a_cp1252_neighbourhoods_file_with_crlf_reads_its_names() -> None:
+    text = ("Neighbourhood,Name,Borough code,Member type,Member\r\n"
+            "ISL-N,St Mary\u2019s \u2013 Islington,E09000019,GP,f83004\r\nISL-N,St Mary\u2019s \u2013 Islington,,lsoa,"
+            "E01002726\r\n")
+    parsed = parse_neighbourhoods(text.encode("cp1252"), "neighbourhoods.csv")
+    assert not parsed.problems
+    assert parsed.frame["neighbourhood_name"].tolist() == ["St Mary\u2019s \u2013 Islington"] * 2
+    assert parsed.frame["member_level"].tolist() == ["practice", "lsoa"]
+    assert parsed.frame["member_code"].tolist() == ["F83004", "E01002726"]
+    assert parsed.frame.attrs["headers"]["member_code"] == "Member"  # the database checks name it so too
+
+
+def test_a_catchment_lookup_by_ward_needs_ward_codes() -> None:
+    text = b"WD13CD,PCN code\nE05000026,U00001\nE01000001,U00002\n"
+    assert not parse_catchment_lookup(text.replace(b"E01000001", b"E05000027"), "w.csv",
+                                      {"from_level": "ward"}).problems
+    refused = parse_catchment_lookup(text, "w.csv", {"from_level": "ward"}).problems
+    assert [(p.row, p.column, p.value) for p in refused] == [(3, "WD13CD", "E01000001")]
+    assert "ward code" in refused[0].message
+    by_lsoa = parse_catchment_lookup(text, "w.csv", {}).problems
+    assert [(p.row, p.value) for p in by_lsoa] == [(2, "E05000026")] and "from_level=ward" in by_lsoa[0].message
+
+
+def test_a_successor_system_code_and_name_are_checked_against_the_database_columns() -> None:
+    text = ("level,predecessor_code,successor_code,effective_date,successor_name\n"
+            f"ICB,QMJ,QXWNLX,2026-04-01,\nsystem,QRV,QXWNL,2026-04-01,{'N' * 201}\n")
+    problems = parse_successors(text.encode(), "successors.csv").problems
+    assert [(p.row, p.column) for p in problems] == [(3, "successor_name"), (2, "successor_code")]

@@ -235,8 +235,10 @@ def test_boundaries_need_a_level_when_fields_do_not_say() -> None:
 
 
 def test_catchment_lookup_rejects_an_area_in_two_pcns() -> None:
-    parsed = parse_catchment_lookup(b"lsoa code,pcn\nE01000001,U1\nE01000001,U2\nE01000002,U1\n", "l.csv", {})
-    assert [(p.row, p.column) for p in parsed.problems] == [(3, "pcn_code")]
+    parsed = parse_catchment_lookup(b"lsoa code,pcn\nE01000001,U00001\nE01000001,U00002\nE01000002,U00001\n",
+                                    "l.csv", {})
+    assert [(p.row, p.column, p.value) for p in parsed.problems] == [(3, "pcn", "U00002")]
+    assert "U00001 in row 2" in parsed.problems[0].message
 
 
 def test_imd_thousands_separators_and_ranges() -> None:
