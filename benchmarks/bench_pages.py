@@ -10,8 +10,10 @@ Debian's Chromium (``/usr/bin/chromium``):
 
 - **first ever view**: the first visit of each page after the server started (cold caches), once;
 - **first view**: a new browser session opens the page; from navigation to the end of the first script run;
-- **warm rerun**: the sidebar borough filter is changed (caches primed by the first view); from the click on the
-  option to the end of the run it starts, repeated ``--runs`` times over different boroughs;
+- **new borough**: the sidebar borough filter is changed to a borough this server has not drawn the page for; from
+  the click on the option to the end of the run it starts, repeated ``--runs`` times over different boroughs;
+- **warm rerun**: the same filter changed back to boroughs drawn before (caches primed: what a board member
+  switching between boroughs waits for), ``--runs`` times;
 - **map click** (Map page only): a click on the middle of the map, to the end of the run it starts;
 - **page control**: a click on one of the page's own controls (``CONTROLS``: the Variation's overdispersion
   toggle, the Map's practices toggle, the Care homes' measure), to the end of the run it starts: these sit in
@@ -62,6 +64,7 @@ class Timings:
     """Seconds measured for one page."""
 
     first: list[float] = field(default_factory=list)
+    new: list[float] = field(default_factory=list)
     rerun: list[float] = field(default_factory=list)
     click: list[float] = field(default_factory=list)
     control: list[float] = field(default_factory=list)
@@ -162,14 +165,17 @@ def _control_click(page: object, label: str) -> float:
 
 
 def measure(browser: object, base: str, path: str, runs: int, *, map_click: bool = False) -> Timings:
-    """First views (``runs`` new sessions) and warm reruns after a borough change, for one page."""
+    """First views (``runs`` new sessions), reruns after a change to a new borough and back to boroughs seen
+    before (the first view's, then each new one in turn), for one page."""
     timings = Timings()
     for attempt in range(runs):
         context, page, first = _first_view(browser, f"{base}{path}")
         timings.first.append(first)
         if attempt == 0:
             for i in range(runs):
-                timings.rerun.append(_run_end(page, _choose_borough(page, i + 1)))
+                timings.new.append(_run_end(page, _choose_borough(page, i + 1)))
+            for i in range(runs):
+                timings.rerun.append(_run_end(page, _choose_borough(page, i)))
             for i in range(runs if path in CONTROLS else 0):
                 labels = CONTROLS[path]
                 with contextlib.suppress(TimeoutError):
@@ -229,16 +235,17 @@ def main() -> None:
             floor_context, _page, floor_cold = _first_view(browser, f"{floor}/")
             floor_context.close()
             base_line = measure(browser, floor, "/", args.runs)
-            floor_first, floor_rerun = _median(base_line.first), _median(base_line.rerun)
+            floor_first, floor_rerun = _median(base_line.first), _median(base_line.rerun + base_line.new)
             print(f"database: {url.split('@')[-1]}; {args.runs} runs; medians (ratio to the floor)")
-            print(f"{'page':16} {'first ever view':>18} {'first view':>18} {'warm rerun':>18} {'map click':>18} "
-                  f"{'page control':>18}")
+            print(f"{'page':16} {'first ever view':>18} {'first view':>18} {'new borough':>18} {'warm rerun':>18} "
+                  f"{'map click':>18} {'page control':>18}")
             print(f"{'bare floor':16} {_cell(floor_cold, None):>18} {_cell(floor_first, None):>18} "
-                  f"{_cell(floor_rerun, None):>18} {'-':>18} {'-':>18}")
+                  f"{_cell(floor_rerun, None):>18} {_cell(floor_rerun, None):>18} {'-':>18} {'-':>18}")
             for path in args.pages:
                 t = measure(browser, app, path, args.runs, map_click=path == "/map")
                 print(f"{path:16} {_cell(cold[path], floor_cold):>18} {_cell(_median(t.first), floor_first):>18} "
-                      f"{_cell(_median(t.rerun), floor_rerun):>18} {_cell(_median(t.click), floor_rerun):>18} "
+                      f"{_cell(_median(t.new), floor_rerun):>18} {_cell(_median(t.rerun), floor_rerun):>18} "
+                      f"{_cell(_median(t.click), floor_rerun):>18} "
                       f"{_cell(_median(t.control), floor_rerun):>18}",
                       flush=True)
             browser.close()

@@ -324,12 +324,24 @@ def load_boundaries(session: Session, frame: pd.DataFrame, import_id: int, optio
 # ----------------------------------------------------------------------------------------------- catchments
 
 
+CATCHMENT_LEVELS = (AreaLevel.LSOA.value, AreaLevel.WARD.value)
+
+
+def _catchment_level(options: Options | None) -> str:
+    """The small-area level a lookup is by: the ``from_level`` option (``lsoa`` when not given)."""
+    return str((options or {}).get("from_level") or AreaLevel.LSOA.value).strip().lower()
+
+
 def parse_catchment_lookup(data: bytes, file_name: str, options: Options | None = None) -> Parsed:
     """Read an area -> PCN lookup (one row per LSOA, or ward with ``from_level=ward``) through its schema
     (``PCN_CATCHMENTS``): codes in their published format and an area in one PCN only. An exact repeat of a row
-    is accepted and kept once."""
-    ward = str((options or {}).get("from_level") or "").strip().lower() == AreaLevel.WARD.value
-    read = read_template(data, file_name, PCN_CATCHMENTS_WARD if ward else PCN_CATCHMENTS)
+    is accepted and kept once. A ``from_level`` other than lsoa or ward refuses the file, saying so."""
+    level = _catchment_level(options)
+    if level not in CATCHMENT_LEVELS:
+        return Parsed(pd.DataFrame(), [Problem(
+            file_name, None, "from_level", str((options or {}).get("from_level")),
+            "catchments are dissolved from LSOAs or wards: set the option from_level to lsoa or ward")])
+    read = read_template(data, file_name, PCN_CATCHMENTS_WARD if level == AreaLevel.WARD.value else PCN_CATCHMENTS)
     if read.refused:
         return read.rejected()
     frame = read.frame[["_row", "area_code", "pcn_code"]]
@@ -338,7 +350,7 @@ def parse_catchment_lookup(data: bytes, file_name: str, options: Options | None 
 
 def validate_catchments(session: Session, frame: pd.DataFrame, file_name: str, options: Options) -> Parsed:
     """Areas must have boundaries and PCNs must be registered; then dissolve each PCN's areas into its catchment."""
-    level = AreaLevel(options.get("from_level") or AreaLevel.LSOA.value)
+    level = AreaLevel(_catchment_level(options))
     problems: list[Problem] = []
     found = known_codes(session, level, frame["area_code"].unique())
     problems += problems_where(~frame["area_code"].isin(found), frame, file=file_name, column="area_code",

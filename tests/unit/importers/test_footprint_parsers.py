@@ -105,3 +105,12 @@ def test_a_successor_system_code_and_name_are_checked_against_the_database_colum
             f"ICB,QMJ,QXWNLX,2026-04-01,\nsystem,QRV,QXWNL,2026-04-01,{'N' * 201}\n")
     problems = parse_successors(text.encode(), "successors.csv").problems
     assert [(p.row, p.column) for p in problems] == [(3, "successor_name"), (2, "successor_code")]
+
+
+def test_a_catchment_lookup_by_an_unknown_level_is_refused_saying_which_option() -> None:
+    text = b"LSOA11CD,PCN code\nE01000001,U00001\n"
+    assert not parse_catchment_lookup(text, "c.csv", {"from_level": " LSOA "}).problems
+    refused = parse_catchment_lookup(text, "c.csv", {"from_level": "msoa"})
+    assert refused.frame.empty
+    assert [(p.row, p.column, p.value) for p in refused.problems] == [(None, "from_level", "msoa")]
+    assert "lsoa or ward" in refused.problems[0].message
