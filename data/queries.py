@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 import shapely
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -214,6 +214,23 @@ def _reads() -> Any:
     )
 
 
+def _data_ids(session: Session, kpi_codes: Sequence[str]) -> pd.DataFrame:
+    """Columns code, data_id: the KPI id whose observations each of ``kpi_codes`` shows (``_reads``).
+
+    Looked up first, so the observation queries filter ``kpi_observation.kpi_id`` by value and both planners
+    seek the leading column of its indexes: joined to the ``_reads`` subquery instead, SQLite scanned the whole
+    index (every observation) for a list of KPIs.
+    """
+    r = _reads()
+    return _frame(session, select(r.c.code, r.c.data_id).where(r.c.code.in_(list(kpi_codes))), ["code", "data_id"])
+
+
+def _data_id(session: Session, kpi_code: str) -> int | None:
+    """The KPI id whose observations ``kpi_code`` shows, or None for an unknown code."""
+    ids = _data_ids(session, [kpi_code])["data_id"]
+    return int(ids.iloc[0]) if len(ids) else None
+
+
 def kpi_catalogue(*, session: Session, workstream_code: str | None = None) -> pd.DataFrame:
     """KPI definitions with their workstream and initiative, ordered as the register shows them; then the
     published indicators (no initiative) under ``PUBLISHED_HEADING`` with their publisher as the initiative.
@@ -282,14 +299,14 @@ SERIES_COLUMNS = ["kpi_code", "period_start", "period_end", "numerator", "denomi
 
 
 def _own_series(session: Session, level: str, area_code: str, kpi_codes: Sequence[str]) -> pd.DataFrame:
-    o, r = KpiObservation, _reads()
+    o, ids = KpiObservation, _data_ids(session, kpi_codes)
     stmt = (
-        select(r.c.code, o.period_start, o.period_end, o.numerator, o.denominator, o.value, o.lower_ci, o.upper_ci)
-        .join(r, r.c.data_id == o.kpi_id)
-        .where(r.c.code.in_(list(kpi_codes)), o.level == level, o.area_code == area_code)
-        .order_by(r.c.code, o.period_start)
+        select(o.kpi_id, o.period_start, o.period_end, o.numerator, o.denominator, o.value, o.lower_ci, o.upper_ci)
+        .where(o.kpi_id.in_([int(i) for i in ids["data_id"].unique()]), o.level == level, o.area_code == area_code)
     )
-    return _frame(session, stmt, SERIES_COLUMNS)
+    rows = _frame(session, stmt, ["data_id", *SERIES_COLUMNS[1:]])
+    frame = ids.rename(columns={"code": "kpi_code"}).merge(rows, on="data_id").drop(columns="data_id")
+    return frame.sort_values(["kpi_code", "period_start"], kind="stable").reset_index(drop=True)[SERIES_COLUMNS]
 
 
 def _series_with_history(
@@ -346,11 +363,10 @@ def kpi_period_across_areas(
 
     Served by the index (kpi_id, level, period_start). Columns: area_code, numerator, denominator, value.
     """
-    o, r = KpiObservation, _reads()
+    o = KpiObservation
     stmt = (
         select(o.area_code, o.numerator, o.denominator, o.value)
-        .join(r, r.c.data_id == o.kpi_id)
-        .where(r.c.code == kpi_code, o.level == str(level), o.period_start == period_start)
+        .where(o.kpi_id == _data_id(session, kpi_code), o.level == str(level), o.period_start == period_start)
         .order_by(o.area_code)
     )
     return _frame(session, stmt, ["area_code", "numerator", "denominator", "value"])
@@ -368,11 +384,10 @@ def benchmark_series(
     """
     if AreaLevel(level) not in BENCHMARK_LEVELS:
         raise ValueError(f"{level!r} is not a benchmark level; use one of {', '.join(BENCHMARKS)}")
-    o, r = KpiObservation, _reads()
+    o = KpiObservation
     stmt = (
         select(o.period_start, o.period_end, o.value, o.lower_ci, o.upper_ci)
-        .join(r, r.c.data_id == o.kpi_id)
-        .where(r.c.code == kpi_code, o.level == str(AreaLevel(level)), o.area_code == area_code)
+        .where(o.kpi_id == _data_id(session, kpi_code), o.level == str(AreaLevel(level)), o.area_code == area_code)
         .order_by(o.period_start)
     )
     return _frame(session, stmt, BENCHMARK_COLUMNS)
@@ -522,11 +537,11 @@ def _area_names(*, session: Session, level: AreaLevel | str, system_code: str) -
 
 def level_series(*, session: Session, kpi_code: str, level: AreaLevel | str) -> pd.DataFrame:
     """Every area's series of one KPI at a level (small multiples): ``SERIES_COLUMNS`` with area_code first."""
-    o, r = KpiObservation, _reads()
+    o = KpiObservation
     stmt = (
         select(
             o.area_code,
-            r.c.code,
+            literal(kpi_code),
             o.period_start,
             o.period_end,
             o.numerator,
@@ -535,8 +550,7 @@ def level_series(*, session: Session, kpi_code: str, level: AreaLevel | str) -> 
             o.lower_ci,
             o.upper_ci,
         )
-        .join(r, r.c.data_id == o.kpi_id)
-        .where(r.c.code == kpi_code, o.level == str(level))
+        .where(o.kpi_id == _data_id(session, kpi_code), o.level == str(level))
         .order_by(o.area_code, o.period_start)
     )
     return _frame(session, stmt, ["area_code", *SERIES_COLUMNS])
@@ -729,12 +743,11 @@ def kpi_window_across_areas(
     For pooling months into a year (e.g. care-home admissions per bed over 12 months). Columns: area_code,
     numerator, denominator (sums), periods (how many periods were summed).
     """
-    o, r = KpiObservation, _reads()
+    o = KpiObservation
     stmt = (
         select(o.area_code, func.sum(o.numerator), func.sum(o.denominator), func.count(o.id))
-        .join(r, r.c.data_id == o.kpi_id)
         .where(
-            r.c.code == kpi_code,
+            o.kpi_id == _data_id(session, kpi_code),
             o.level == str(level),
             o.period_start >= first_period,
             o.period_start <= last_period,

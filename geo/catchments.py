@@ -22,7 +22,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
@@ -54,6 +53,8 @@ def assign_by_nearest(areas: pd.DataFrame, practices: pd.DataFrame, *, k: int = 
     if practices.empty:
         raise ValueError("no open practice with a location and a PCN to assign areas to")
     lat0 = float(np.mean(areas["lat"])) if len(areas) else 51.5
+    from scipy.spatial import cKDTree  # imported when first used, not on every server's first page view
+
     tree = cKDTree(_local_xy(practices["longitude"].to_numpy(float), practices["latitude"].to_numpy(float), lat0))
     k = max(1, min(int(k), len(practices)))
     dist, idx = tree.query(_local_xy(areas["lon"].to_numpy(float), areas["lat"].to_numpy(float), lat0), k=k)

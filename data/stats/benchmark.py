@@ -33,10 +33,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from data.stats.errors import StatsInputError
 from data.stats.intervals import normalise_confidence, phe_proportion, phe_rate
+from data.stats.lazy import stats
 from data.stats.types import BenchmarkLabel, Polarity, TrendMarker, coerce_polarity
 
 __all__ = [

@@ -71,10 +71,10 @@ from enum import StrEnum
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from data.stats.errors import InsufficientDataError, StatsInputError
 from data.stats.intervals import poisson_count_ci
+from data.stats.lazy import stats
 
 __all__ = [
     "Z95",
@@ -91,10 +91,11 @@ __all__ = [
     "funnel_rate_sr",
 ]
 
-#: qnorm(0.975): the 95 % two-sided normal quantile.
-Z95: float = float(stats.norm.ppf(0.975))
+#: qnorm(0.975): the 95 % two-sided normal quantile (as scipy's ``norm.ppf`` gives it; a test holds them equal,
+#: written out so that importing this module does not load scipy.stats).
+Z95: float = 1.959963984540054
 #: qnorm(0.999): the 99.8 % two-sided normal quantile.
-Z998: float = float(stats.norm.ppf(0.999))
+Z998: float = 3.090232306167813
 
 _LEVELS: dict[str, tuple[float, float, float]] = {
     # level: (z, lower-tail probability, upper-tail probability) for exact Poisson limits

@@ -37,9 +37,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from data.stats.errors import InvalidConfidenceError, StatsInputError
+from data.stats.lazy import stats
 
 __all__ = [
     "EXACT_THRESHOLD",

@@ -8,7 +8,6 @@ import threading
 import altair as alt
 import pandas as pd
 import pytest
-import streamlit as st
 
 from components import chart_cache
 from components.chart_cache import CachedChart, altair_of, cached, cached_panels
@@ -35,7 +34,7 @@ def _lock_taking(lock: threading.Lock, frame: pd.DataFrame) -> alt.Chart:  # a l
 
 @pytest.fixture(autouse=True)
 def _fresh() -> None:
-    st.cache_data.clear()
+    chart_cache._spec.clear()
     calls.clear()
 
 

@@ -368,3 +368,10 @@ def test_zero_counts_match_phe_published_significance():
     zero = fr.units[fr.units["numerator"] == 0]
     assert rates.loc[rates["count"] == 0, "crude_per_100000_with_0"].tolist() == ["Low (0.001)"]
     assert len(zero) == 1 and zero["outlier998"].all()
+
+
+def test_the_written_out_normal_quantiles_are_scipys() -> None:
+    from scipy import stats
+
+    assert float(stats.norm.ppf(0.975)) == Z95
+    assert float(stats.norm.ppf(0.999)) == Z998
