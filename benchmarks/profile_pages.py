@@ -6,9 +6,9 @@ A warm rerun is what a user's filter change costs the server: the page is run on
 borough is changed, and the reruns after it are timed (``--revisit``: to boroughs already seen, so the caches
 keyed by borough are filled), then one more is profiled with cProfile for the breakdown (the timed runs are not
 profiled: the profiler itself multiplies the CPU of pandas-heavy code two to three times). Process CPU time (not
-wall-clock) is printed, so the figures stay meaningful on a shared machine; payload is the serialised size of the elements the last rerun drew (the protobuf
-deltas a browser receives); "per rerun" splits the profiled CPU by the file that spent it (``CATEGORIES``: queries,
-statistics, Altair, frame shaping, serialisation, Streamlit's runtime).
+wall-clock) is printed, so the figures stay meaningful on a shared machine; payload is the serialised size of the
+elements the last rerun drew (the protobuf deltas a browser receives); "per rerun" splits the profiled CPU by
+the file that spent it (``CATEGORIES``: queries, statistics, Altair, frame shaping, serialisation, Streamlit's runtime).
 ``--app-dir /other/checkout`` profiles another checkout's app (before and after a change, on one database).
 Nothing is asserted: it is a tool for finding where time goes.
 """

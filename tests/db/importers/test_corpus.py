@@ -430,11 +430,10 @@ def _describe(report: ImportReport) -> str:
 
 
 @pytest.mark.parametrize("case", BAD, ids=_id)
-def test_malformed_file_is_refused_precisely(case: Bad, request: pytest.FixtureRequest) -> None:
-    """Run on SQLite only: every malformed case is refused by its parse and schema step, before any database
-    access (see ``test_malformed_files_are_refused_before_the_database``), so PostgreSQL would repeat the same
-    code path; a refused write's rollback on PostgreSQL is tested in test_idempotence and test_defective_files."""
-    backend = "sqlite"
+def test_malformed_file_is_refused_precisely(case: Bad, backend: str, request: pytest.FixtureRequest) -> None:
+    """On both backends: every malformed case is refused by its parse and schema step, before any database
+    access (``test_malformed_files_are_refused_before_the_database``), and the refusal is logged and leaves the
+    database as it was on each."""
     t = REAL[case.source].table()
     data = case.make(t)
     ready = prepared(backend, case.source, request)
@@ -468,10 +467,10 @@ def test_tricky_valid_file_loads_every_record(case: Good, backend: str, request:
 
 
 def test_malformed_files_are_refused_before_the_database() -> None:
-    """Why the malformed cases run on SQLite only: each is refused by parsing and the source's schema alone."""
+    """Each malformed case is refused by parsing and the source's schema alone, before any database access."""
     realdata("nhsd")  # skips without the real files (fails in CI)
     late = [_id(c) for c in BAD if not _refused_before_the_database(c, c.make(REAL[c.source].table()))]
-    assert not late, f"malformed cases that reach the database (run them on PostgreSQL too): {late}"
+    assert not late, f"malformed cases that reach the database: {late}"
 
 
 def test_the_corpus_is_large_enough() -> None:

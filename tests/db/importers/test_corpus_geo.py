@@ -426,12 +426,13 @@ class Ready:
 _READY: dict[str, Ready] = {}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=BACKENDS)
 def loaded(request: pytest.FixtureRequest) -> Iterator[Callable[[str], Ready]]:
-    """Per source, an SQLite database with its prerequisites and the plain real file loaded, then snapshotted."""
+    """Per backend and source, a database with its prerequisites and the plain real file loaded, then
+    snapshotted (``_READY`` holds one backend's at a time)."""
     def get(source: str) -> Ready:
         if source not in _READY:
-            engine = backend_engine("sqlite", request, label=f"geo_{source}")
+            engine = backend_engine(request.param, request, label=f"geo_{source}")
             create_schema(engine)
             _prerequisites(engine, source)
             data, name, options = PLAIN[source]()
@@ -469,8 +470,8 @@ def _describe(report: ImportReport) -> str:
 
 @pytest.mark.parametrize("case", BAD, ids=_id)
 def test_malformed_container_is_refused_precisely(case: Bad, loaded: Callable[[str], Ready]) -> None:
-    """SQLite only, as in ``test_corpus``: each case is refused by the parse and schema step, before anything is
-    written; a refused write's rollback on PostgreSQL is tested in test_idempotence and test_defective_files."""
+    """On both backends, as in ``test_corpus``: each case is refused by the parse and schema step, before anything
+    is written, and the refusal is logged and leaves the database as it was."""
     ready = loaded(case.source)
     data, name, options = case.make()
     logged = _rejected(ready.engine)
