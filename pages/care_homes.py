@@ -22,6 +22,7 @@ from data.analysis import (
     funnel_points,
     funnel_summary,
     home_rates,
+    in_areas,
     outlier_table,
     ratings_mix,
     twelve_months_to,
@@ -122,8 +123,10 @@ def rates_section() -> None:
     else:
         chosen = filters.period if filters.kpi == code and filters.period else periods["period_start"].iloc[0]
         first, last = twelve_months_to(chosen)
-        rows = cache.kpi_window_across_areas(code, "care_home", first.date(), last.date())
         names = cache.area_names("care_home", system)
+        # the system's own homes (as every funnel compares the system's units): at England scale the level holds
+        # every home in England, whose rate is not the system's and whose 15,000 points the page would draw
+        rows = in_areas(cache.kpi_window_across_areas(code, "care_home", first.date(), last.date()), names)
         st.caption(
             f"{kpi['kpi']}: each home's admissions or call-outs over the 12 months {first:%b %Y} to {last:%b %Y} per "
             f"bed-year ({kpi['unit']}), with funnel limits around the NCL rate. Larger outlined points are in "

@@ -70,3 +70,38 @@ def test_funnel_summary_counts_homes_and_says_how_zeros_were_judged(app):
     assert summary.startswith("**230 care homes: ") and "below the 95% limits" in summary
     # (which zero-count sentence appears depends on the demo's homes; tests/unit/test_analysis.py holds the wording)
     assert "inf" not in summary.lower()
+
+
+def test_the_funnel_compares_the_systems_own_homes_only(demo_database, tmp_path, monkeypatch):
+    """A home of another system (at England scale the care-home level holds every home in England) is not in the
+    system's funnel: not counted, not drawn, and not moving the centre the system's homes are judged against."""
+    import shutil
+    from datetime import date
+
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from data.db import make_engine
+    from models import Kpi, KpiObservation
+    from tests.app.conftest import _app_on
+
+    copy = tmp_path / "elsewhere.sqlite"
+    shutil.copy(demo_database.removeprefix("sqlite:///"), copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    with Session(engine) as session:
+        kpi_id = session.execute(select(Kpi.id).where(Kpi.code == "CH_EMADM")).scalar_one()
+        session.add_all(
+            KpiObservation(kpi_id=kpi_id, level="care_home", area_code="1-999999999", period_start=date(2023, m, 1),
+                           period_end=date(2023, m, 28), numerator=500.0, denominator=10.0, value=50.0 * 365)
+            for m in range(4, 13)
+        )  # fmt: skip
+        session.commit()
+    engine.dispose()
+    before = _open(next(_app_on(demo_database, monkeypatch)))
+    after = _open(next(_app_on(f"sqlite:///{copy}", monkeypatch)))
+
+    def funnel_words(app) -> str:
+        return next(m.value for m in app.markdown if "care homes:" in m.value)
+
+    assert funnel_words(after) == funnel_words(before)
+    assert funnel_words(after).startswith("**230 care homes:")
