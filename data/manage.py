@@ -22,6 +22,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -30,11 +31,13 @@ from sqlmodel import Session, SQLModel
 
 from data import migrate, queries
 from data.db import drop_schema, is_empty, make_engine
-from data.demo import DemoSummary, build_demo
 from data.demo.spec import DEMO_SEED
 from data.importers.boundaries import run_indicative_catchments
 from data.importers.folder import FileItem, load_files, read_folder
 from settings import SettingsError, get_settings
+
+if TYPE_CHECKING:
+    from data.demo import DemoSummary
 
 
 def ensure_database(engine: Engine, *, demo_on_empty: bool = True, scale: str = "ncl") -> DemoSummary | None:
@@ -47,6 +50,8 @@ def ensure_database(engine: Engine, *, demo_on_empty: bool = True, scale: str = 
     if not demo_on_empty or not is_empty(engine):
         return None
     try:
+        from data.demo import build_demo  # the generator loads only when a demo is built
+
         return build_demo(engine, scale=scale)
     except IntegrityError:
         if is_empty(engine):
@@ -171,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "rebuild":
             drop_schema(engine)
             migrate.upgrade(engine)
+            from data.demo import build_demo
+
             summary = build_demo(engine, scale=args.scale, seed=args.seed)
             print(f"rebuilt {args.scale} demo in {summary.seconds} s: {sum(summary.rows.values()):,} rows")
         elif args.command == "load-folder":
