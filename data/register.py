@@ -56,11 +56,24 @@ def area_baseline(series: pd.DataFrame, baseline_period: date | None, multiplier
 
 
 def plan_at(plans: pd.DataFrame, period_start: date) -> float:
-    """The plan for ``period_start``, or the latest plan before it; NaN when there is none."""
+    """The plan for ``period_start``, or the latest plan before it; NaN when there is none.
+
+    A binary search over the plan's periods in order (the register asks twice per KPI and area: the frame
+    filtering and sorting it replaced was a fifth of the Overview's first view, issue 14).
+    """
     if plans.empty:
         return float("nan")
-    due = plans[pd.to_datetime(plans["period_start"]) <= pd.Timestamp(period_start)]
-    return float(due.sort_values("period_start")["value"].iloc[-1]) if not due.empty else float("nan")
+    starts = pd.to_datetime(plans["period_start"]).to_numpy()
+    order = np.argsort(starts, kind="stable")
+    at = int(np.searchsorted(starts[order], np.datetime64(pd.Timestamp(period_start)), side="right"))
+    return float(plans["value"].to_numpy(dtype=float)[order][at - 1]) if at else float("nan")
+
+
+def _by_kpi(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """``frame``'s rows per KPI code, each in period order (grouped once instead of filtered per KPI)."""
+    if frame.empty:
+        return {}
+    return {str(code): rows.sort_values("period_start") for code, rows in frame.groupby("kpi_code", sort=False)}
 
 
 def build_register(
@@ -77,9 +90,10 @@ def build_register(
     """
     level = AreaLevel(level)
     rows = []
+    series_of, plans_of = _by_kpi(series), _by_kpi(plans)
     for kpi in catalogue.itertuples(index=False):
-        own = series[series["kpi_code"] == kpi.kpi_code].sort_values("period_start")
-        own_plans = plans[plans["kpi_code"] == kpi.kpi_code]
+        own = series_of.get(kpi.kpi_code, series.iloc[0:0])
+        own_plans = plans_of.get(kpi.kpi_code, plans.iloc[0:0])
         row = {
             "workstream": kpi.workstream,
             "initiative": kpi.initiative,

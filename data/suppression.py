@@ -94,7 +94,11 @@ def shown(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def suppress_kpis(frame: pd.DataFrame, catalogue: pd.DataFrame, maximum: int) -> pd.DataFrame:
-    """Suppress a frame of several KPIs (column ``kpi_code``), each by its own rule from ``catalogue``."""
+    """Suppress a frame of several KPIs (column ``kpi_code``), each by its own rule from ``catalogue``.
+
+    The step works row by row, so the KPIs that share a rule are suppressed together: a few calls instead of one
+    per KPI (a third of a register's cost, issue 14), with the same result.
+    """
     if frame.empty:
         return suppress(frame, Rule(0))
     rules = {
@@ -102,7 +106,8 @@ def suppress_kpis(frame: pd.DataFrame, catalogue: pd.DataFrame, maximum: int) ->
         for row in catalogue[["kpi_code", "value_type", "counts_people"]].itertuples(index=False)
     }
     positional = frame.set_axis(pd.RangeIndex(len(frame)))
-    parts = [suppress(group, rules.get(code, Rule(maximum))) for code, group in positional.groupby("kpi_code")]
+    rule_of = positional["kpi_code"].map(lambda code: rules.get(code, Rule(maximum)))
+    parts = [suppress(positional[rule_of == rule], rule) for rule in dict.fromkeys(rule_of)]
     return pd.concat(parts).sort_index().set_axis(frame.index)
 
 

@@ -71,3 +71,10 @@ def test_headline_counts_assessed_kpis():
     register = pd.DataFrame({"status": ["Off track", "Off track", "At risk", "On track", "No data"]})
     assert headline(register, "Enfield") == "2 of 4 KPIs off track in Enfield (1 at risk, 1 on track)."
     assert "can be assessed" in headline(pd.DataFrame({"status": ["No data"]}), "Camden")
+
+
+def test_plan_at_reads_plans_in_any_order_and_an_exact_period():
+    plans = _plans([("2022-01-01", 70), ("2020-01-01", 50), ("2021-01-01", 60)])
+    assert plan_at(plans, date(2021, 1, 1)) == 60
+    assert plan_at(plans, date(2030, 1, 1)) == 70
+    assert pd.isna(plan_at(plans, date(2019, 12, 31)))

@@ -138,3 +138,24 @@ def test_note_says_how_many_and_why():
     out = suppress(_frame([(2.0, 50.0, 4.0), (20.0, 50.0, 40.0)]), RULE)
     assert suppressed_note(out) == "1 of 2 periods suppressed (a count between 1 and 7), so not shown."
     assert suppressed_note(suppress(_frame([(20.0, 50.0, 40.0)]), RULE)) == ""
+
+
+KPI_RULES = st.lists(st.tuples(st.sampled_from(["A", "B", "C", "D", "E"]), counts, counts), min_size=1, max_size=40)
+
+
+@settings(max_examples=100, deadline=None)
+@given(KPI_RULES)
+def test_several_kpis_at_once_are_each_suppressed_as_alone(data):
+    """Suppressing KPIs that share a rule together (issue 14) gives what suppressing each KPI alone gives."""
+    catalogue = pd.DataFrame({
+        "kpi_code": ["A", "B", "C", "D"], "value_type": ["proportion", "rate", "proportion", "count"],
+        "counts_people": [1, 1, 0, 1],
+    })  # fmt: skip  (E is not in the catalogue: the default rule)
+    frame = pd.DataFrame(data, columns=["kpi_code", "numerator", "denominator"])
+    frame["value"] = frame["numerator"] / frame["denominator"].where(frame["denominator"] > 0)
+    frame.index = [i * 3 + 1 for i in range(len(frame))]
+    rules = {r.kpi_code: rule_for(r.value_type, bool(r.counts_people), 7) for r in catalogue.itertuples()}
+    alone = pd.concat(
+        suppress(frame[frame["kpi_code"] == code], rules.get(code, Rule(7))) for code in frame["kpi_code"].unique()
+    ).loc[frame.index]
+    pd.testing.assert_frame_equal(suppress_kpis(frame, catalogue, 7), alone)
