@@ -7,13 +7,15 @@ Arrow datasets), kept by ``st.cache_data`` under the builder's name and the argu
 content), so a rerun that draws the same chart again only hashes its inputs and sends the spec. The conversion is
 Streamlit's own (``_convert_altair_to_vega_lite_spec``, under its lock for Altair's global settings), so a cached
 chart is the same element as one drawn with ``st.altair_chart``; a unit test holds the two equal. The Altair chart
-is rebuilt only when an export (PNG, SVG) is clicked.
+is rebuilt only when an export (PNG, SVG) is clicked. A :class:`CachedChart` of a module-level builder pickles
+(its ``build`` is a ``functools.partial``), so a page's cached view (``st.cache_data``) may hold its charts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import altair as alt
@@ -64,13 +66,19 @@ def _specs(builder: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str,
 
 def cached(builder: Builder, *args: Any, **kwargs: Any) -> CachedChart:
     """``builder(*args, **kwargs)`` as a :class:`CachedChart` (built only when these inputs are new)."""
-    return CachedChart(_specs(builder, args, kwargs), lambda: builder(*args, **kwargs))
+    return CachedChart(_specs(builder, args, kwargs), partial(builder, *args, **kwargs))
 
 
 def cached_panels(builder: Callable[..., list[alt.TopLevelMixin]], *args: Any, **kwargs: Any) -> list[CachedChart]:
     """As :func:`cached` for a builder of several panels (one chart each, drawn side by side)."""
     specs = _specs(builder, args, kwargs)
-    return [CachedChart(spec, lambda i=i: builder(*args, **kwargs)[i]) for i, spec in enumerate(specs)]
+    return [CachedChart(spec, partial(_panel, builder, i, args, kwargs)) for i, spec in enumerate(specs)]
+
+
+def _panel(
+    builder: Callable[..., list[alt.TopLevelMixin]], index: int, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> alt.TopLevelMixin:
+    return builder(*args, **kwargs)[index]
 
 
 Drawable = alt.TopLevelMixin | CachedChart

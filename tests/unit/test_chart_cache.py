@@ -86,3 +86,21 @@ def test_inputs_streamlit_cannot_hash_still_draw_the_chart_uncached() -> None:
     cached(_lock_taking, lock, _frame([1.0]))
     assert calls == ["unhashable", "unhashable"]
     assert first.spec["mark"]["type"] == "line"
+
+
+def test_a_cached_chart_pickles_with_its_rebuild_so_a_cached_view_can_hold_it() -> None:
+    import pickle
+
+    chart = pickle.loads(pickle.dumps(cached(trajectory_chart, _trajectory(), unit="%", target=None,
+                                             target_date=None, alt_text="T")))
+    panels = pickle.loads(pickle.dumps(cached_panels(_panels, _frame([1.0, 2.0, 3.0, 4.0]), n=2)))
+    assert chart.description == "T" and isinstance(altair_of(chart), alt.LayerChart)
+    assert altair_of(panels[1]).to_dict()["datasets"] == altair_of(
+        cached_panels(_panels, _frame([1.0, 2.0, 3.0, 4.0]), n=2)[1]).to_dict()["datasets"]
+
+
+def _trajectory() -> pd.DataFrame:
+    return pd.DataFrame({
+        "period_start": pd.date_range("2024-04-01", periods=3, freq="MS"), "value": [3.0, 4, 5],
+        "lower": [2.0, 3, 4], "upper": [4.0, 5, 6], "plan": [3.0, 3.5, 4],
+    })  # fmt: skip
