@@ -5,37 +5,17 @@ from __future__ import annotations
 import streamlit as st
 
 from components.area import Area, selected_area, system_code
-from components.chart_cache import cached, cached_panels
-from components.charts import small_multiple_panels, small_multiples, spc_chart, trajectory_chart
 from components.exports import chart_with_table, suppression_caption
 from components.filters import page_filters
-from components.page import export_context, filter_wording, kpi_row, suppression_rule
+from components.page import export_context, filter_wording, kpi_row
 from components.shell import require_app_shell
-from components.spc_controls import area_borough, rebase_caption, rebase_suggestion, spc_rebase_control
+from components.spc_controls import rebase_caption, rebase_suggestion, spc_rebase_control
 from components.spc_icons import spc_icons
 from components.state import KPI_KEY
+from components.trajectories_view import multiples, spc, trajectory
 from data import cache
-from data.analysis import (
-    AnalysisError,
-    area_target,
-    comparison_level,
-    known_change_rebase,
-    kpi_milestones,
-    latest_status,
-    rebase_options,
-    spc_chart_data,
-    spc_display,
-    spc_table,
-    status_and_assurance,
-    trajectory_frame,
-    trajectory_table,
-    with_intervals,
-)
-from data.narrative import kpi_narrative
+from data.analysis import comparison_level
 from data.register import kpis_with_series
-from data.stats.spc import rebase_suggestions
-from data.suppression import suppress
-from settings import get_settings
 
 require_app_shell()
 
@@ -65,31 +45,19 @@ if area.level not in kpi["levels"]:
     )
     st.stop()
 
-rule = suppression_rule(kpi)
-series = with_intervals(cache.area_series(area.level, area.code, kpi["kpi_code"]), kpi["value_type"], kpi["multiplier"])
-if series["value"].notna().sum() == 0:
+view = trajectory(kpi["kpi_code"], area.level, area.code, area.name)
+if view is None:
     st.info(f"No observations of {kpi['kpi']} for {area.name} yet. Import them on the Data page.")
     st.stop()
-if series["value"].notna().sum() < 2:  # one QOF year: a point, not a trajectory; point to the indicators with one
+if view.reported < 2:  # one QOF year: a point, not a trajectory; point to the indicators with one
     names = cache.kpi_catalogue().set_index("kpi_code")["kpi"]
     longer = [c for c in kpis_with_series(cache.register_series(area.level, area.code, None)) if c in names.index]
     links = " · ".join(f"[{names[c]}](trajectories?{KPI_KEY}={c})" for c in longer[:6])
     st.info(f"{kpi['kpi']} has one period loaded for {area.name}, so there is no trajectory yet."
             + (f" Indicators with a series here: {links}." if links else ""))
-series = suppress(series, rule)  # before any chart, table or statistic sees it (SPC runs on the values shown)
-plans = cache.area_plans(area.level, area.code, kpi["kpi_code"])
-frame = trajectory_frame(series, plans)
-target = area_target(plans, kpi["target_value"], kpi["target_date"])
-data_date = series["period_end"].max()
 words = filter_wording(filters, area, kpi)
-table = trajectory_table(frame, rule)
-milestones = kpi_milestones(
-    cache.milestones(),
-    kpi["initiative_code"],
-    area_borough(area.level, area.code, cache.pcns(system_code())),
-    series["period_start"].min(),
-    data_date,
-)
+
+
 @st.fragment
 def trajectory_and_spc() -> None:
     """The KPI's narrative, trajectory chart and SPC chart with its rebase and baseline controls.
@@ -100,89 +68,40 @@ def trajectory_and_spc() -> None:
     narrative = st.empty()  # the KPI's narrative, written once its SPC (below) is computed
 
     # name only what is drawn: a published indicator has neither plan nor target
-    drawn = ["Actual", *(["plan"] if not plans.empty else []), *(["target"] if target is not None else [])]
+    drawn = ["Actual", *(["plan"] if not view.plans.empty else []), *(["target"] if view.target is not None else [])]
     st.markdown("#### " + (", ".join(drawn[:-1]) + " and " + drawn[-1] if len(drawn) > 1 else "Actual values"))
-    chart = cached(
-        trajectory_chart,
-        frame,
-        unit=kpi["unit"],
-        target=target,
-        target_date=kpi["target_date"],
-        alt_text=f"Line chart of {kpi['kpi']} for {area.name} by period: actual values with 95% confidence intervals, "
-        f"the planned trajectory (dashed) and the target of {target} by {kpi['target_date']}; "
-        f"{len(milestones)} milestone(s) of the initiative marked.",
-        milestones=milestones,
-    )
     chart_with_table(
-        chart, table, export_context(f"{kpi['kpi']}: {area.name}", words, kpi["source"], data_date), key="trajectory"
+        view.chart, view.table, export_context(f"{kpi['kpi']}: {area.name}", words, kpi["source"], view.data_date),
+        key="trajectory",
     )
-    suppression_caption(series)
+    suppression_caption(view.series)
 
     st.markdown("#### Statistical process control (Making Data Count)")
     scope = f"{kpi['kpi_code']}_{area.level}_{area.code}"
-    options = rebase_options(series, milestones)
-    choice = spc_rebase_control(options, [d.date().isoformat() for d in known_change_rebase(series, milestones)], scope)
-    rebase_caption(options, choice.rebase)
-    try:
-        result = spc_chart_data(
-            series, kpi["polarity"], target, rebase=choice.rebase, fix_after_n_points=choice.fix_after_n_points
-        )
-    except AnalysisError as exc:
-        st.info(str(exc))
-        result = None
+    choice = spc_rebase_control(view.rebase_options, view.known_rebase, scope)
+    rebase_caption(view.rebase_options, choice.rebase)
+    shown = spc(kpi["kpi_code"], area.level, area.code, area.name, choice.rebase, choice.fix_after_n_points)
+    if shown.error is not None:
+        st.info(shown.error)
     else:
-        spc_icons(result.summary)
-        status = latest_status(frame, kpi["polarity"], get_settings().status_tolerance)
-        differ = status_and_assurance(status, result.summary.assurance_icon, target)
-        if differ:
-            st.caption(f":material/compare_arrows: {differ}")
-        rebase_suggestion(rebase_suggestions(result.data), choice.rebase, scope)
-        shown = spc_display(result, kpi["value_type"], kpi["multiplier"])
-        spc = cached(
-            spc_chart,
-            shown,
-            unit=kpi["unit"],
-            target=target,
-            milestones=milestones,
-            alt_text=f"XmR chart of {kpi['kpi']} for {area.name}: values with the mean and process limits of each "
-            f"segment ({len(choice.rebase)} rebase point(s)); points coloured and shaped by special-cause variation.",
-        )
-        spc_rows = spc_table(shown)
+        spc_icons(shown.result.summary)
+        if shown.differ:
+            st.caption(f":material/compare_arrows: {shown.differ}")
+        rebase_suggestion(shown.suggestions, choice.rebase, scope)
         chart_with_table(
-            spc, spc_rows, export_context(f"SPC: {kpi['kpi']}, {area.name}", words, kpi["source"], data_date), key="spc"
-        )
-    narrative.info(
-        kpi_narrative(kpi=kpi["kpi"], area=area.name, unit=kpi["unit"], polarity=kpi["polarity"], periods=frame,
-                      spc=result, milestones=milestones, target=target, target_date=kpi["target_date"],
-                      tolerance=get_settings().status_tolerance),
-        icon=":material/article:",
-    )  # fmt: skip
+            shown.chart, shown.rows,
+            export_context(f"SPC: {kpi['kpi']}, {area.name}", words, kpi["source"], view.data_date), key="spc",
+        )  # fmt: skip
+    narrative.info(shown.narrative, icon=":material/article:")
 
 
 trajectory_and_spc()
 
 level = comparison_level(area.level, kpi["levels"])
-if level is not None:
-    names = cache.area_names(level, system_code())[["area_code", "name", "borough_code"]]
-    multiples = suppress(cache.level_series(kpi["kpi_code"], level), rule).merge(names, on="area_code")
-    if level == "pcn" and filters.borough:
-        multiples = multiples[multiples["borough_code"] == filters.borough]
-    plans = cache.level_plans(kpi["kpi_code"], level).rename(columns={"value": "plan"})
-    multiples = multiples.merge(plans, on=["area_code", "period_start"], how="left")
-    if not multiples.empty:
-        st.markdown(f"#### Compare {'boroughs' if level == 'borough' else 'PCNs'}")
-        grid = cached(
-            small_multiples,
-            multiples,
-            unit=kpi["unit"],
-            alt_text=f"Small multiples of {kpi['kpi']}, one panel per {level}, with plans dashed.",
-        )
-        shown = multiples[["name", "area_code", "period_start", "value", "plan", "suppression"]].rename(
-            columns={"name": "Area", "area_code": "Code", "period_start": "Period", "value": "Value", "plan": "Plan",
-                     "suppression": "Suppression"}
-        )  # fmt: skip
-        context = export_context(f"{kpi['kpi']} by {'PCN' if level == 'pcn' else level}", words, kpi["source"],
-                                 data_date)  # fmt: skip
-        panels = cached_panels(small_multiple_panels, multiples, unit=kpi["unit"], alt_text=grid.description)
-        chart_with_table(grid, shown, context, key="multiples", panels=panels)
-        suppression_caption(multiples, "area-periods")
+compared = multiples(kpi["kpi_code"], level, filters.borough) if level is not None else None
+if compared is not None:
+    st.markdown(f"#### Compare {'boroughs' if level == 'borough' else 'PCNs'}")
+    context = export_context(f"{kpi['kpi']} by {'PCN' if level == 'pcn' else level}", words, kpi["source"],
+                             view.data_date)  # fmt: skip
+    chart_with_table(compared.grid, compared.shown, context, key="multiples", panels=compared.panels)
+    suppression_caption(compared.frame, "area-periods")
