@@ -92,22 +92,22 @@ def title_lines(text: str, width: int = 40) -> str | list[str]:
 PADDING = 0.06  # share of the drawn range added above and below a value axis that does not start at zero
 
 
-def value_scale(
+def value_bounds(
     *columns: pd.Series | float | None, floor: float | None = None, cap: float | None = None
-) -> alt.Scale:
-    """A value axis fitted to what is drawn (Making Data Count: scale an SPC chart to the data and its limits, not
-    from zero, or a series of 70-80% looks flat), padded by ``PADDING`` of the range on each side.
+) -> tuple[float, float] | None:
+    """A value axis's range fitted to what is drawn (Making Data Count: scale an SPC chart to the data and its
+    limits, not from zero, or a series of 70-80% looks flat), padded by ``PADDING`` of the range on each side.
 
     ``columns`` are the drawn series (and single values such as a target; missing ones ignored). The padding never
     runs below ``floor`` or above ``cap`` (a rate's 0, a proportion's 100%): the axis stays in the possible range.
-    With nothing drawn the scale is Vega-Lite's own.
+    None with nothing drawn (the scale is then Vega-Lite's own).
     """
     values = pd.concat(
         [pd.to_numeric(pd.Series(c if isinstance(c, pd.Series) else [c]), errors="coerce") for c in columns
          if c is not None] or [pd.Series(dtype=float)]
     ).dropna()
     if values.empty:
-        return alt.Scale(zero=False)
+        return None
     low, high = float(values.min()), float(values.max())
     pad = (high - low) * PADDING or max(abs(high) * PADDING, 1.0)
     lower, upper = low - pad, high + pad
@@ -115,7 +115,25 @@ def value_scale(
         lower = max(lower, floor)
     if cap is not None and high <= cap:
         upper = min(upper, cap)
-    return alt.Scale(zero=False, nice=False, domain=[lower, upper])
+    return lower, upper
+
+
+FITTED = alt.Scale(zero=False, nice=False)  # a value axis whose range is set by the drawn data and its bounds
+
+
+def bounds_layer(bounds: tuple[float, float] | None) -> list[alt.Chart]:
+    """An invisible layer holding a value axis's range (:func:`value_bounds`) as two data points: with the axis
+    :data:`FITTED`, the range is the union of what is drawn and these bounds, i.e. the bounds.
+
+    The range travels as data, not as a literal scale domain, so a chart's spec depends on what the chart is and
+    not on its numbers: a filter change then sends new data to the same spec, which Streamlit's frontend swaps into
+    the drawn chart instead of compiling and drawing a new one (issue 14). The points carry no time, so they widen
+    no time axis; they are hidden from screen readers.
+    """
+    if bounds is None:
+        return []
+    frame = pd.DataFrame({"axis_bound": list(bounds)})
+    return [alt.Chart(frame).mark_point(opacity=0, aria=False).encode(y=alt.Y("axis_bound:Q"))]
 
 
 def _scale(styles: dict[str, tuple[str, str]], present: list[str]) -> tuple[alt.Scale, alt.Scale]:
@@ -248,10 +266,10 @@ def trajectory_chart(
 ) -> alt.LayerChart:
     """Actual values with 95% intervals, the planned trajectory, the target (a point at its date) and milestones."""
     base = alt.Chart(frame).encode(x=alt.X("period_start:T", title="Period", axis=alt.Axis(format="%b %Y")))
-    y_scale = value_scale(*(frame[c] for c in ("value", "lower", "upper", "plan") if c in frame),
+    bounds = value_bounds(*(frame[c] for c in ("value", "lower", "upper", "plan") if c in frame),
                           target if target_date is not None else None, floor=0.0 if _all_at_least(frame, 0) else None)
     band = base.mark_area(opacity=0.2, color=BLUE).encode(
-        y=alt.Y("lower:Q", title=unit, scale=y_scale), y2="upper:Q",
+        y=alt.Y("lower:Q", title=unit, scale=FITTED), y2="upper:Q",
         tooltip=[alt.Tooltip("period_start:T", title="Period")],
     )
     actual = base.mark_line(point=True, color=BLUE).encode(
@@ -294,6 +312,7 @@ def trajectory_chart(
     )
     layers.extend(milestone_layers(milestones, start=frame["period_start"].min(),
                                    end=frame["period_start"].max()))
+    layers.extend(bounds_layer(bounds))
     return alt.layer(*layers, key).properties(width=WIDTH, height=TIME_CHART_HEIGHT, description=alt_text)
 
 
@@ -318,7 +337,7 @@ def spc_chart(
     frame = frame[drawn]  # only what is drawn or in a tooltip travels to the browser
     color, shape = _scale(SPC_COLOURS, frame["point_label"].unique().tolist())
     base = alt.Chart(frame).encode(x=alt.X("x:T", title="Period", axis=alt.Axis(format="%b %Y")))
-    line = base.mark_line(color="#A0A0A0").encode(y=alt.Y("y:Q", title=unit, scale=_spc_scale(frame, target)))
+    line = base.mark_line(color="#A0A0A0").encode(y=alt.Y("y:Q", title=unit, scale=FITTED))
     tooltip = [
         alt.Tooltip("x:T", title="Period", format="%b %Y"),
         alt.Tooltip("y:Q", title="Value", format=",.2f"),
@@ -364,6 +383,7 @@ def spc_chart(
             .mark_rule(color=VERMILLION, strokeDash=[2, 2])
             .encode(y="target:Q")
         )
+    layers.extend(bounds_layer(_spc_bounds(frame, target)))
     return alt.layer(*layers).properties(width=WIDTH, height=TIME_CHART_HEIGHT, description=alt_text)
 
 
@@ -373,17 +393,17 @@ def _all_at_least(frame: pd.DataFrame, bound: float) -> bool:
     return bool((numbers.fillna(bound) >= bound).all().all())
 
 
-def _spc_scale(frame: pd.DataFrame, target: float | None) -> alt.Scale:
-    """The SPC value axis: fitted to the points, the drawn (clipped) mean and limits and the target. Where a limit
-    was clipped to the values' possible range (``*_shown`` differs from the computed limit) the axis stops at that
-    bound; values that are never negative keep the axis from going below zero."""
+def _spc_bounds(frame: pd.DataFrame, target: float | None) -> tuple[float, float] | None:
+    """The SPC value axis's range: fitted to the points, the drawn (clipped) mean and limits and the target. Where
+    a limit was clipped to the values' possible range (``*_shown`` differs from the computed limit) the axis stops
+    at that bound; values that are never negative keep the axis from going below zero."""
     drawn = [frame[c] for c in ("y", "mean_shown", "lpl_shown", "upl_shown")]
     raised = frame["lpl_shown"] > frame["lpl"]
     lowered = frame["upl_shown"] < frame["upl"]
     floor = float(frame.loc[raised, "lpl_shown"].min()) if raised.any() else (
         0.0 if all((c.dropna() >= 0).all() for c in drawn) else None)
     cap = float(frame.loc[lowered, "upl_shown"].max()) if lowered.any() else None
-    return value_scale(*drawn, target, floor=floor, cap=cap)
+    return value_bounds(*drawn, target, floor=floor, cap=cap)
 
 
 def small_multiples(

@@ -45,6 +45,22 @@ from settings import get_settings
 _CACHE = {"ttl": 3600, "max_entries": 256, "show_spinner": False}
 
 
+def trajectory_alt_text(kpi: str, target: float | None, target_date: object, *, has_plan: bool,
+                        has_milestones: bool) -> str:
+    """The trajectory chart's alt text: what it draws, not its numbers (the narrative and the Table tab give them;
+    an area's target can differ from another's) nor its area (the heading above names it), so a borough change
+    sends new data to the same chart (issue 14)."""
+    drawn = ["actual values with 95% confidence intervals"]
+    if has_plan:
+        drawn.append("the planned trajectory (dashed)")
+    if target is not None and target_date is not None:
+        drawn.append(f"the target for {target_date} (a diamond)")
+    if has_milestones:
+        drawn.append("the initiative's milestones (green rules)")
+    listed = ", ".join(drawn[:-1]) + " and " + drawn[-1] if len(drawn) > 1 else drawn[0]
+    return f"Line chart of {kpi} by period: {listed}."
+
+
 @dataclass(frozen=True)
 class Trajectory:
     """A KPI's series in one area (suppressed, with 95% intervals), its plan, target and milestones, the
@@ -87,9 +103,8 @@ def trajectory(kpi_code: str, level: str, code: str, name: str) -> Trajectory | 
         unit=kpi["unit"],
         target=target,
         target_date=kpi["target_date"],
-        alt_text=f"Line chart of {kpi['kpi']} for {name} by period: actual values with 95% confidence intervals, "
-        f"the planned trajectory (dashed) and the target of {target} by {kpi['target_date']}; "
-        f"{len(milestones)} milestone(s) of the initiative marked.",
+        alt_text=trajectory_alt_text(kpi["kpi"], target, kpi["target_date"], has_plan=not plans.empty,
+                                     has_milestones=not milestones.empty),
         milestones=milestones,
     )
     known = tuple(d.date().isoformat() for d in known_change_rebase(series, milestones))
@@ -138,8 +153,8 @@ def spc(kpi_code: str, level: str, code: str, name: str, rebase: tuple[str, ...]
             unit=kpi["unit"],
             target=view.target,
             milestones=view.milestones,
-            alt_text=f"XmR chart of {kpi['kpi']} for {name}: values with the mean and process limits of each "
-            f"segment ({len(rebase)} rebase point(s)); points coloured and shaped by special-cause variation.",
+            alt_text=f"XmR chart of {kpi['kpi']}: values with the mean and process limits of each segment "
+            f"({len(rebase)} rebase point(s)); points coloured and shaped by special-cause variation.",
         )
         rows = spc_table(shown)
     narrative = kpi_narrative(

@@ -120,9 +120,14 @@ def test_the_trajectory_key_names_only_what_is_drawn() -> None:
 
 
 def _y_scale(spec: dict) -> dict:
-    """The explicit value scale of a layered chart (the one layer that sets it)."""
-    return next(layer["encoding"]["y"]["scale"] for layer in _layers(spec)
-                if "scale" in layer.get("encoding", {}).get("y", {}))
+    """The value scale of a layered chart (the one layer that sets it) with the range it is drawn at: the bounds
+    the chart carries as data (``charts.bounds_layer``) under a scale fitted to what is drawn."""
+    scale = next(layer["encoding"]["y"]["scale"] for layer in _layers(spec)
+                 if "scale" in layer.get("encoding", {}).get("y", {}))
+    assert "domain" not in scale and scale["nice"] is False  # the range travels as data (issue 14)
+    bounds = [layer for layer in _layers(spec) if layer.get("encoding", {}).get("y", {}).get("field") == "axis_bound"]
+    values = [row["axis_bound"] for row in spec["datasets"][bounds[0]["data"]["name"]]]
+    return {**scale, "domain": [min(values), max(values)]}
 
 
 def test_the_spc_value_axis_fits_the_data_and_limits_not_zero() -> None:
@@ -258,3 +263,36 @@ def test_the_funnel_axis_title_wraps_on_a_phone() -> None:
     assert all(len(line) <= 48 for line in x["title"])
     dash = next(layer for layer in _layers(spec) if "strokeDash" in layer.get("encoding", {}))
     assert dash["encoding"]["strokeDash"]["legend"]["orient"] == "top"
+
+
+def _without_data(spec: dict) -> str:
+    """A converted spec as Streamlit's frontend keys its drawn chart: datasets out, their names by position."""
+    import json
+
+    names = {name: f"dataset_{i}" for i, name in enumerate(spec.get("datasets", {}))}
+    text = json.dumps({k: v for k, v in spec.items() if k != "datasets"}, sort_keys=True)
+    for name, position in names.items():
+        text = text.replace(name, position)
+    return text
+
+
+def test_a_time_chart_of_other_numbers_is_the_same_spec_with_other_data() -> None:
+    """Issue 14: the value axis's range travels as data, so the trajectory and SPC charts of another area (other
+    values, limits and axis range) differ only in their datasets, and Streamlit swaps the new data into the drawn
+    chart rather than compiling a new one."""
+    from components.chart_cache import vega_lite
+
+    specs = {"trajectory": [], "spc": []}
+    for level in (20.0, 75.0):
+        rng = np.random.default_rng(int(level))
+        values = level + rng.normal(0, 3, 24)
+        frame = pd.DataFrame({"period_start": pd.date_range("2022-01-01", periods=24, freq="MS"), "value": values,
+                              "lower": values - 2, "upper": values + 2, "plan": level + np.arange(24) * 0.1})
+        specs["trajectory"].append(vega_lite(trajectory_chart(frame, unit="%", target=level + 5,
+                                                              target_date=date(2024, 3, 31), alt_text="T")))
+        result = spc_chart_data(frame[["period_start", "value"]], "higher_is_better", level + 5)
+        specs["spc"].append(vega_lite(spc_chart(spc_display(result, "proportion", 100.0), unit="%",
+                                                target=level + 5, alt_text="SPC")))
+    for first, second in specs.values():
+        assert first["datasets"] != second["datasets"]
+        assert _without_data(first) == _without_data(second)
