@@ -420,21 +420,31 @@ def small_multiples(
     A facet chart keeps its own width (Vega-Lite cannot fit one to its container), so the grid is sized for a
     phone: at most ``columns`` panels a row (one when there is one area), each ``width`` px, narrow enough by
     default that two fit a 390 px screen; panel names wrap rather than being cut. The page draws
-    :func:`small_multiple_panels` and exports this grid. ``y_domain`` fixes the value axis (panels drawn apart).
+    :func:`small_multiple_panels` and exports this grid. ``y_domain`` fixes the value axis (panels drawn apart),
+    carried as data so that panels of other numbers keep one spec (issue 14).
     """
     per_row = min(columns, max(int(frame["name"].nunique()), 1))
-    base = alt.Chart(frame).encode(
+    base = alt.Chart().encode(  # no data of its own: each panel draws its own area's rows of the facet's data
         x=alt.X("period_start:T", title=None, axis=alt.Axis(format="%Y", labelOverlap=True, tickCount=4))
     )
     lines = base.mark_line(color=BLUE).encode(
         y=alt.Y("value:Q", title=unit, axis=alt.Axis(tickCount=4),
-                scale=alt.Scale(domain=y_domain) if y_domain else alt.Undefined),
+                scale=alt.Scale(zero=False) if y_domain else alt.Undefined),
         tooltip=["name:N", alt.Tooltip("value:Q", format=",.1f")],
     )
     plan = base.mark_line(color=ORANGE, strokeDash=[5, 3]).encode(y="plan:Q")
+    layers = [lines, plan]
+    drawn = frame.assign(name=[wrapped(n, max(24, width // 6)) for n in frame["name"]])
+    if y_domain:  # the shared range as data: two rows per panel, drawn by an invisible layer (``bounds_layer``)
+        names = drawn["name"].unique()
+        bounds = drawn.head(0).reindex(range(2 * len(names)))  # empty rows of the frame's types (times NaT)
+        bounds = bounds.assign(name=[n for n in names for _ in y_domain], axis_bound=[float(b) for _ in names
+                                                                                      for b in y_domain])
+        drawn = pd.concat([drawn, bounds], ignore_index=True)
+        layers.append(base.mark_point(opacity=0, aria=False).encode(x=alt.value(0), y="axis_bound:Q"))
     header = alt.Header(labelExpr=LINES, labelLimit=0, labelFontSize=11)
     return (
-        alt.layer(lines, plan, data=frame.assign(name=[wrapped(n, max(24, width // 6)) for n in frame["name"]]))
+        alt.layer(*layers, data=drawn)
         .properties(width=width, height=90)
         .facet(facet=alt.Facet("name:N", title=None, header=header), columns=per_row, spacing=12)
         .properties(description=alt_text)

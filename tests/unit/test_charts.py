@@ -296,3 +296,23 @@ def test_a_time_chart_of_other_numbers_is_the_same_spec_with_other_data() -> Non
     for first, second in specs.values():
         assert first["datasets"] != second["datasets"]
         assert _without_data(first) == _without_data(second)
+
+
+def test_each_small_multiple_panel_draws_its_own_area_only() -> None:
+    """The facet splits its data by area; a layer carrying data of its own would draw every area in every panel
+    (it did: each panel showed all the areas' lines zigzagging). The panels' shared range travels as data too."""
+    frame = pd.DataFrame({"name": np.repeat(["Alpha PCN", "Beta PCN"], 3),
+                          "period_start": list(pd.date_range("2021-01-01", periods=3, freq="MS")) * 2,
+                          "value": [60.0, 61, 62, 70, 71, 72], "plan": [60.0, 60, 60, 70, 70, 70]})
+    from components.charts import small_multiple_panels, small_multiples
+
+    for chart in (small_multiples(frame, unit="%", alt_text="SM"), *small_multiple_panels(frame, unit="%",
+                                                                                          alt_text="SM")):
+        spec = chart.to_dict()
+        assert "data" not in spec["spec"] and all("data" not in layer for layer in spec["spec"]["layer"])
+        rows = spec["datasets"][spec["data"]["name"]]
+        assert {row["name"] for row in rows} <= {"Alpha PCN", "Beta PCN"}
+    panels = small_multiple_panels(frame, unit="%", alt_text="SM")
+    bounds = [{r["axis_bound"] for r in p.to_dict()["datasets"][p.to_dict()["data"]["name"]] if r.get("axis_bound")
+               is not None} for p in panels]
+    assert bounds[0] == bounds[1] == {0.0, 72.0}  # one value range for both panels, from zero
