@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import pandas as pd
+import streamlit as st
 
 from components.area import Area
 from components.filters import period_label
@@ -71,3 +74,16 @@ def chosen_period(kpi_code: str, period: date) -> tuple[str, pd.Timestamp]:
     ends = periods.loc[pd.to_datetime(periods["period_start"]) == pd.Timestamp(period), "period_end"]
     end = pd.Timestamp(ends.iloc[0] if len(ends) else pd.Timestamp(period) + pd.offsets.MonthEnd(0))
     return period_label(period, end), end
+
+
+@contextmanager
+def slot() -> Iterator[None]:
+    """A fixed place in the page for what is drawn only sometimes (a suppression note, a rebase suggestion).
+
+    Streamlit places each element by its index in its container; an element drawn for one borough and not for
+    another shifts every element after it, and the browser then mounts those afresh (each chart compiled and drawn
+    again) instead of updating them. Drawn inside a slot, the optional element always occupies one index, empty or
+    not, so a borough change updates the charts below in place (issue 14).
+    """
+    with st.empty().container():
+        yield

@@ -153,8 +153,8 @@ def spc(kpi_code: str, level: str, code: str, name: str, rebase: tuple[str, ...]
             unit=kpi["unit"],
             target=view.target,
             milestones=view.milestones,
-            alt_text=f"XmR chart of {kpi['kpi']}: values with the mean and process limits of each segment "
-            f"({len(rebase)} rebase point(s)); points coloured and shaped by special-cause variation.",
+            alt_text=f"XmR chart of {kpi['kpi']}: values with the mean and process limits of each segment (the caption "
+            "above says where the limits were recalculated); points coloured and shaped by special-cause variation.",
         )
         rows = spc_table(shown)
     narrative = kpi_narrative(

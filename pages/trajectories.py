@@ -7,7 +7,7 @@ import streamlit as st
 from components.area import Area, selected_area, system_code
 from components.exports import chart_with_table, suppression_caption
 from components.filters import page_filters
-from components.page import export_context, filter_wording, kpi_row
+from components.page import export_context, filter_wording, kpi_row, slot
 from components.shell import require_app_shell
 from components.spc_controls import rebase_caption, rebase_suggestion, spc_rebase_control
 from components.spc_icons import spc_icons
@@ -74,7 +74,8 @@ def trajectory_and_spc() -> None:
         view.chart, view.table, export_context(f"{kpi['kpi']}: {area.name}", words, kpi["source"], view.data_date),
         key="trajectory",
     )
-    suppression_caption(view.series)
+    with slot():
+        suppression_caption(view.series)
 
     st.markdown("#### Statistical process control (Making Data Count)")
     scope = f"{kpi['kpi_code']}_{area.level}_{area.code}"
@@ -84,10 +85,13 @@ def trajectory_and_spc() -> None:
     if shown.error is not None:
         st.info(shown.error)
     else:
-        spc_icons(shown.result.summary)
-        if shown.differ:
-            st.caption(f":material/compare_arrows: {shown.differ}")
-        rebase_suggestion(shown.suggestions, choice.rebase, scope)
+        with slot():  # its warning caption is drawn only sometimes
+            spc_icons(shown.result.summary)
+        with slot():
+            if shown.differ:
+                st.caption(f":material/compare_arrows: {shown.differ}")
+        with slot():
+            rebase_suggestion(shown.suggestions, choice.rebase, scope)
         chart_with_table(
             shown.chart, shown.rows,
             export_context(f"SPC: {kpi['kpi']}, {area.name}", words, kpi["source"], view.data_date), key="spc",
@@ -104,4 +108,5 @@ if compared is not None:
     context = export_context(f"{kpi['kpi']} by {'PCN' if level == 'pcn' else level}", words, kpi["source"],
                              view.data_date)  # fmt: skip
     chart_with_table(compared.grid, compared.shown, context, key="multiples", panels=compared.panels)
-    suppression_caption(compared.frame, "area-periods")
+    with slot():
+        suppression_caption(compared.frame, "area-periods")
