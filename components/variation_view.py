@@ -41,6 +41,16 @@ OUTLIER_PLACES = {"z-score": 2}
 
 
 @dataclass(frozen=True)
+class Header:
+    """The page's title lines for the chosen KPI and period, and the levels its funnel can compare."""
+
+    kpi: str  # the KPI's name
+    period_words: str  # "Mar 2024", or a QOF year "Apr 2020 to Mar 2021"
+    reported_at: tuple[str, ...]  # the KPI's levels, as the catalogue lists them
+    levels: tuple[str, ...]  # the funnel's levels, in the order offered
+
+
+@dataclass(frozen=True)
 class FunnelView:
     """What the funnel fragment draws: an error, or the summary, the funnel with its table, and the outliers."""
 
@@ -59,6 +69,17 @@ class CompareView:
 
     notice: str | None = None
     bars: ChartTable | None = None
+
+
+@st.cache_data(ttl=3600, max_entries=256, show_spinner=False)
+def header(kpi_code: str | None, period: date | None) -> Header | None:
+    """The header for ``kpi_code`` in ``period``; None when no KPI and period are chosen or the KPI is unknown."""
+    kpi = kpi_row(kpi_code)
+    if kpi is None or period is None:
+        return None
+    period_words, _ = chosen_period(kpi_code, period)
+    levels = tuple(lv for lv in ("practice", "pcn", "care_home", "provider") if lv in kpi["levels"])
+    return Header(str(kpi["kpi"]), period_words, tuple(kpi["levels"]), levels)
 
 
 def funnel_view(filters: Filters, level: str, od_adjust: bool, quintiles: tuple[int, ...] = ()) -> FunnelView:

@@ -9,26 +9,24 @@ import streamlit as st
 
 from components.area import system_code
 from components.exports import chart_with_table, export_buttons
-from components.page import chosen_period, kpi_row
 from components.shell import require_app_shell
 from components.state import current_filters
-from components.variation_view import LEVEL_NAMES, OUTLIER_PLACES, compare_view, funnel_view
+from components.variation_view import LEVEL_NAMES, OUTLIER_PLACES, compare_view, funnel_view, header
 from data import cache
 
 require_app_shell()
 
 filters = current_filters()
-kpi = kpi_row(filters.kpi)
+top = header(filters.kpi, filters.period)
 st.title("Variation")
-if kpi is None or filters.period is None:
+if top is None:
     st.info("Choose a KPI and period in the sidebar.")
     st.stop()
-period_words, _ = chosen_period(kpi["kpi_code"], filters.period)  # a QOF year: "Apr 2020 to Mar 2021"
-st.subheader(f"{kpi['kpi']}, {period_words}")
+st.subheader(f"{top.kpi}, {top.period_words}")  # a QOF year: "Apr 2020 to Mar 2021"
 
-levels = [lv for lv in ("practice", "pcn", "care_home", "provider") if lv in kpi["levels"]]
+levels = list(top.levels)
 if not levels:
-    st.info(f"{kpi['kpi']} is reported only at {', '.join(kpi['levels'])} level: there are too few areas for a funnel.")
+    st.info(f"{top.kpi} is reported only at {', '.join(top.reported_at)} level: there are too few areas for a funnel.")
     st.stop()
 
 
