@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
+from streamlit.dataframe_util import convert_pandas_df_to_arrow_table
 
 from data.status import STATUS_ICONS, Status
 from models import Polarity
@@ -39,14 +43,24 @@ def register_table(register: pd.DataFrame) -> pd.DataFrame:
     return shown[list(_DISPLAY_COLUMNS)].rename(columns=_DISPLAY_COLUMNS)
 
 
+SUMMARY_STATUSES = (Status.OFF_TRACK, Status.AT_RISK, Status.ON_TRACK, Status.NO_DATA)  # the metrics, worst first
+
+
+def status_counts(register: pd.DataFrame) -> tuple[tuple[str, int], ...]:
+    """Each of ``SUMMARY_STATUSES`` in words (icon and word) with its count of KPIs, worst first."""
+    counts = register["status"].value_counts()
+    return tuple((status_label(status.value), int(counts.get(status.value, 0))) for status in SUMMARY_STATUSES)
+
+
+def draw_status_counts(counts: Sequence[tuple[str, int]]) -> None:
+    """One metric per delivery status (see :func:`status_counts`), in a row."""
+    for column, (label, count) in zip(st.columns(4), counts, strict=True):
+        column.metric(label, count)
+
+
 def status_summary(register: pd.DataFrame) -> None:
     """One metric per delivery status (counts), in a row, worst first."""
-    counts = register["status"].value_counts()
-    columns = st.columns(4)
-    for column, status in zip(
-        columns, (Status.OFF_TRACK, Status.AT_RISK, Status.ON_TRACK, Status.NO_DATA), strict=True
-    ):
-        column.metric(status_label(status.value), int(counts.get(status.value, 0)))
+    draw_status_counts(status_counts(register))
 
 
 def with_unit(kpi: str, unit: str) -> str:
@@ -68,12 +82,24 @@ def screen_table(rows: pd.DataFrame) -> pd.DataFrame:
     return shown_rows if shown_rows["Note"].astype(bool).any() else shown_rows.drop(columns="Note")
 
 
-def render_register(register: pd.DataFrame) -> None:
+def register_sections(register: pd.DataFrame) -> tuple[tuple[str, pa.Table], ...]:
+    """Each workstream's name and its :func:`screen_table`, in the register's order, converted to Arrow once as
+    ``st.table`` would (Streamlit's own conversion, the same bytes), so a cached view holds them (issue 14)."""
+    return tuple((str(w), convert_pandas_df_to_arrow_table(screen_table(rows)))
+                 for w, rows in register.groupby("workstream", sort=False))  # fmt: skip
+
+
+def draw_register(sections: Sequence[tuple[str, pa.Table | pd.DataFrame]]) -> None:
     """The register grouped by workstream: a heading, then one row per KPI (initiative, status, values), as a
     static table whose long names wrap, so it fits the page at desktop width and scrolls sideways on a phone."""
-    for workstream, rows in register.groupby("workstream", sort=False):
+    for workstream, table in sections:
         st.markdown(f"##### {workstream}")
-        st.table(screen_table(rows), hide_index=True)
+        st.table(table, hide_index=True)
+
+
+def render_register(register: pd.DataFrame) -> None:
+    """The register grouped by workstream (see :func:`draw_register`)."""
+    draw_register(register_sections(register))
 
 
 def _delta_colour(polarity: str) -> str:
@@ -81,14 +107,52 @@ def _delta_colour(polarity: str) -> str:
     return {Polarity.HIGHER_IS_BETTER.value: "normal", Polarity.LOWER_IS_BETTER.value: "inverse"}.get(polarity, "off")
 
 
-def kpi_card_grid(cards: pd.DataFrame, columns: int = 3) -> None:
+@dataclass(frozen=True)
+class CardFace:
+    """One KPI card's texts and sparkline, computed from a card row without Streamlit (a cached view holds them)."""
+
+    kpi: str
+    help: str
+    value: str
+    delta: str | None
+    delta_color: str
+    spark: list[float] | None
+    status: str
+    note: str
+
+
+def card_faces(cards: pd.DataFrame) -> tuple[CardFace, ...]:
+    """What each card of ``cards`` (``data.register.kpi_cards``) shows, in the order given."""
+    return tuple(_face(card) for card in cards.itertuples(index=False))
+
+
+def _face(card: object) -> CardFace:
+    note = str(getattr(card, "assurance_note", "") or "")
+    return CardFace(
+        kpi=card.kpi,
+        help=f"{card.unit}. {status_label(card.status)}. Data to {card.data_date:%d %b %Y}. "
+        f"Plan {card.plan_value:,.1f}. {note}".strip(),
+        value=card_value(card.latest_value, str(card.unit)),
+        delta=None if pd.isna(card.delta) else f"{card.delta:+.1f} vs plan",
+        delta_color=_delta_colour(card.polarity),
+        spark=card.spark or None,
+        status=status_label(card.status),
+        note=note,
+    )
+
+
+def draw_cards(faces: Sequence[CardFace], columns: int = 3) -> None:
     """A card per KPI in the order given (worst first), row by row so a phone's single column keeps the order:
     the KPI's name in full (it wraps), latest value, change against plan (coloured by direction of improvement),
     status with its icon, sparkline of recent values and the data date."""
-    rows = list(cards.itertuples(index=False))
-    for start in range(0, len(rows), columns):
-        for column, card in zip(st.columns(columns), rows[start : start + columns], strict=False):
-            _kpi_card(column, card)
+    for start in range(0, len(faces), columns):
+        for column, face in zip(st.columns(columns), faces[start : start + columns], strict=False):
+            _kpi_card(column, face)
+
+
+def kpi_card_grid(cards: pd.DataFrame, columns: int = 3) -> None:
+    """A card per KPI of ``cards`` in the order given (see :func:`draw_cards`)."""
+    draw_cards(card_faces(cards), columns)
 
 
 def card_value(value: float, unit: str) -> str:
@@ -98,26 +162,21 @@ def card_value(value: float, unit: str) -> str:
     return f"{value:,.{places}f}{'%' if unit.startswith('%') else ''}"
 
 
-def _kpi_card(column: object, card: object) -> None:
+def _kpi_card(column: object, face: CardFace) -> None:
     """One card: the name as a heading that wraps (a metric's own label is cut to one line), then the metric."""
     with column.container(border=True):
-        note = str(getattr(card, "assurance_note", "") or "")
-        st.markdown(
-            f"**{card.kpi}**",
-            help=f"{card.unit}. {status_label(card.status)}. Data to {card.data_date:%d %b %Y}. "
-            f"Plan {card.plan_value:,.1f}. {note}".strip(),
-        )
+        st.markdown(f"**{face.kpi}**", help=face.help)
         st.metric(
-            card.kpi,
-            card_value(card.latest_value, str(card.unit)),
-            delta=None if pd.isna(card.delta) else f"{card.delta:+.1f} vs plan",
-            delta_color=_delta_colour(card.polarity),
-            chart_data=card.spark or None,
+            face.kpi,
+            face.value,
+            delta=face.delta,
+            delta_color=face.delta_color,
+            chart_data=face.spark,
             label_visibility="collapsed",
-            delta_description=status_label(card.status),
+            delta_description=face.status,
         )
-        if note:
-            st.caption(note)
+        if face.note:
+            st.caption(face.note)
 
 
 def shown(value: object, default: str = "—", *, number: str = ",.1f") -> str:
@@ -140,7 +199,7 @@ def _belongs(kpi: pd.Series) -> str:
         breakdown = ", ".join(str(p) for p in parts if isinstance(p, str) and p) or "—"
         return (f"**Published by.** {shown(kpi.get('publisher'))}; breakdown {breakdown}; period "
                 f"{shown(kpi.get('period_type'))}; no initiative (a register KPI can read it through its "
-                "indicator_code).")
+                "indicator_code).")  # fmt: skip
     bound = kpi.get("indicator_code")
     reads = f" **Reads the published indicator** {bound}." if isinstance(bound, str) and bound else ""
     return f"**Initiative.** {shown(kpi.get('initiative'))}.{reads}"
@@ -156,7 +215,7 @@ def kpi_about(kpi: pd.Series, *, method: str, polarity: str, freshness: str) -> 
         f"**Baseline.** {shown(kpi['baseline_value'])} (from {shown(kpi['baseline_period'])}). "
         f"**Target.** {shown(kpi['target_value'])} by {shown(kpi['target_date'])}. "
         f"**Validation.** {shown(kpi['validation_date'])}.\n\n"
-    )
+    )  # fmt: skip
     return (
         f"**Definition.** {shown(kpi['definition'])}\n\n"
         f"**Numerator.** {shown(kpi['numerator_definition'])}\n\n"

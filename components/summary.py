@@ -4,9 +4,13 @@ exports (CSV, and the table as a PNG/SVG image), the order control and the per-K
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import altair as alt
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
+from streamlit.dataframe_util import convert_pandas_df_to_arrow_table
 
 from components.exports import export_buttons
 from components.state import SUMMARY_ORDER_KEY
@@ -60,18 +64,50 @@ def summary_image(table: pd.DataFrame) -> alt.HConcatChart:
     return alt.hconcat(*columns, spacing=0).configure_view(stroke=None)
 
 
-def _table(rows: pd.DataFrame, *, workstream: bool) -> None:
-    """One st.dataframe of summary rows, tall enough to show them all (no inner scrolling)."""
+def grid_data(frame: pd.DataFrame) -> pa.Table:
+    """``frame`` as the Arrow table ``st.dataframe``/``st.table`` would make of it (Streamlit's own conversion), so a
+    cached view converts a table once and a rerun only sends it: the element's bytes are the same (issue 14)."""
+    return convert_pandas_df_to_arrow_table(frame)
+
+
+@dataclass(frozen=True)
+class SummaryTables:
+    """What the summary section draws, computed from its rows without Streamlit (so a cached view can hold it):
+    the tables (a heading per workstream, or one table with no heading), their exports' rows."""
+
+    tables: tuple[tuple[str | None, pa.Table], ...]  # (workstream heading or None, the table as shown)
+    workstream: bool  # the tables carry a Workstream column (one table ordered by attention)
+    image_rows: pd.DataFrame  # summary_table(rows): drawn as the PNG/SVG image, only when clicked
+    export_rows: pd.DataFrame  # summary_table(rows, narrative=True): the CSV
+
+
+def _shown(rows: pd.DataFrame) -> pa.Table:
+    """One table of summary rows as shown: icons in words, numbers as text, the sparkline as a list."""
     table = summary_table(rows)
     shown = as_displayed(table).assign(Recent=rows["spark"].to_numpy())
     for column in NUMBER_COLUMNS:  # counts and rates in one column: "1,828,516" and "86.8", a dash for none
         shown[column] = number_text(table[column]).to_numpy()
+    return grid_data(shown)
+
+
+def summary_tables(rows: pd.DataFrame, by: str = "workstream") -> SummaryTables:
+    """The summary of ``rows`` (in the order given) as :func:`draw_summary` draws it: ``by="workstream"`` one table
+    per workstream under its name, ``by="attention"`` one table with a Workstream column."""
+    if by == "workstream":
+        tables = tuple((str(w), _shown(group)) for w, group in rows.groupby("workstream", sort=False))
+    else:
+        tables = ((None, _shown(rows)),)
+    return SummaryTables(tables, by != "workstream", summary_table(rows), summary_table(rows, narrative=True))
+
+
+def _table(shown: pa.Table, *, workstream: bool) -> None:
+    """One st.dataframe of summary rows, tall enough to show them all (no inner scrolling)."""
     hidden = {"Source": None, "Code": None, "Data to": None, **({} if workstream else {"Workstream": None})}
     st.dataframe(
         shown,
         hide_index=True,
         width="stretch",
-        height=_ROW_HEIGHT * (len(shown) + 1) + 3,
+        height=_ROW_HEIGHT * (shown.num_rows + 1) + 3,
         column_config={
             "KPI": st.column_config.TextColumn("KPI", width=KPI_COLUMN_PX, pinned=True),
             **{c: st.column_config.TextColumn(c, alignment="right", width=NUMBER_COLUMN_PX) for c in NUMBER_COLUMNS},
@@ -82,24 +118,27 @@ def _table(rows: pd.DataFrame, *, workstream: bool) -> None:
     )
 
 
-def summary_section(rows: pd.DataFrame, context: ExportContext, *, key: str, by: str = "workstream") -> None:
-    """The summary (rows in the order given): ``by="workstream"`` one table per workstream under its name,
-    ``by="attention"`` one table with a Workstream column; then the exports of the whole summary: PNG and SVG of
+def draw_summary(parts: SummaryTables, context: ExportContext, *, key: str) -> None:
+    """The summary's tables (see :func:`summary_tables`), then the exports of the whole summary: PNG and SVG of
     the table as an image, CSV of the rows with their narrative.
 
     The tables sit in a container keyed ``<key>_wide_tables``: an IPR row has a dozen columns, so on a narrow
     screen or beside the sidebar they scroll sideways with the KPI column pinned (the layout test allows that
     scroll here and nowhere else)."""
     with st.container(key=f"{key}_wide_tables"):
-        if by == "workstream":
-            for workstream, group in rows.groupby("workstream", sort=False):
-                st.markdown(f"**{workstream}**")
-                _table(group, workstream=False)
-        else:
-            _table(rows, workstream=True)
-    table = summary_table(rows)
+        for heading, shown in parts.tables:
+            if heading is not None:
+                st.markdown(f"**{heading}**")
+            _table(shown, workstream=parts.workstream)
+    image_rows = parts.image_rows
     # the image is built only when PNG or SVG is clicked: drawing it cost a third of an Overview rerun (issue 14)
-    export_buttons(lambda: summary_image(table), summary_table(rows, narrative=True), context, key=key)
+    export_buttons(lambda: summary_image(image_rows), parts.export_rows, context, key=key)
+
+
+def summary_section(rows: pd.DataFrame, context: ExportContext, *, key: str, by: str = "workstream") -> None:
+    """The summary (rows in the order given), drawn by :func:`draw_summary`: ``by="workstream"`` one table per
+    workstream under its name, ``by="attention"`` one table with a Workstream column; then its exports."""
+    draw_summary(summary_tables(rows, by), context, key=key)
 
 
 def narrative_list(rows: pd.DataFrame) -> None:
