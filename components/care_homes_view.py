@@ -149,8 +149,8 @@ def _care_homes_view(
         homes_beds_chart,
         summary,
         area_word=by_word,
-        alt_text=f"Bar chart of care-home beds by {by_word.lower()} in {area.name}, each bar labelled "
-        "with its number of homes and beds.",
+        alt_text=f"Bar chart of care-home beds by {by_word.lower()} in the area named above, each bar labelled "
+        "with its number of homes and beds.",  # no area name: another borough's chart is then the same spec
     )
     summary_table = summary.rename(
         columns={
@@ -175,7 +175,8 @@ def _care_homes_view(
         ratings_chart,
         mix,
         alt_text=f"Stacked bar chart of the share of care homes by latest CQC overall rating for each "
-        f"{by_word.lower()} in {area.name}: Outstanding, Good, Requires improvement, Inadequate, Not yet rated.",
+        f"{by_word.lower()} in the area named above: Outstanding, Good, Requires improvement, Inadequate, Not yet "
+        "rated.",
     )
     mix_table = mix.drop(columns="order").rename(
         columns={"name": by_word, "rating": "CQC rating", "homes": "Homes", "share": "Share (%)"}
