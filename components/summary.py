@@ -52,7 +52,8 @@ def summary_image(table: pd.DataFrame) -> alt.HConcatChart:
     columns = []
     for column in (c for c in IMAGE_COLUMNS if c in shown):
         limit = _MAX_CHARS.get(column, 40)
-        width = int(_CHAR_PX * min(max(shown[column].str.len().max(), len(column)), limit)) + 12
+        longest = int(shown[column].str.len().max()) if len(shown) else 0  # an empty summary: its header alone
+        width = int(_CHAR_PX * min(max(longest, len(column)), limit)) + 12
         text = shown[column].map(lambda v, n=limit: v if len(v) <= n else v[: n - 1] + "…")  # the CSV keeps it whole
         frame = pd.DataFrame({"row": shown["row"], "text": text})
         columns.append(

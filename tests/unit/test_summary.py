@@ -272,3 +272,17 @@ def test_cards_take_their_assurance_notes_from_the_summary_rows():
         "",  # no assurance judgement (no target)
         "",  # no summary row (fewer than two values)
     ]
+
+
+def test_an_empty_summary_exports_its_header_as_an_image():
+    """A workstream with nothing reported in an area has an empty summary: its PNG and SVG still export (the
+    image sizing read the longest value of each empty column as NaN and failed)."""
+    from components.summary import summary_image
+    from data.export import chart_svg
+
+    rows = _summary([_case("A", "higher_is_better", [*BASE, 30.0], 100.0, plan=10.0)])
+    empty = summary_table(rows).iloc[0:0]
+    chart = summary_image(empty)
+    context = ExportContext("Integrated summary: Enfield", {"Area": "Enfield"}, date(2023, 1, 31), "Test", True)
+    assert chart_png(chart, context).startswith(b"\x89PNG")
+    assert "KPI" in chart_svg(chart, context).decode("utf-8")
