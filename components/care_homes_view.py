@@ -10,8 +10,8 @@ re-stamped with the rerun's time (:class:`Provenance`), so an export's "Exported
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -56,7 +56,7 @@ class Provenance:
 
     def context(self) -> ExportContext:
         """The export context for this rerun: the cached one with its "Exported:" time set now, as when built."""
-        return replace(self.template, made_at=datetime.now().replace(microsecond=0))
+        return self.template.made_now()
 
 
 @dataclass(frozen=True)

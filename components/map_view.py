@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -49,12 +49,6 @@ from geo.layers import (
 
 LEVEL_WORDS = {"pcn": "PCN", "borough": "borough"}
 Section = tuple[str, list[LegendEntry], str]  # a legend section: title, entries, "square" or "circle"
-
-
-def made_now(context: ExportContext) -> ExportContext:
-    """``context`` stamped with this rerun's time: a cached view's context was made when the view was built, and an
-    export's "Exported:" line must say when the page was drawn, as it did before the view was cached (issue 14)."""
-    return replace(context, made_at=datetime.now().replace(microsecond=0))  # as ExportContext's default
 
 
 # ----------------------------------------------------------------------------------------- what the controls offer

@@ -9,8 +9,8 @@ behind ``st.cache_data``; the page then only draws what it returns. It reads its
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -34,12 +34,6 @@ COLUMNS = {"workstream": "Workstream", "code": "Risk", "title": "Title", "threat
            "score": "Score before", "band": "Band before", "residual_score": "Score after",
            "residual_band": "Band after", "escalation": "Escalation potential", "trend_label": "Trend",
            "mitigation": "Mitigation"}  # fmt: skip
-
-
-def made_now(context: ExportContext) -> ExportContext:
-    """``context`` stamped with this rerun's time: a cached view's context was made when the view was built, and an
-    export's "Exported:" line must say when the page was drawn, as it did before the view was cached (issue 14)."""
-    return replace(context, made_at=datetime.now().replace(microsecond=0))  # as ExportContext's default
 
 
 @dataclass(frozen=True)

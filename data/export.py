@@ -14,7 +14,7 @@ import io
 import math
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import altair as alt
@@ -37,6 +37,11 @@ class ExportContext:
     source: str
     synthetic: bool
     made_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
+
+    def made_now(self) -> ExportContext:
+        """This context stamped with the present time: a context cached with a page's view (issue 14) was made when
+        the view was built, and an export's "Exported:" line says when the page was drawn."""
+        return replace(self, made_at=datetime.now().replace(microsecond=0))
 
     def lines(self) -> list[str]:
         """The provenance lines, in reading order (title first)."""

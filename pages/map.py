@@ -12,7 +12,7 @@ import streamlit as st
 
 from components.area import selected_area, system_code
 from components.exports import export_buttons
-from components.map_view import made_now, map_setup, map_view
+from components.map_view import map_setup, map_view
 from components.maps import interactive_map, legend
 from components.shell import require_app_shell
 from components.state import current_filters
@@ -92,7 +92,7 @@ def map_region() -> None:
     st.caption(view.credits)
     with st.expander("Table of the mapped values", expanded=False):
         st.dataframe(view.shown_table, hide_index=True, width="stretch")
-    export_buttons(view.static, view.table, made_now(view.context), key="map")  # PNG and SVG built only when clicked
+    export_buttons(view.static, view.table, view.context.made_now(), key="map")  # PNG and SVG built only when clicked
 
 
 map_region()

@@ -14,7 +14,7 @@ from components.filters import page_filters
 from components.messages import provenance_caption
 from components.page import filter_wording
 from components.programme import empty_state, scope_note
-from components.risks_view import made_now, risks_view
+from components.risks_view import risks_view
 from components.shell import require_app_shell
 from data import cache
 
@@ -52,21 +52,21 @@ else:
 
 st.markdown("#### Likelihood × impact, before and after mitigation")
 matrix = view.matrix
-chart_with_table(matrix.chart, matrix.table, made_now(matrix.context), key="risk_matrix", panels=matrix.panels)
+chart_with_table(matrix.chart, matrix.table, matrix.context.made_now(), key="risk_matrix", panels=matrix.panels)
 
 st.markdown("#### Scores over reviews")
 if view.trend is None:
     st.info("No risk reviews are loaded, so there is no trend yet. Import them with the Risk reviews template.")
 else:
     trend = view.trend
-    chart_with_table(trend.chart, trend.table, made_now(trend.context), key="risk_trend", panels=trend.panels)
+    chart_with_table(trend.chart, trend.table, trend.context.made_now(), key="risk_trend", panels=trend.panels)
 
 st.markdown("#### Top risks per workstream")
 top = view.top
-chart_with_table(top.chart, top.table, made_now(top.context), key="risk_top")
+chart_with_table(top.chart, top.table, top.context.made_now(), key="risk_top")
 
 st.markdown("#### Risk register")
 st.table(view.register, hide_index=True)  # a static table wraps long titles and mitigations to fit the page
-export_buttons(None, view.register, made_now(view.register_context), key="risk_register")
+export_buttons(None, view.register, view.register_context.made_now(), key="risk_register")
 
 provenance_caption(cache.provenance(), view.data_date)
