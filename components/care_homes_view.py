@@ -5,7 +5,7 @@ home, its suppression and the rates table from cached query frames, and hashed e
 Here that work sits behind ``st.cache_data`` keyed on primitives only (the filters' codes, the system code, the
 small-number threshold and, for the rates, the page's measure radio); the inputs are read through ``data.cache``,
 whose clearing after an import clears these too. The page only draws what a view returns. An export context is
-re-stamped with the rerun's time (:class:`Provenance`), so an export's "Exported:" line is the rerun's, as before.
+re-stamped with the rerun's time (``components.page.Provenance``), so an export's "Exported:" line is the rerun's.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import streamlit as st
 
 from components.area import selected_area, system_code
 from components.care_homes import homes_beds_chart, homes_in_area, ratings_chart
-from components.chart_cache import CachedChart, cached
+from components.chart_cache import cached
 from components.charts import funnel_chart
-from components.page import export_context, filter_wording, kpi_row, small_number_max, suppression_rule
+from components.page import ChartTable, Provenance, filter_wording, kpi_row, small_number_max, suppression_rule
 from components.state import Filters
 from data import cache
 from data.analysis import (
@@ -35,37 +35,11 @@ from data.analysis import (
     ratings_mix,
     twelve_months_to,
 )
-from data.export import ExportContext
 from data.suppression import shown, suppress, suppressed_note
 from settings import get_settings
 
 RATE_KPIS = {"CH_EMADM": "Emergency admissions", "CH_AMB": "Ambulance call-outs"}
 CQC_SOURCE = "CQC care directory"
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """An export's context as ``components.page.export_context`` made it, stamped afresh on every rerun."""
-
-    template: ExportContext
-
-    @classmethod
-    def of(cls, title: str, words: dict[str, str], source: str, data_date: date | None) -> Provenance:
-        """The context of ``export_context(title, words, source, data_date)``."""
-        return cls(export_context(title, words, source, data_date))
-
-    def context(self) -> ExportContext:
-        """The export context for this rerun: the cached one with its "Exported:" time set now, as when built."""
-        return self.template.made_now()
-
-
-@dataclass(frozen=True)
-class ChartTable:
-    """A chart with its table view and export context, as ``components.exports.chart_with_table`` draws them."""
-
-    chart: CachedChart
-    table: pd.DataFrame
-    context: Provenance
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from components.area import Area
+from components.chart_cache import CachedChart
 from components.filters import period_label
 from components.messages import is_synthetic
 from components.state import Filters
@@ -87,3 +89,28 @@ def slot() -> Iterator[None]:
     """
     with st.empty().container():
         yield
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """An export's context as ``components.page.export_context`` made it, stamped afresh on every rerun."""
+
+    template: ExportContext
+
+    @classmethod
+    def of(cls, title: str, words: dict[str, str], source: str, data_date: date | None) -> Provenance:
+        """The context of ``export_context(title, words, source, data_date)``."""
+        return cls(export_context(title, words, source, data_date))
+
+    def context(self) -> ExportContext:
+        """The export context for this rerun: the cached one with its "Exported:" time set now, as when built."""
+        return self.template.made_now()
+
+
+@dataclass(frozen=True)
+class ChartTable:
+    """A chart with its table view and export context, as ``components.exports.chart_with_table`` draws them."""
+
+    chart: CachedChart
+    table: pd.DataFrame
+    context: Provenance

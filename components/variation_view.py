@@ -17,10 +17,9 @@ import pandas as pd
 import streamlit as st
 
 from components.area import selected_area, system_code
-from components.care_homes_view import ChartTable, Provenance
 from components.chart_cache import cached
 from components.charts import comparison_chart, funnel_chart
-from components.page import chosen_period, filter_wording, kpi_row, suppression_rule
+from components.page import ChartTable, Provenance, chosen_period, filter_wording, kpi_row, suppression_rule
 from components.state import Filters
 from data import cache
 from data.analysis import (

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from components.care_homes_view import Provenance
+from components.page import Provenance
 from data.export import ExportContext
 
 pytestmark = pytest.mark.unit
